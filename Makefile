@@ -1,0 +1,26 @@
+# The two commands: `make run` renders and smoke-tests every bundled example,
+# `make test` runs the test suite. Both set up the virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench clean
+
+$(BIN)/rnnspec: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[keras,test]'
+	touch $@
+
+run: $(BIN)/rnnspec
+	$(BIN)/rnnspec smoke examples/*.yaml
+
+test: $(BIN)/rnnspec
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/rnnspec
+	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_smoke.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,304 @@
+"""Load a spec file (YAML, TOML or JSON) into a checked `Spec`.
+
+Every mistake becomes a `SpecError` that names the file, line and column, the key
+path, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .spec import (
+    BidirectionalSpec,
+    ConvLSTMCell,
+    GRUCell,
+    InputSpec,
+    LSTMCell,
+    Path,
+    RuleError,
+    SimpleRNNCell,
+    Spec,
+)
+
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+Mark = tuple[int, int]  # 1-based line and column
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecError(Exception):
+    """One or more problems with a spec file; `str()` gives one line per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass
+class Marks:
+    """Where each key and value of a spec file starts."""
+
+    values: dict[Path, Mark]
+    keys: dict[Path, Mark]
+
+    def find(self, path: Path, *, key: bool = False) -> Mark:
+        """The mark of `path`, or of its nearest ancestor that has one."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.values:
+                return self.values[path[:end]]
+        return (1, 1)
+
+
+def load_spec(file: str | FilePath) -> Spec:
+    """Read and check one spec file."""
+    file = FilePath(file)
+    kind = SUFFIXES.get(file.suffix.lower())
+    if kind is None:
+        raise _error(file, (1, 1), (), f"expected a .yaml, .yml, .toml or .json file, got {file.suffix or 'no suffix'!r}")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _error(file, (1, 1), (), f"cannot read the spec: {exc}") from None
+    data, marks = parse(text, kind, file)
+    return validate(data, marks, file)
+
+
+def parse(text: str, kind: str, file: FilePath) -> tuple[Any, Marks]:
+    if kind == "toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            mark = (int(found[1]), int(found[2])) if found else (1, 1)
+            raise _error(file, mark, (), f"not valid TOML: {str(exc).split(' (at')[0]}") from None
+        return data, _toml_marks(text)
+    if kind == "json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _error(file, (exc.lineno, exc.colno), (), f"not valid JSON: {exc.msg}") from None
+    try:  # JSON is YAML too: one reader gives the marks for both
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise _error(file, where, (), f"not valid {kind.upper()}: {exc.problem}") from None
+    if node is None:
+        raise _error(file, (1, 1), (), "the spec is empty; expected a mapping with name, input and cells")
+    marks = Marks({}, {})
+    data = _construct(node, (), marks, file)
+    return data, marks
+
+
+def _construct(node: yaml.Node, path: Path, marks: Marks, file: FilePath) -> Any:
+    """Build plain data from a YAML node tree, recording marks and refusing duplicate keys."""
+    marks.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = yaml.SafeLoader(" ").construct_object(key_node)
+            if key in result:
+                where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                raise _error(file, where, path + (key,), "duplicate key")
+            marks.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _construct(value_node, path + (key,), marks, file)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (i,), marks, file) for i, item in enumerate(node.value)]
+    return yaml.SafeLoader(" ").construct_object(node)
+
+
+_TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?")
+_TOML_KEY = re.compile(r"^(\s*)([A-Za-z0-9_]+)\s*=\s*")
+
+
+def _toml_marks(text: str) -> Marks:
+    """Marks for TOML, read off the lines: tables, arrays of tables and `key = value`."""
+    marks = Marks({(): (1, 1)}, {})
+    table: Path = ()
+    counts: dict[Path, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _TOML_TABLE.match(line):
+            table = tuple(header[2].split("."))
+            if header[1] == "[[":
+                counts[table] = counts.get(table, -1) + 1
+                table = table + (counts[table],)
+            marks.values[table] = (number, header.start(2) + 1)
+        elif key := _TOML_KEY.match(line):
+            path = table + (key[2],)
+            marks.keys[path] = (number, len(key[1]) + 1)
+            marks.values[path] = (number, key.end() + 1)
+    return marks
+
+
+def validate(data: Any, marks: Marks, file: FilePath) -> Spec:
+    """Check parsed data against the spec model and its rules."""
+    if not isinstance(data, dict):
+        raise _error(file, marks.find(()), (), f"expected a mapping with name, input and cells, got {_describe(data)}")
+    try:
+        return Spec.model_validate(data)
+    except RuleError as exc:
+        raise _error(file, marks.find(exc.path), exc.path, exc.message) from None
+    except ValidationError as exc:
+        problems = _problems(exc, data, marks, file)
+        raise SpecError(problems) from None
+
+
+def _problems(exc: ValidationError, data: Any, marks: Marks, file: FilePath) -> list[Problem]:
+    """Turn pydantic's errors into problems, merging the errors of union members."""
+    merged: dict[Path, list[dict[str, Any]]] = {}
+    for error in exc.errors():
+        merged.setdefault(_data_path(error["loc"], data), []).append(error)
+    for path in list(merged):  # a union member that got further explains it better
+        if any(other[: len(path)] == path and other != path for other in merged):
+            del merged[path]
+    problems = []
+    for path, errors in merged.items():
+        is_key = any(e["type"] == "extra_forbidden" for e in errors)
+        path, message = _message(path, errors, data)
+        problems.append(_problem(file, marks.find(path, key=is_key), path, message))
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
+    """Pydantic's loc without the union members' tags: the path of keys in the file."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        is_key = isinstance(node, dict) and part in node
+        if isinstance(part, str) and part in _TAGS and not (is_key and part != node.get("type")):
+            continue
+        path.append(part)
+        node = node[part] if is_key or (isinstance(node, list) and isinstance(part, int)) else None
+    return tuple(path)
+
+
+_CELL_MODELS: dict[str, type[BaseModel]] = {
+    "simple_rnn": SimpleRNNCell,
+    "gru": GRUCell,
+    "lstm": LSTMCell,
+    **{tag: ConvLSTMCell for tag in ("conv_lstm1d", "conv_lstm2d", "conv_lstm3d")},
+}
+_TAGS = set(_CELL_MODELS) | {"bool", "BidirectionalSpec", "constrained-int", "list[constrained-int]"}
+
+
+def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
+    if path == ():
+        return Spec
+    if path == ("input",):
+        return InputSpec
+    if path == ("bidirectional",):
+        return BidirectionalSpec
+    if len(path) == 2 and path[0] == "cells":
+        cell = _lookup(data, path)
+        return _CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
+    return None
+
+
+def _lookup(data: Any, path: Path) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path, str]:
+    """What was expected and what was found, for the errors at one path."""
+    kinds = {e["type"] for e in errors}
+    error = errors[0]
+    ctx = error.get("ctx", {})
+    found = _describe(error["input"])
+    if kinds & {"union_tag_invalid", "union_tag_not_found"}:
+        tags = ", ".join(_CELL_MODELS)
+        if "union_tag_not_found" in kinds:
+            return path + ("type",), f"required key is missing; expected one of {tags}"
+        return path + ("type",), f"unknown cell type; expected one of {tags}, got {_describe(ctx.get('tag'))}"
+    if "missing" in kinds:
+        return path, "required key is missing"
+    if "extra_forbidden" in kinds:
+        model = _model_at(path[:-1], data)
+        known = f"; expected one of {', '.join(model.model_fields)}" if model else ""
+        return path, f"unknown key{known}"
+    expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
+    return path, f"must be {expected}, got {found}"
+
+
+def _expected(error: dict[str, Any]) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "an integer >= 1"
+    if kind == "greater_than_equal":
+        return f"an integer >= {ctx['ge']}" if isinstance(error["input"], int) else f"a number >= {ctx['ge']}"
+    if kind == "less_than":
+        return f"a number < {ctx['lt']}"
+    if kind in ("float_type", "float_parsing"):
+        return "a number"
+    if kind == "bool_type":
+        return "true or false"
+    if kind == "string_type":
+        return "a string"
+    if kind == "string_pattern_mismatch":
+        return "a Python identifier (lowercase letters, digits and _, not starting with a digit)"
+    if kind == "string_too_long":
+        return f"at most {ctx['max_length']} characters"
+    if kind == "literal_error":
+        return f"one of {ctx['expected']}"
+    if kind in ("list_type", "tuple_type"):
+        return "a list"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "a mapping"
+    if kind == "too_short":
+        return f"at least {ctx['min_length']} item(s)"
+    if kind == "too_long":
+        return f"at most {ctx['max_length']} item(s)"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]
+
+
+def _describe(value: Any) -> str:
+    """The value found, as the user would write it."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value)
+
+
+def _problem(file: FilePath, mark: Mark, path: Path, message: str) -> Problem:
+    return Problem(str(file), mark[0], mark[1], format_path(path), message)
+
+
+def _error(file: FilePath, mark: Mark, path: Path, message: str) -> SpecError:
+    return SpecError([_problem(file, mark, path, message)])
+
+
+def format_path(path: Path) -> str:
+    """('cells', 1, 'units') -> 'cells[1].units'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

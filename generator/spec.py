@@ -1,0 +1,297 @@
+"""The spec model: the user's words, checked.
+
+Every check that can be made without Keras is made here, either by the pydantic
+types (one key at a time) or by `check_rules` (rules across keys). A rule that fails
+raises `RuleError` with the key path it is about, so the loader can point at it.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+ACTIVATIONS = (
+    "tanh", "sigmoid", "hard_sigmoid", "relu", "relu6", "elu", "selu", "gelu", "silu",
+    "swish", "softplus", "softsign", "linear", "exponential", "leaky_relu", "mish",
+    "hard_silu", "log_sigmoid", "hard_tanh",
+)  # fmt: skip
+INITIALIZERS = (
+    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+    "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
+    "truncated_normal", "variance_scaling",
+)  # fmt: skip
+CONV_RANK = {"conv_lstm1d": 1, "conv_lstm2d": 2, "conv_lstm3d": 3}
+
+Path = tuple[Union[str, int], ...]
+
+
+class RuleError(Exception):
+    """A rule across keys is broken; `path` is the key the message is about."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def _identifier(name: str) -> str:
+    if keyword.iskeyword(name):
+        raise ValueError("an identifier that is not a Python keyword")
+    return name
+
+
+Identifier = Annotated[
+    str,
+    Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64),
+    AfterValidator(_identifier),
+]
+Size = Annotated[int, Field(ge=1)]
+Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
+Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
+Dtype = Literal["float32", "float64", "float16", "bfloat16"]
+InitialState = Literal["zeros", "ones", "random", "input", "none"]
+MergeMode = Literal["concat", "sum", "mul", "ave", "none"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Cell(_Strict):
+    """Keys every cell takes; None means "Keras' default" and is not passed on."""
+
+    activation: Activation | None = None
+    use_bias: bool | None = None
+    dropout: Rate | None = None
+    recurrent_dropout: Rate | None = None
+    kernel_initializer: Initializer | None = None
+    recurrent_initializer: Initializer | None = None
+    bias_initializer: Initializer | None = None
+
+    def keras_options(self) -> dict[str, object]:
+        """The optional keys the user set, to pass to Keras under the same names."""
+        required = {"type", "units", "filters", "kernel_size", "padding", "strides"}
+        return {
+            key: value
+            for key, value in self.model_dump().items()
+            if key not in required and value is not None
+        }
+
+
+class SimpleRNNCell(_Cell):
+    type: Literal["simple_rnn"]
+    units: Size
+
+
+class GRUCell(_Cell):
+    type: Literal["gru"]
+    units: Size
+    recurrent_activation: Activation | None = None
+    reset_after: bool | None = None
+
+
+class LSTMCell(_Cell):
+    type: Literal["lstm"]
+    units: Size
+    recurrent_activation: Activation | None = None
+    unit_forget_bias: bool | None = None
+
+
+class ConvLSTMCell(_Cell):
+    type: Literal["conv_lstm1d", "conv_lstm2d", "conv_lstm3d"]
+    filters: Size
+    kernel_size: Size | list[Size]
+    padding: Literal["valid", "same"] = "valid"
+    strides: Size | list[Size] = 1
+    recurrent_activation: Activation | None = None
+    unit_forget_bias: bool | None = None
+
+    @property
+    def rank(self) -> int:
+        return CONV_RANK[self.type]
+
+    def per_dim(self, key: Literal["kernel_size", "strides"]) -> tuple[int, ...]:
+        value = getattr(self, key)
+        return tuple(value) if isinstance(value, list) else (value,) * self.rank
+
+
+Cell = Annotated[
+    Union[SimpleRNNCell, GRUCell, LSTMCell, ConvLSTMCell], Field(discriminator="type")
+]
+
+
+class InputSpec(_Strict):
+    batch_size: Size | None = None
+    timesteps: Size | None = None
+    features: Size | None = None
+    shape: list[Size] | None = Field(default=None, min_length=2, max_length=4)
+    dtype: Dtype = "float32"
+
+
+class BidirectionalSpec(_Strict):
+    merge_mode: MergeMode = "concat"
+
+
+class Spec(_Strict):
+    """One recurrent block: the short form of `shared/spec-format.md`."""
+
+    name: Identifier
+    description: str = ""
+    input: InputSpec
+    cells: list[Cell] = Field(min_length=1)
+    stacking: Literal["cells", "layers"] = "layers"
+    layer: Literal["rnn", "fused"] | None = Field(
+        default=None, description="default: fused, or rnn with stacking: cells"
+    )
+    bidirectional: bool | BidirectionalSpec = False
+    return_sequences: bool = False
+    return_state: bool = False
+    stateful: bool = False
+    initial_state: InitialState | None = Field(
+        default=None, description="default: zeros, or none when stateful"
+    )
+
+    @model_validator(mode="after")
+    def _rules(self) -> Spec:
+        check_rules(self)
+        return self
+
+    @property
+    def layer_form(self) -> Literal["rnn", "fused"]:
+        if self.layer is not None:
+            return self.layer
+        return "rnn" if self.stacking == "cells" else "fused"
+
+    @property
+    def initial_state_mode(self) -> str:
+        if self.initial_state is not None:
+            return self.initial_state
+        return "none" if self.stateful else "zeros"
+
+    @property
+    def merge_mode(self) -> MergeMode | None:
+        """None when not bidirectional."""
+        if self.bidirectional is True:
+            return "concat"
+        return self.bidirectional.merge_mode if self.bidirectional else None
+
+    @property
+    def is_conv(self) -> bool:
+        return isinstance(self.cells[0], ConvLSTMCell)
+
+
+def check_rules(spec: Spec) -> None:
+    """Rules across keys: each one a Keras error (or a silent mistake) made early."""
+    _check_input(spec)
+    if spec.stacking == "cells" and spec.layer == "fused":
+        raise RuleError(
+            ("layer",),
+            "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
+            "expected layer: rnn (or no layer key), got fused",
+        )
+    if spec.stateful and spec.input.batch_size is None:
+        raise RuleError(
+            ("stateful",),
+            "stateful: true needs a fixed input.batch_size, got batch_size: null",
+        )
+    if spec.stateful and spec.initial_state not in (None, "none"):
+        raise RuleError(
+            ("initial_state",),
+            "a stateful layer starts from zeros and carries its state between calls; "
+            f"an initial_state would replace it on every call: expected none, "
+            f"got {spec.initial_state}",
+        )
+    if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
+        raise RuleError(
+            ("bidirectional", "merge_mode"),
+            "merge_mode: none returns two outputs, which the next layer of a "
+            "stacking: layers stack cannot take; expected concat, sum, mul or ave "
+            "(or stacking: cells), got none",
+        )
+
+
+def _check_input(spec: Spec) -> None:
+    conv = [cell for cell in spec.cells if isinstance(cell, ConvLSTMCell)]
+    if not conv:
+        if spec.input.shape is not None:
+            raise RuleError(
+                ("input", "shape"),
+                "input.shape is for conv_lstm cells; vector cells take "
+                "input.features, got shape",
+            )
+        if spec.input.features is None:
+            raise RuleError(("input",), "expected input.features for vector cells")
+        return
+    if len(conv) != len(spec.cells):
+        index = next(
+            i for i, cell in enumerate(spec.cells) if not isinstance(cell, ConvLSTMCell)
+        )
+        raise RuleError(
+            ("cells", index, "type"),
+            "conv_lstm cells output spatial tensors that vector cells cannot take: "
+            f"expected {conv[0].type}, got {spec.cells[index].type}",
+        )
+    rank = conv[0].rank
+    for index, cell in enumerate(conv):
+        if cell.rank != rank:
+            raise RuleError(
+                ("cells", index, "type"),
+                f"all conv cells of one spec share a rank: expected {conv[0].type}, "
+                f"got {cell.type}",
+            )
+        for key in ("kernel_size", "strides"):
+            value = getattr(cell, key)
+            if isinstance(value, list) and len(value) != rank:
+                raise RuleError(
+                    ("cells", index, key),
+                    f"{cell.type} needs {rank} value(s) for {key}, got {len(value)}",
+                )
+    if spec.layer == "rnn" or spec.stacking == "cells":
+        key = "layer" if spec.layer == "rnn" else "stacking"
+        raise RuleError(
+            (key,),
+            "keras.layers has no public ConvLSTM cell, so conv_lstm cells use the "
+            "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
+            f"got {key}: {getattr(spec, key)}",
+        )
+    if spec.input.features is not None:
+        raise RuleError(
+            ("input", "features"),
+            "conv_lstm cells take input.shape (spatial dims + channels), "
+            "got input.features",
+        )
+    if spec.input.shape is None:
+        raise RuleError(
+            ("input",),
+            f"expected input.shape with {rank + 1} values (spatial dims + channels) "
+            f"for {conv[0].type}",
+        )
+    if len(spec.input.shape) != rank + 1:
+        raise RuleError(
+            ("input", "shape"),
+            f"{conv[0].type} takes {rank} spatial dims + channels: expected "
+            f"{rank + 1} values, got {len(spec.input.shape)}",
+        )
+    spatial = tuple(spec.input.shape[:-1])
+    for index, cell in enumerate(conv):
+        spatial = conv_output_spatial(cell, spatial)
+        if min(spatial) < 1:
+            raise RuleError(
+                ("cells", index, "kernel_size"),
+                f"with padding: valid this kernel leaves no output: the spatial "
+                f"shape would be {spatial}; expected a smaller kernel_size or "
+                "padding: same",
+            )
+
+
+def conv_output_spatial(cell: ConvLSTMCell, spatial: tuple[int, ...]) -> tuple[int, ...]:
+    """Keras' output length per spatial dim (dilation 1): same rounds up, valid drops the border."""
+    return tuple(
+        -(-size // stride) if cell.padding == "same" else (size - kernel) // stride + 1
+        for size, kernel, stride in zip(
+            spatial, cell.per_dim("kernel_size"), cell.per_dim("strides")
+        )
+    )

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import re
 import runpy
+import sys
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -190,6 +191,7 @@ def _run(path: str) -> _Reply:
     """Run ``path`` as ``__main__``, capturing what it prints via Python."""
     buffer = io.StringIO()
     ok, error = True, None
+    sys.argv = [path]  # as `python path` would have it, not the parent's arguments
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
         try:
             runpy.run_path(path, run_name="__main__")

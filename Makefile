@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench golden clean
 
 $(BIN)/rnnspec: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(BIN)/rnnspec
 bench: $(BIN)/rnnspec
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_smoke.py
+
+# Re-render the golden modules after a reviewed change to the generator.
+golden: $(BIN)/rnnspec
+	for spec in examples/*.yaml; do $(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

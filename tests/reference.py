@@ -1,0 +1,222 @@
+"""A hand-written reference: real Keras layers built straight from a spec dict.
+
+Nothing here imports the generator. It reads the spec dict the way
+`shared/spec-format.md` describes it and builds the layers a Keras user would write,
+so the tests can compare the plan and the generated module with what Keras does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+CELLS = {
+    "simple_rnn": keras.layers.SimpleRNNCell,
+    "gru": keras.layers.GRUCell,
+    "lstm": keras.layers.LSTMCell,
+}
+FUSED = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "gru": keras.layers.GRU,
+    "lstm": keras.layers.LSTM,
+    "conv_lstm1d": keras.layers.ConvLSTM1D,
+    "conv_lstm2d": keras.layers.ConvLSTM2D,
+    "conv_lstm3d": keras.layers.ConvLSTM3D,
+}
+MIXED = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
+
+
+@dataclass
+class Options:
+    """The spec dict's keys with the defaults of spec-format.md filled in."""
+
+    cells: list[dict]
+    stacking: str
+    form: str
+    merge_mode: str | None  # "concat", ..., "none"; None: one direction
+    return_sequences: bool
+    return_state: bool
+    stateful: bool
+    initial_state: str
+    batch_size: int | None
+    timesteps: int | None
+    step_shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def policy(self) -> str:
+        return MIXED.get(self.dtype, self.dtype)
+
+    @property
+    def is_conv(self) -> bool:
+        return self.cells[0]["type"].startswith("conv_lstm")
+
+    @property
+    def groups(self) -> list[list[dict]]:
+        """The cells of each recurrent layer, bottom to top."""
+        if self.stacking == "cells":
+            return [self.cells]
+        return [[cell] for cell in self.cells]
+
+
+def options(spec: dict) -> Options:
+    stacking = spec.get("stacking", "layers")
+    bidirectional = spec.get("bidirectional", False)
+    if bidirectional is True:
+        merge_mode = "concat"
+    elif bidirectional:
+        merge_mode = bidirectional.get("merge_mode", "concat")
+    else:
+        merge_mode = None
+    stateful = spec.get("stateful", False)
+    source = spec["input"]
+    step = tuple(source["shape"]) if "shape" in source else (source["features"],)
+    return Options(
+        cells=spec["cells"],
+        stacking=stacking,
+        form=spec.get("layer") or ("rnn" if stacking == "cells" else "fused"),
+        merge_mode=merge_mode,
+        return_sequences=spec.get("return_sequences", False),
+        return_state=spec.get("return_state", False),
+        stateful=stateful,
+        initial_state=spec.get("initial_state") or ("none" if stateful else "zeros"),
+        batch_size=source.get("batch_size"),
+        timesteps=source.get("timesteps"),
+        step_shape=step,
+        dtype=source.get("dtype", "float32"),
+    )
+
+
+def cell_kwargs(cell: dict) -> dict:
+    return {key: value for key, value in cell.items() if key != "type"}
+
+
+def make_cell(cell: dict, opts: Options) -> keras.layers.Layer:
+    return CELLS[cell["type"]](**cell_kwargs(cell), dtype=opts.policy)
+
+
+def make_layers(opts: Options, **overrides) -> list[keras.layers.Layer]:
+    """One Keras recurrent layer per group, wrapped in Bidirectional where asked."""
+    layers = []
+    for index, group in enumerate(opts.groups):
+        top = index == len(opts.groups) - 1
+        kwargs = dict(
+            return_sequences=opts.return_sequences if top else True,
+            return_state=opts.return_state,
+            stateful=opts.stateful,
+            dtype=opts.policy,
+        )
+        kwargs.update(overrides)
+        if opts.stacking == "cells":
+            cells = [make_cell(cell, opts) for cell in group]
+            layer = keras.layers.RNN(keras.layers.StackedRNNCells(cells), **kwargs)
+        elif opts.form == "rnn":
+            layer = keras.layers.RNN(make_cell(group[0], opts), **kwargs)
+        else:
+            layer = FUSED[group[0]["type"]](**cell_kwargs(group[0]), **kwargs)
+        if opts.merge_mode is not None:
+            merge = None if opts.merge_mode == "none" else opts.merge_mode
+            layer = keras.layers.Bidirectional(layer, merge_mode=merge)
+        layers.append(layer)
+    return layers
+
+
+def sequence_input(opts: Options) -> keras.KerasTensor:
+    return keras.Input(
+        shape=(opts.timesteps, *opts.step_shape),
+        batch_size=opts.batch_size,
+        dtype=opts.dtype,
+    )
+
+
+def directions(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    if isinstance(layer, keras.layers.Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    return [layer]
+
+
+def keras_initial_state(layers: list[keras.layers.Layer], batch_size: int) -> list:
+    """Keras' own initial-state structure (built layers): forward then backward, one a layer."""
+    per_layer = [
+        [state for part in directions(layer) for state in part.get_initial_state(batch_size)]
+        for layer in layers
+    ]
+    return per_layer[0] if len(per_layer) == 1 else per_layer
+
+
+def run(layers: list[keras.layers.Layer], opts: Options, sequence, initial_state=None) -> list:
+    """Call the layers in a chain; return [output(s), *states of every layer], flat."""
+    states = []
+    outputs = sequence
+    for index, layer in enumerate(layers):
+        kwargs = {}
+        if initial_state is not None:
+            kwargs["initial_state"] = initial_state[index] if len(layers) > 1 else initial_state
+        returned = layer(outputs, **kwargs)
+        if opts.return_state:
+            count = 2 if opts.merge_mode == "none" else 1
+            outputs, layer_states = returned[:count], returned[count:]
+            outputs = outputs[0] if count == 1 else list(outputs)
+            states.extend(keras.tree.flatten(layer_states))
+        else:
+            outputs = returned
+    return [*keras.tree.flatten(outputs), *states]
+
+
+def state_inputs(structure, batch_size: int | None, dtype: str):
+    """A keras.Input per state, in the given structure of shapes."""
+    return keras.tree.map_structure(
+        lambda shape: keras.Input(shape=shape[1:], batch_size=batch_size, dtype=dtype),
+        structure,
+    )
+
+
+def reference_model(opts: Options, state_shapes=None):
+    """A functional model of the reference layers; state shapes (nested) make state inputs."""
+    layers = make_layers(opts)
+    sequence = sequence_input(opts)
+    inputs = [sequence]
+    initial_state = None
+    if state_shapes is not None and opts.initial_state != "none":
+        initial_state = state_inputs(state_shapes, opts.batch_size, opts.dtype)
+        inputs.extend(keras.tree.flatten(initial_state))
+    outputs = run(layers, opts, sequence, initial_state)
+    return keras.Model(inputs, outputs), layers, outputs
+
+
+def probe_state_size(opts: Options):
+    """Keras' state_size per layer; for ConvLSTM (state_size -1) the returned states' shapes."""
+    if opts.is_conv:
+        layers = make_layers(opts, return_sequences=True, return_state=True, stateful=False)
+        sequence = sequence_input(opts)
+        outputs = sequence
+        per_layer = []
+        for layer in layers:
+            layer = directions(layer)[0]
+            outputs, *states = layer(outputs)
+            per_layer.append(tuple(tuple(state.shape[1:]) for state in states))
+    else:
+        layers = make_layers(opts)
+        per_layer = [to_tuples(directions(layer)[0].cell.state_size) for layer in layers]
+    return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
+
+
+def to_tuples(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(to_tuples(item) for item in value)
+    return int(value)
+
+
+def shapes(tree):
+    """The shapes of a nested structure of arrays, with lists everywhere."""
+    if isinstance(tree, (list, tuple)):
+        return [shapes(item) for item in tree]
+    return tuple(tree.shape)
+
+
+def random_sequence(opts: Options, batch_size: int, timesteps: int, seed: int = 1) -> np.ndarray:
+    dtype = "float32" if opts.dtype in MIXED else opts.dtype
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch_size, timesteps, *opts.step_shape)).astype(dtype)

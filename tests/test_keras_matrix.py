@@ -1,0 +1,380 @@
+"""The plan and the generated modules against real Keras, over a matrix of specs.
+
+Every expectation comes from Keras itself: `tests/reference.py` builds the layers a
+Keras user would write for each spec, independently of the generator, and the tests
+compare the plan's state sizes, structures and returned shapes, and the generated
+module's model, with what those real layers do, symbolically and eagerly.
+
+The generated modules are imported in-process, so TensorFlow is imported once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import black
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+import generator.format  # noqa: E402
+from generator import make_plan, render_module  # noqa: E402
+from generator.spec import Spec  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import reference as ref  # noqa: E402
+
+# -- the matrix ----------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    id: str
+    spec: dict
+    weights: bool = True  # compare outputs with the generated model's weights
+    xfail: dict[str, str] = field(default_factory=dict)  # test name -> reason
+
+
+def vec(batch=2, timesteps=4, features=3, dtype=None):
+    source = {"batch_size": batch, "timesteps": timesteps, "features": features}
+    if dtype:
+        source["dtype"] = dtype
+    return source
+
+
+def grid(shape, batch=2, timesteps=3):
+    return {"batch_size": batch, "timesteps": timesteps, "shape": shape}
+
+
+def lstm(units=4, **kw):
+    return {"type": "lstm", "units": units, **kw}
+
+
+def gru(units=3, **kw):
+    return {"type": "gru", "units": units, **kw}
+
+
+def srnn(units=2, **kw):
+    return {"type": "simple_rnn", "units": units, **kw}
+
+
+def conv(rank, filters=2, kernel_size=3, **kw):
+    return {"type": f"conv_lstm{rank}d", "filters": filters, "kernel_size": kernel_size, **kw}
+
+
+def case(id, input, cells, **spec):
+    weights = spec.pop("weights", True)
+    xfail = spec.pop("xfail", {})
+    return Case(id, {"name": id, "input": input, "cells": cells, **spec}, weights, xfail)
+
+
+SEQ_STATE = dict(return_sequences=True, return_state=True)
+
+CASES = [
+    # one vector cell, fused and generic, all four return combinations
+    case("simple_rnn_fused", vec(), [srnn()]),
+    case("gru_fused_seq_state", vec(), [gru()], **SEQ_STATE),
+    case("lstm_fused_seq", vec(), [lstm()], return_sequences=True),
+    case("lstm_fused_state", vec(), [lstm()], return_state=True),
+    case("simple_rnn_rnn_seq_state", vec(), [srnn(3)], layer="rnn", **SEQ_STATE),
+    case("gru_rnn_state", vec(), [gru()], layer="rnn", return_state=True),
+    case("lstm_rnn_seq_ones", vec(), [lstm()], layer="rnn", return_sequences=True, initial_state="ones"),
+    case("gru_rnn_plain", vec(), [gru(5)], layer="rnn"),
+    # initial states, fixed and dynamic batch and timesteps
+    case("lstm_random", vec(), [lstm()], initial_state="random", **SEQ_STATE),
+    case("gru_input", vec(), [gru()], initial_state="input", return_state=True),
+    case("lstm_input_dynamic", vec(None, None), [lstm()], initial_state="input", **SEQ_STATE),
+    case("lstm_none", vec(), [lstm()], initial_state="none", **SEQ_STATE),
+    case("simple_rnn_ones_dynamic", vec(None, None), [srnn()], initial_state="ones", **SEQ_STATE),
+    case("gru_random_dynamic_batch", vec(None, 4), [gru()], initial_state="random", return_state=True),
+    case("lstm_zeros_dynamic_time", vec(2, None), [lstm()], return_sequences=True),
+    # stateful
+    case("lstm_stateful", vec(), [lstm()], stateful=True, weights=False, **SEQ_STATE),
+    case("gru_stateful_stacked_cells", vec(), [gru(), lstm(2)], stacking="cells", stateful=True, weights=False, **SEQ_STATE),
+    case("stateful_layers", vec(), [srnn(), lstm()], stateful=True, weights=False, return_state=True),
+    case("lstm_stateful_bidirectional", vec(), [lstm(3)], stateful=True, bidirectional=True, weights=False, **SEQ_STATE),
+    # stacking: cells
+    case("cells_lstm_lstm", vec(), [lstm(4), lstm(3)], stacking="cells", **SEQ_STATE),
+    case("cells_gru_lstm_simple", vec(), [gru(), lstm(), srnn()], stacking="cells", **SEQ_STATE),
+    case("cells_lstm_gru_input", vec(), [lstm(), gru()], stacking="cells", initial_state="input", return_state=True),
+    case("cells_simple_simple", vec(), [srnn(3), srnn(2)], stacking="cells", layer="rnn"),
+    case("cells_dynamic_random", vec(None, None), [gru(), lstm(2)], stacking="cells", initial_state="random", **SEQ_STATE),
+    case("cells_dropout", vec(), [lstm(dropout=0.2, recurrent_dropout=0.1), gru(dropout=0.3)], stacking="cells", return_state=True),
+    case("cells_gru_gru_none", vec(), [gru(reset_after=False), gru(2)], stacking="cells", initial_state="none", return_state=True),
+    # stacking: layers
+    case("layers_lstm_gru", vec(), [lstm(), gru()], **SEQ_STATE),
+    case("layers_gru_lstm_simple_input", vec(), [gru(), lstm(), srnn()], initial_state="input", return_state=True),
+    case("layers_rnn_gru_lstm", vec(), [gru(), lstm()], layer="rnn", return_sequences=True),
+    case("layers_dynamic_ones", vec(None, None), [lstm(), srnn()], initial_state="ones", **SEQ_STATE),
+    case("layers_rnn_random_none_state", vec(), [srnn(), gru()], layer="rnn", initial_state="random"),
+    # bidirectional, every merge mode
+    case("bidi_gru_concat", vec(), [gru()], bidirectional=True, **SEQ_STATE),
+    case("bidi_lstm_sum", vec(), [lstm()], bidirectional={"merge_mode": "sum"}, return_state=True),
+    case("bidi_lstm_mul", vec(), [lstm()], bidirectional={"merge_mode": "mul"}, return_sequences=True),
+    case("bidi_simple_ave", vec(), [srnn(3)], bidirectional={"merge_mode": "ave"}),
+    case("bidi_lstm_none", vec(), [lstm()], bidirectional={"merge_mode": "none"}, **SEQ_STATE),
+    case("bidi_gru_none_plain", vec(), [gru()], bidirectional={"merge_mode": "none"}),
+    case("bidi_cells_lstm_gru", vec(), [lstm(), gru()], stacking="cells", bidirectional=True, **SEQ_STATE),
+    case("bidi_cells_none", vec(), [gru(), lstm(2)], stacking="cells", bidirectional={"merge_mode": "none"}, return_state=True),
+    case("bidi_layers_input", vec(), [lstm(), lstm(2)], bidirectional=True, initial_state="input", return_state=True),
+    case("bidi_rnn_gru_ave_input", vec(None, None), [gru()], layer="rnn", bidirectional={"merge_mode": "ave"}, initial_state="input", **SEQ_STATE),
+    case("bidi_dynamic_random", vec(None, 4), [lstm(), gru()], bidirectional={"merge_mode": "sum"}, initial_state="random", **SEQ_STATE),
+    # conv_lstm
+    case("conv1d_valid", grid([6, 2]), [conv(1)], **SEQ_STATE),
+    case("conv1d_same_s2", grid([7, 3]), [conv(1, strides=2, padding="same")], return_state=True),
+    case("conv1d_valid_s2_list", grid([7, 2]), [conv(1, kernel_size=[3], strides=[2])], return_state=True, initial_state="ones"),
+    case("conv2d_valid", grid([6, 5, 2]), [conv(2)], **SEQ_STATE),
+    case("conv2d_same_mixed", grid([6, 5, 3]), [conv(2, kernel_size=[3, 2], strides=[2, 1], padding="same")], initial_state="input", return_state=True),
+    case("conv2d_layers", grid([7, 6, 2]), [conv(2, 3), conv(2, 2, kernel_size=2, strides=2)], **SEQ_STATE),
+    case("conv3d_valid", grid([5, 5, 5, 1]), [conv(3, 2, 2)]),
+    case("conv3d_same_s2", grid([5, 6, 5, 2]), [conv(3, 2, [3, 2, 3], strides=2, padding="same")], **SEQ_STATE),
+    case("conv2d_bidi_concat", grid([5, 5, 2]), [conv(2)], bidirectional=True, return_state=True, initial_state="random"),
+    case("conv2d_bidi_none", grid([5, 5, 2]), [conv(2)], bidirectional={"merge_mode": "none"}, **SEQ_STATE),
+    case("conv2d_dynamic", grid([6, 6, 2], None, None), [conv(2, padding="same")], **SEQ_STATE),
+    case("conv2d_stateful", grid([5, 5, 2]), [conv(2)], stateful=True, weights=False, return_state=True),
+    case("conv1d_layers_options", grid([8, 2]), [conv(1, activation="relu", unit_forget_bias=False, use_bias=False), conv(1, recurrent_activation="hard_sigmoid")], return_state=True),
+    # dtypes
+    case("float64_cells_lstm", vec(dtype="float64"), [lstm(), lstm(2)], stacking="cells", initial_state="random", **SEQ_STATE),
+    case("bfloat16_gru", vec(dtype="bfloat16"), [gru()], return_state=True, initial_state="ones"),
+    # optional cell keys
+    case("gru_options", vec(), [gru(activation="relu", recurrent_activation="hard_sigmoid", use_bias=False, reset_after=False)], return_state=True),
+    case("lstm_options", vec(), [lstm(unit_forget_bias=False, kernel_initializer="he_normal", recurrent_initializer="glorot_uniform", bias_initializer="ones")], **SEQ_STATE),
+    case("simple_rnn_dropout", vec(), [srnn(activation="relu", dropout=0.2, recurrent_dropout=0.2)], layer="rnn", **SEQ_STATE),
+]
+
+
+def params(test: str) -> list:
+    return [
+        pytest.param(
+            c,
+            id=c.id,
+            marks=[pytest.mark.xfail(reason=c.xfail[test], strict=True)] if test in c.xfail else [],
+        )
+        for c in CASES
+    ]
+
+
+# -- fixtures and helpers ------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras():
+    keras.backend.clear_session()
+    yield
+    keras.backend.clear_session()
+
+
+_counter = itertools.count()
+
+
+def load_module(source: str, directory: Path):
+    """Import a generated module from a file, in-process."""
+    name = f"rnnspec_generated_{next(_counter)}"
+    path = directory / f"{name}.py"
+    path.write_text(source)
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def substitute(dims, batch_size, timesteps) -> tuple:
+    table = {"batch_size": batch_size, "timesteps": timesteps}
+    return tuple(table.get(dim, dim) if isinstance(dim, str) else dim for dim in dims)
+
+
+def plan_shapes(plan, batch_size, timesteps) -> list[tuple]:
+    return [substitute(dims, batch_size, timesteps) for _, dims in plan.returns]
+
+
+def tensor_shapes(tensors) -> list[tuple]:
+    return [tuple(tensor.shape) for tensor in keras.tree.flatten(tensors)]
+
+
+def pipeline(c: Case):
+    spec = Spec.model_validate(c.spec)
+    return spec, make_plan(spec)
+
+
+def eager_initial_state(module, opts: ref.Options, batch_size: int):
+    """The values the generated model starts from, for a batch of `batch_size`."""
+    if opts.initial_state == "none":
+        return None
+    if opts.batch_size is None and opts.initial_state != "input":
+        # one sequence's fixed state, repeated over the batch
+        return keras.tree.map_structure(
+            lambda a: np.repeat(a, batch_size, axis=0), module.make_initial_state(1)
+        )
+    return module.make_initial_state(batch_size)
+
+
+def close(dtype: str) -> dict:
+    return {"rtol": 2e-2, "atol": 2e-2} if dtype == "bfloat16" else {"rtol": 1e-5, "atol": 1e-6}
+
+
+# -- the tests -----------------------------------------------------------------------
+
+
+def test_matrix_is_wide():
+    """The matrix covers what the brief asks for."""
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert 40 <= len(CASES) <= 70
+    opts = [ref.options(c.spec) for c in CASES]
+    assert {cell["type"] for o in opts for cell in o.cells} == set(ref.FUSED)
+    assert {o.merge_mode for o in opts} == {None, "concat", "sum", "mul", "ave", "none"}
+    assert {o.initial_state for o in opts} == {"zeros", "ones", "random", "input", "none"}
+    assert {(o.return_sequences, o.return_state) for o in opts} == set(
+        itertools.product([False, True], repeat=2)
+    )
+    assert {o.dtype for o in opts} >= {"float32", "float64", "bfloat16"}
+
+
+@pytest.mark.parametrize("c", params("test_black"))
+def test_black(c: Case):
+    """Every generated module is already black-formatted with the project's settings."""
+    source = render_module(Spec.model_validate(c.spec))
+    assert black.format_str(source, mode=generator.format.MODE) == source
+
+
+@pytest.mark.parametrize("c", params("test_state_size"))
+def test_state_size(c: Case):
+    """plan.state_size is Keras' state_size (ConvLSTM: the returned states' shapes)."""
+    _, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    assert plan.state_size == ref.probe_state_size(opts)
+    flat_cells = [cell for layer in plan.layers for cell in layer.cells]
+    assert len(flat_cells) == len(opts.cells)
+    if not opts.is_conv:
+        for cell_plan, cell in zip(flat_cells, opts.cells):
+            assert cell_plan.state_size == ref.to_tuples(ref.make_cell(cell, opts).state_size)
+
+
+@pytest.mark.parametrize("c", params("test_keras_returns"))
+def test_keras_returns(c: Case):
+    """The real layers return what plan.returns says, symbolically and eagerly, and
+    take the initial state in plan.initial_state's structure."""
+    _, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    layers = ref.make_layers(opts)
+    sequence = ref.sequence_input(opts)
+
+    # symbolic, with state inputs in the plan's structure when the spec has one
+    initial = None
+    if opts.initial_state != "none":
+        structure = _plan_state_shapes(plan.initial_state, opts.batch_size)
+        initial = ref.state_inputs(structure, opts.batch_size, opts.dtype)
+    symbolic = ref.run(layers, opts, sequence, initial)
+    assert tensor_shapes(symbolic) == plan_shapes(plan, opts.batch_size, opts.timesteps)
+
+    # eager, on fresh layers (a stateful layer keeps its batch size)
+    keras.backend.clear_session()
+    layers = ref.make_layers(opts)
+    batch_size, timesteps = opts.batch_size or 3, opts.timesteps or 5
+    x = ref.random_sequence(opts, batch_size, timesteps)
+    initial = None
+    if opts.initial_state != "none":
+        structure = _plan_state_shapes(plan.initial_state, batch_size)
+        initial = keras.tree.map_structure(lambda shape: np.ones(shape, "float32"), structure)
+    eager = ref.run(layers, opts, x, initial)
+    assert tensor_shapes(eager) == plan_shapes(plan, batch_size, timesteps)
+
+    # Keras' own initial-state structure (get_initial_state of the built layers)
+    keras_structure = ref.shapes(ref.keras_initial_state(layers, batch_size))
+    assert _plan_state_shapes(plan.initial_state, batch_size) == keras_structure
+    assert [state.batch_shape for state in plan.state_tensors] == [
+        ("batch_size", *shape[1:]) for shape in _flat_shapes(keras_structure)
+    ]
+
+
+def _plan_state_shapes(tree, batch_size):
+    if isinstance(tree, list):
+        return [_plan_state_shapes(item, batch_size) for item in tree]
+    return (batch_size, *tree.shape)
+
+
+def _flat_shapes(tree):
+    if isinstance(tree, list):
+        return [shape for item in tree for shape in _flat_shapes(item)]
+    return [tree]
+
+
+@pytest.mark.parametrize("c", params("test_generated_module"))
+def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """The generated module against the reference model: parameters, outputs, main(),
+    STATE_SIZE, make_initial_state(), and (same weights) the same numbers."""
+    spec, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    module = load_module(render_module(spec), tmp_path)
+
+    assert module.STATE_SIZE == plan.state_size
+    assert module.RETURNED == [name for name, _ in plan.returns]
+    some_batch = opts.batch_size or 3
+    made = module.make_initial_state(some_batch)
+    assert tensor_shapes(made) == [
+        substitute(state.batch_shape, some_batch, None) for state in plan.state_tensors
+    ]
+    assert ref.shapes(made) == _plan_state_shapes(plan.initial_state, some_batch)
+
+    model = module.build_model()
+    assert tensor_shapes(model.outputs) == plan_shapes(plan, opts.batch_size, opts.timesteps)
+    if opts.initial_state == "input":
+        assert len(model.inputs) == 1 + len(plan.state_tensors)
+    else:
+        assert len(model.inputs) == 1
+
+    state_shapes = _plan_state_shapes(plan.initial_state, opts.batch_size)
+    reference, layers, outputs = ref.reference_model(
+        opts, state_shapes if opts.initial_state != "none" else None
+    )
+    assert model.count_params() == reference.count_params()
+    assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]
+    assert [str(o.dtype) for o in model.outputs] == [str(o.dtype) for o in outputs]
+
+    # main(): one `name: shape` line per returned tensor, as a real eager run gives
+    capsys.readouterr()
+    module.main()
+    printed = capsys.readouterr().out.splitlines()
+    batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
+    keras.backend.clear_session()
+    eager_layers = ref.make_layers(opts)
+    x = ref.random_sequence(opts, batch_size, timesteps)
+    eager = ref.run(eager_layers, opts, x, eager_initial_state(module, opts, batch_size))
+    assert printed == [
+        f"{name}: {shape}" for name, shape in zip(module.RETURNED, tensor_shapes(eager), strict=True)
+    ]
+
+    if c.weights:
+        _same_numbers(c, module, opts, batch_size, timesteps)
+
+
+def _same_numbers(c: Case, module, opts: ref.Options, batch_size: int, timesteps: int):
+    """The generated model and the reference model, with the same weights, agree."""
+    keras.backend.clear_session()
+    model = module.build_model()
+    state_shapes = _plan_state_shapes(
+        make_plan(Spec.model_validate(c.spec)).initial_state, opts.batch_size
+    )
+    # the reference takes the state as inputs whenever the spec has one
+    reference, _, _ = ref.reference_model(
+        opts, state_shapes if opts.initial_state != "none" else None
+    )
+    reference.set_weights(model.get_weights())
+    x = ref.random_sequence(opts, batch_size, timesteps, seed=7)
+    initial = eager_initial_state(module, opts, batch_size)
+    got = model([x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x)
+    flat_initial = [] if initial is None else keras.tree.flatten(initial)
+    expected = reference([x, *flat_initial])
+    got, expected = keras.tree.flatten(got), keras.tree.flatten(expected)
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(keras.ops.cast(a, "float32")),
+            keras.ops.convert_to_numpy(keras.ops.cast(b, "float32")),
+            **close(opts.dtype),
+        )

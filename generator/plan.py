@@ -195,10 +195,10 @@ def make_plan(spec: Spec) -> Plan:
     """Decide layers, cells, arguments and the full state tree of a checked spec."""
     step_shape = tuple(spec.input.shape) if spec.is_conv else (spec.input.features,)
     cells = _plan_cells(spec, step_shape)
+    # Layer names double as Python variables: from cell types only, so that no spec
+    # name can shadow keras, np or a local of build_model().
     if spec.stacking == "cells":
-        groups = [(spec.name, cells)]
-    elif len(cells) == 1:
-        groups = [(spec.name, cells)]
+        groups = [("rnn", cells)]
     else:
         groups = [(cell.name, [cell]) for cell in cells]
     layers = tuple(

@@ -57,7 +57,7 @@ def test_check_prints_the_state_tree() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:4] == [
         "bidirectional_lstm: 1 layer(s)",
-        "  bidirectional_lstm: Bidirectional(LSTM(64), merge_mode=concat)",
+        "  lstm: Bidirectional(LSTM(64), merge_mode=concat)",
         "STATE_SIZE = (64, 64)",
         "initial_state (input): [forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c]",
     ]

@@ -162,11 +162,14 @@ def params(test: str) -> list:
 # -- fixtures and helpers ------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
+def fresh_keras() -> None:
+    """Reset Keras' global state (names, graph) between cases; skip the slow gc."""
+    keras.backend.clear_session(free_memory=False)
+
+
+@pytest.fixture
 def _fresh_keras():
-    keras.backend.clear_session()
-    yield
-    keras.backend.clear_session()
+    fresh_keras()
 
 
 _counter = itertools.count()
@@ -242,6 +245,7 @@ def test_black(c: Case):
     assert black.format_str(source, mode=generator.format.MODE) == source
 
 
+@pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", params("test_state_size"))
 def test_state_size(c: Case):
     """plan.state_size is Keras' state_size (ConvLSTM: the returned states' shapes)."""
@@ -255,6 +259,7 @@ def test_state_size(c: Case):
             assert cell_plan.state_size == ref.to_tuples(ref.make_cell(cell, opts).state_size)
 
 
+@pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", params("test_keras_returns"))
 def test_keras_returns(c: Case):
     """The real layers return what plan.returns says, symbolically and eagerly, and
@@ -273,7 +278,7 @@ def test_keras_returns(c: Case):
     assert tensor_shapes(symbolic) == plan_shapes(plan, opts.batch_size, opts.timesteps)
 
     # eager, on fresh layers (a stateful layer keeps its batch size)
-    keras.backend.clear_session()
+    fresh_keras()
     layers = ref.make_layers(opts)
     batch_size, timesteps = opts.batch_size or 3, opts.timesteps or 5
     x = ref.random_sequence(opts, batch_size, timesteps)
@@ -304,6 +309,7 @@ def _flat_shapes(tree):
     return [tree]
 
 
+@pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", params("test_generated_module"))
 def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     """The generated module against the reference model: parameters, outputs, main(),
@@ -341,7 +347,7 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     module.main()
     printed = capsys.readouterr().out.splitlines()
     batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
-    keras.backend.clear_session()
+    fresh_keras()
     eager_layers = ref.make_layers(opts)
     x = ref.random_sequence(opts, batch_size, timesteps)
     eager = ref.run(eager_layers, opts, x, eager_initial_state(module, opts, batch_size))
@@ -355,7 +361,7 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
 
 def _same_numbers(c: Case, module, opts: ref.Options, batch_size: int, timesteps: int):
     """The generated model and the reference model, with the same weights, agree."""
-    keras.backend.clear_session()
+    fresh_keras()
     model = module.build_model()
     state_shapes = _plan_state_shapes(
         make_plan(Spec.model_validate(c.spec)).initial_state, opts.batch_size

@@ -4,7 +4,7 @@
 # again rather than this file.
 #
 #   input: batch_size=None, timesteps=12, features=8, dtype=float32
-#   bidirectional_lstm: Bidirectional(LSTM(64), merge_mode=concat)
+#   lstm: Bidirectional(LSTM(64), merge_mode=concat)
 #   initial_state: input
 
 import keras
@@ -88,13 +88,13 @@ def build_model():
         initial_backward_lstm_c,
     ]
 
-    bidirectional_lstm = keras.layers.Bidirectional(
+    lstm = keras.layers.Bidirectional(
         keras.layers.LSTM(64, return_sequences=True, return_state=True),
         merge_mode="concat",
-        name="bidirectional_lstm",
+        name="lstm",
     )
-    output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c = (
-        bidirectional_lstm(sequence, initial_state=initial_state)
+    output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c = lstm(
+        sequence, initial_state=initial_state
     )
 
     returned = [

@@ -4,7 +4,7 @@
 # again rather than this file.
 #
 #   input: batch_size=1, timesteps=5, features=10, dtype=float32
-#   stacked_lstm: RNN(StackedRNNCells([LSTMCell(64), LSTMCell(32)]))
+#   rnn: RNN(StackedRNNCells([LSTMCell(64), LSTMCell(32)]))
 #   initial_state: zeros
 
 import keras
@@ -61,7 +61,7 @@ def build_model():
     )
     initial_state = make_initial_state()
 
-    stacked_lstm = keras.layers.RNN(
+    rnn = keras.layers.RNN(
         keras.layers.StackedRNNCells(
             [
                 keras.layers.LSTMCell(64, name="lstm_1"),
@@ -70,9 +70,9 @@ def build_model():
         ),
         return_sequences=True,
         return_state=True,
-        name="stacked_lstm",
+        name="rnn",
     )
-    output, *states = stacked_lstm(sequence, initial_state=initial_state)
+    output, *states = rnn(sequence, initial_state=initial_state)
     # RNN(StackedRNNCells) returns its states nested per cell in some calls and flat in
     # others; flattening gives Keras' order either way.
     lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c = keras.tree.flatten(states)

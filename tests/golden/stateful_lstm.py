@@ -4,7 +4,7 @@
 # again rather than this file.
 #
 #   input: batch_size=4, timesteps=10, features=3, dtype=float32
-#   stateful_lstm: LSTM(16)
+#   lstm: LSTM(16)
 #   initial_state: none
 
 import keras
@@ -59,14 +59,10 @@ def build_model():
         name="sequence",
     )
 
-    stateful_lstm = keras.layers.LSTM(
-        16,
-        return_sequences=True,
-        return_state=True,
-        stateful=True,
-        name="stateful_lstm",
+    lstm = keras.layers.LSTM(
+        16, return_sequences=True, return_state=True, stateful=True, name="lstm"
     )
-    output, lstm_h, lstm_c = stateful_lstm(sequence)
+    output, lstm_h, lstm_c = lstm(sequence)
 
     returned = [output, lstm_h, lstm_c]
     check_returned(returned)

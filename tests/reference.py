@@ -167,10 +167,17 @@ def run(layers: list[keras.layers.Layer], opts: Options, sequence, initial_state
 
 def state_inputs(structure, batch_size: int | None, dtype: str):
     """A keras.Input per state, in the given structure of shapes."""
-    return keras.tree.map_structure(
+    return map_shapes(
         lambda shape: keras.Input(shape=shape[1:], batch_size=batch_size, dtype=dtype),
         structure,
     )
+
+
+def map_shapes(function, structure):
+    """Map over a structure of shapes: lists nest, tuples are the shapes (the leaves)."""
+    if isinstance(structure, list):
+        return [map_shapes(function, item) for item in structure]
+    return function(structure)
 
 
 def reference_model(opts: Options, state_shapes=None):

@@ -285,7 +285,7 @@ def test_keras_returns(c: Case):
     initial = None
     if opts.initial_state != "none":
         structure = _plan_state_shapes(plan.initial_state, batch_size)
-        initial = keras.tree.map_structure(lambda shape: np.ones(shape, "float32"), structure)
+        initial = ref.map_shapes(lambda shape: np.ones(shape, "float32"), structure)
     eager = ref.run(layers, opts, x, initial)
     assert tensor_shapes(eager) == plan_shapes(plan, batch_size, timesteps)
 

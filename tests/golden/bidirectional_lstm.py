@@ -62,7 +62,13 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence, initial_forward_lstm_h, initial_forward_lstm_c, initial_backward_lstm_h, initial_backward_lstm_c -> output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c"""
+    """The Keras model with its initial state as inputs.
+
+    Inputs: sequence, initial_forward_lstm_h, initial_forward_lstm_c,
+    initial_backward_lstm_h, initial_backward_lstm_c.
+    Returns: output, forward_lstm_h, forward_lstm_c, backward_lstm_h,
+    backward_lstm_c.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

@@ -48,7 +48,11 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, conv_lstm2d_h, conv_lstm2d_c"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, conv_lstm2d_h, conv_lstm2d_c.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

@@ -62,7 +62,11 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, gru_h"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, gru_h.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

@@ -46,7 +46,11 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, simple_rnn_h"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, simple_rnn_h.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

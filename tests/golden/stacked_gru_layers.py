@@ -76,7 +76,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h, backward_gru_2_h"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h,
+    backward_gru_2_h.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

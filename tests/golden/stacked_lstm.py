@@ -52,7 +52,11 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

@@ -51,7 +51,11 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
 
 
 def build_model():
-    """sequence -> output, lstm_h, lstm_c"""
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, lstm_h, lstm_c.
+    """
     sequence = keras.Input(
         shape=(TIMESTEPS, *STEP_SHAPE),
         batch_size=BATCH_SIZE,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Union
 
-from .spec import ConvLSTMCell, Spec, conv_output_spatial
+from .spec import Block, ConvLSTMCell, Spec, conv_output_spatial
 
 Dim = Union[int, str]  # a size, or the name of a dynamic dim: "batch_size", "timesteps"
 StateTree = Union["StateTensor", list["StateTree"]]
@@ -41,6 +41,8 @@ class StateTensor:
     name: str  # readable and unique: "lstm_1_h", "backward_gru_h"
     role: str  # "h" or "c"
     shape: tuple[int, ...]  # one sequence's shape, without the batch dim
+    direction: str = ""  # "", "forward" or "backward"
+    cell: int = 0  # the cell's place in its stack, from 0
 
     @property
     def batch_shape(self) -> tuple[Dim, ...]:
@@ -194,17 +196,6 @@ class Plan:
 def make_plan(spec: Spec) -> Plan:
     """Decide layers, cells, arguments and the full state tree of a checked spec."""
     step_shape = tuple(spec.input.shape) if spec.is_conv else (spec.input.features,)
-    cells = _plan_cells(spec, step_shape)
-    # Layer names double as Python variables: from cell types only, so that no spec
-    # name can shadow keras, np or a local of build_model().
-    if spec.stacking == "cells":
-        groups = [("rnn", cells)]
-    else:
-        groups = [(cell.name, [cell]) for cell in cells]
-    layers = tuple(
-        _plan_layer(spec, name, group, top=i == len(groups) - 1)
-        for i, (name, group) in enumerate(groups)
-    )
     dtype = spec.input.dtype
     return Plan(
         name=spec.name,
@@ -217,13 +208,39 @@ def make_plan(spec: Spec) -> Plan:
         layer_dtype=_MIXED.get(dtype, dtype),
         state_dtype="float32" if dtype in _MIXED else dtype,
         initial_state_mode=spec.initial_state_mode,
-        layers=layers,
+        layers=plan_stack(spec, step_shape),
         smoke_batch_size=spec.input.batch_size or 2,
         smoke_timesteps=spec.input.timesteps or 7,
     )
 
 
-def _plan_cells(spec: Spec, step_shape: tuple[int, ...]) -> list[CellPlan]:
+def plan_stack(
+    block: Block,
+    step_shape: tuple[int, ...],
+    *,
+    prefix: str = "",
+    output: str = "output",
+    time: Dim = "timesteps",
+) -> tuple[LayerPlan, ...]:
+    """The layers of one block; names start with `prefix`, its output is `output`."""
+    cells = _plan_cells(block, step_shape)
+    # Layer names double as Python variables: from cell types only, so that no spec
+    # name can shadow keras, np or a local of build_model().
+    if block.stacking == "cells":
+        groups = [(f"{prefix}rnn", cells)]
+    else:
+        groups = [(f"{prefix}{cell.name}", [cell]) for cell in cells]
+    return tuple(
+        _plan_layer(
+            block, name, group, first=0 if block.stacking == "cells" else i, prefix=prefix, time=time,
+            output=output if i == len(groups) - 1 else f"{name}_output",
+            top=i == len(groups) - 1,
+        )
+        for i, (name, group) in enumerate(groups)
+    )  # fmt: skip
+
+
+def _plan_cells(spec: Block, step_shape: tuple[int, ...]) -> list[CellPlan]:
     plans = []
     for index, cell in enumerate(spec.cells, start=1):
         name = cell.type if len(spec.cells) == 1 else f"{cell.type}_{index}"
@@ -262,29 +279,42 @@ def _compact(values: tuple[int, ...]) -> int | tuple[int, ...]:
     return values[0] if len(set(values)) == 1 else values
 
 
-def _plan_layer(spec: Spec, name: str, cells: list[CellPlan], *, top: bool) -> LayerPlan:
+def _plan_layer(
+    spec: Block,
+    name: str,
+    cells: list[CellPlan],
+    *,
+    first: int,
+    prefix: str,
+    output: str,
+    time: Dim,
+    top: bool,
+) -> LayerPlan:
+    """One layer over `cells`, the first of which is cell number `first` of its block."""
     merge_mode = spec.merge_mode
     return_sequences = spec.return_sequences if top else True
     per_direction: list[list[StateTree]] = []
     for direction in ("forward", "backward") if merge_mode else ("",):
-        prefix = f"{direction}_" if direction else ""
+        start = f"{prefix}{direction}_" if direction else prefix
         per_cell = [
-            [StateTensor(f"{prefix}{cell.name}_{role}", role, shape) for role, shape in zip(cell.roles, cell.state_shapes)]
-            for cell in cells
+            [
+                StateTensor(f"{start}{cell.name}_{role}", role, shape, direction, first + index)
+                for role, shape in zip(cell.roles, cell.state_shapes)
+            ]
+            for index, cell in enumerate(cells)
         ]
         per_direction.append(per_cell if spec.stacking == "cells" else per_cell[0])
     initial_state = [tree for direction in per_direction for tree in direction]
     out_shape = cells[-1].output_shape
-    time: tuple[Dim, ...] = ("timesteps",) if return_sequences else ()
-    output = "output" if top else f"{name}_output"
+    times: tuple[Dim, ...] = (time,) if return_sequences else ()
     if merge_mode == "none":
         outputs = tuple(
-            (f"{direction}_{output}", ("batch_size", *time, *out_shape))
+            (f"{direction}_{output}", ("batch_size", *times, *out_shape))
             for direction in ("forward", "backward")
         )
     else:
         last = out_shape[-1] * 2 if merge_mode == "concat" else out_shape[-1]
-        outputs = ((output, ("batch_size", *time, *out_shape[:-1], last)),)
+        outputs = ((output, ("batch_size", *times, *out_shape[:-1], last)),)
     return LayerPlan(
         name=name,
         form="stacked" if spec.stacking == "cells" else spec.layer_form,

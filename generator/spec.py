@@ -135,12 +135,9 @@ class BidirectionalSpec(_Strict):
     merge_mode: MergeMode = "concat"
 
 
-class Spec(_Strict):
-    """One recurrent block: the short form of `shared/spec-format.md`."""
+class Block(_Strict):
+    """The keys of one recurrent block: the short form's, and each long-form block's."""
 
-    name: Identifier
-    description: str = ""
-    input: InputSpec
     cells: list[Cell] = Field(min_length=1)
     stacking: Literal["cells", "layers"] = "layers"
     layer: Literal["rnn", "fused"] | None = Field(
@@ -150,26 +147,12 @@ class Spec(_Strict):
     return_sequences: bool = False
     return_state: bool = False
     stateful: bool = False
-    initial_state: InitialState | None = Field(
-        default=None, description="default: zeros, or none when stateful"
-    )
-
-    @model_validator(mode="after")
-    def _rules(self) -> Spec:
-        check_rules(self)
-        return self
 
     @property
     def layer_form(self) -> Literal["rnn", "fused"]:
         if self.layer is not None:
             return self.layer
         return "rnn" if self.stacking == "cells" else "fused"
-
-    @property
-    def initial_state_mode(self) -> str:
-        if self.initial_state is not None:
-            return self.initial_state
-        return "none" if self.stateful else "zeros"
 
     @property
     def merge_mode(self) -> MergeMode | None:
@@ -183,26 +166,114 @@ class Spec(_Strict):
         return isinstance(self.cells[0], ConvLSTMCell)
 
 
-def check_rules(spec: Spec) -> None:
-    """Rules across keys: each one a Keras error (or a silent mistake) made early."""
-    _check_input(spec)
+class Spec(Block):
+    """One recurrent block: the short form of `shared/spec-format.md`."""
+
+    name: Identifier
+    description: str = ""
+    input: InputSpec
+    initial_state: InitialState | None = Field(
+        default=None, description="default: zeros, or none when stateful"
+    )
+
+    @model_validator(mode="after")
+    def _rules(self) -> Spec:
+        check_block(self, self.input, where=(), input_path=("input",))
+        return self
+
+    @property
+    def initial_state_mode(self) -> str:
+        if self.initial_state is not None:
+            return self.initial_state
+        return "none" if self.stateful else "zeros"
+
+
+class HandOver(_Strict):
+    """A block's initial state taken from another block's final state."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    source: Identifier = Field(alias="from", description="the block whose states start this one")
+    bridge: Literal["none", "concat", "project"] = Field(
+        default="none",
+        description="none: states as they are; concat: a bidirectional source's forward "
+        "and backward states joined; project: a Dense layer per target state",
+    )
+
+
+class Head(_Strict):
+    """A Dense layer on the block's output (applied to every time step of a sequence)."""
+
+    units: Size
+    activation: Literal[(*ACTIVATIONS, "softmax")] | None = None  # type: ignore[valid-type]
+    use_bias: bool | None = None
+
+
+class GraphBlock(Block):
+    """One block of the long form: a recurrent block wired to an input or a block above."""
+
+    name: Identifier
+    input: Identifier = Field(description="a name from inputs, or a block above (its output)")
+    initial_state: InitialState | HandOver | None = Field(
+        default=None, description="default: zeros, or none when stateful"
+    )
+    head: Head | None = None
+
+    @property
+    def initial_state_mode(self) -> str:
+        if isinstance(self.initial_state, HandOver):
+            return "from"
+        if self.initial_state is not None:
+            return self.initial_state
+        return "none" if self.stateful else "zeros"
+
+
+class GraphSpec(_Strict):
+    """The long form: named inputs and recurrent blocks that hand state to each other."""
+
+    name: Identifier
+    description: str = ""
+    inputs: dict[Identifier, InputSpec] = Field(min_length=1)
+    blocks: list[GraphBlock] = Field(min_length=1)
+    outputs: list[Identifier] | None = Field(default=None, min_length=1, description="default: the last block")
+
+    @property
+    def output_blocks(self) -> list[str]:
+        return self.outputs or [self.blocks[-1].name]
+
+
+def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -> None:
+    """Rules across one block's keys and its input: each a Keras error (or a silent
+    mistake) made early. Paths are relative to `where`; the input's to `input_path`."""
+    try:
+        _check_block(block, input)
+    except RuleError as error:
+        on_input = error.path[:1] == ("input",)
+        base = input_path if on_input else where
+        raise RuleError(base + error.path[1 if on_input else 0 :], error.message) from None
+
+
+def _check_block(spec: Block, input: InputSpec) -> None:
+    _check_input(spec, input)
     if spec.stacking == "cells" and spec.layer == "fused":
         raise RuleError(
             ("layer",),
             "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
             "expected layer: rnn (or no layer key), got fused",
         )
-    if spec.stateful and spec.input.batch_size is None:
+    if spec.stateful and input.batch_size is None:
         raise RuleError(
             ("stateful",),
             "stateful: true needs a fixed input.batch_size, got batch_size: null",
         )
-    if spec.stateful and spec.initial_state not in (None, "none"):
+    initial_state = getattr(spec, "initial_state", None)
+    if spec.stateful and initial_state not in (None, "none"):
+        found = initial_state if isinstance(initial_state, str) else "from"
         raise RuleError(
             ("initial_state",),
             "a stateful layer starts from zeros and carries its state between calls; "
             f"an initial_state would replace it on every call: expected none, "
-            f"got {spec.initial_state}",
+            f"got {found}",
         )
     if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
         raise RuleError(
@@ -213,16 +284,16 @@ def check_rules(spec: Spec) -> None:
         )
 
 
-def _check_input(spec: Spec) -> None:
+def _check_input(spec: Block, input: InputSpec) -> None:
     conv = [cell for cell in spec.cells if isinstance(cell, ConvLSTMCell)]
     if not conv:
-        if spec.input.shape is not None:
+        if input.shape is not None:
             raise RuleError(
                 ("input", "shape"),
                 "input.shape is for conv_lstm cells; vector cells take "
                 "input.features, got shape",
             )
-        if spec.input.features is None:
+        if input.features is None:
             raise RuleError(("input",), "expected input.features for vector cells")
         return
     if len(conv) != len(spec.cells):
@@ -257,25 +328,25 @@ def _check_input(spec: Spec) -> None:
             "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
             f"got {key}: {getattr(spec, key)}",
         )
-    if spec.input.features is not None:
+    if input.features is not None:
         raise RuleError(
             ("input", "features"),
             "conv_lstm cells take input.shape (spatial dims + channels), "
             "got input.features",
         )
-    if spec.input.shape is None:
+    if input.shape is None:
         raise RuleError(
             ("input",),
             f"expected input.shape with {rank + 1} values (spatial dims + channels) "
             f"for {conv[0].type}",
         )
-    if len(spec.input.shape) != rank + 1:
+    if len(input.shape) != rank + 1:
         raise RuleError(
             ("input", "shape"),
             f"{conv[0].type} takes {rank} spatial dims + channels: expected "
-            f"{rank + 1} values, got {len(spec.input.shape)}",
+            f"{rank + 1} values, got {len(input.shape)}",
         )
-    spatial = tuple(spec.input.shape[:-1])
+    spatial = tuple(input.shape[:-1])
     for index, cell in enumerate(conv):
         spatial = conv_output_spatial(cell, spatial)
         if min(spatial) < 1:

@@ -240,7 +240,7 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
         return path, "required key is missing"
     if "extra_forbidden" in kinds:
         model = _model_at(path[:-1], data)
-        known = f"; expected one of {', '.join(model.model_fields)}" if model else ""
+        known = f"; expected one of {', '.join(sorted(model.model_fields))}" if model else ""
         return path, f"unknown key{known}"
     expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
     return path, f"must be {expected}, got {found}"

@@ -24,14 +24,14 @@ YAML_CASES = {
     "bool is no int": (GOOD.replace("features: 10", "features: true"), "2:48: input.features: must be an integer >= 1, got true"),
     "unknown key": (
         GOOD + "return_states: true\n",
-        "5:1: return_states: unknown key; expected one of name, description, input, cells, stacking, "
-        "layer, bidirectional, return_sequences, return_state, stateful, initial_state",
+        "5:1: return_states: unknown key; expected one of bidirectional, cells, description, "
+        "initial_state, input, layer, name, return_sequences, return_state, stacking, stateful",
     ),
     "unknown cell key": (
         GOOD.replace("units: 64}", "units: 64, reset_after: true}"),
-        "4:29: cells[0].reset_after: unknown key; expected one of activation, use_bias, dropout, "
-        "recurrent_dropout, kernel_initializer, recurrent_initializer, bias_initializer, type, units, "
-        "recurrent_activation, unit_forget_bias",
+        "4:29: cells[0].reset_after: unknown key; expected one of activation, bias_initializer, "
+        "dropout, kernel_initializer, recurrent_activation, recurrent_dropout, recurrent_initializer, "
+        "type, unit_forget_bias, units, use_bias",
     ),
     "unknown cell type": (
         GOOD.replace("type: lstm", "type: LSTM"),

@@ -13,7 +13,7 @@ $(BIN)/rnnspec: pyproject.toml constraints.txt
 	touch $@
 
 run: $(BIN)/rnnspec
-	$(BIN)/rnnspec smoke examples/*.yaml
+	$(BIN)/rnnspec smoke examples/*.yaml examples/seq2seq/*.yaml
 
 test: $(BIN)/rnnspec
 	$(BIN)/python -m pytest
@@ -24,7 +24,8 @@ bench: $(BIN)/rnnspec
 
 # Re-render the golden modules after a reviewed change to the generator.
 golden: $(BIN)/rnnspec
-	for spec in examples/*.yaml; do $(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
+	for spec in examples/*.yaml examples/seq2seq/*.yaml; do \
+		$(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

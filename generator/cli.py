@@ -10,13 +10,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Union
 
 import click
+from pydantic import TypeAdapter
 
-from . import load_spec, make_plan, render_module
+from . import load_spec, plan_spec, render_module
 from .load import SpecError
 from .report import describe_plan
-from .spec import Spec
+from .spec import GraphSpec, Spec
 
 SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -30,7 +32,7 @@ class SpecFailure(click.ClickException):
         click.echo(self.message, err=True)
 
 
-def _load(path: Path) -> Spec:
+def _load(path: Path) -> Spec | GraphSpec:
     try:
         return load_spec(path)
     except SpecError as exc:
@@ -69,7 +71,7 @@ def write_atomically(path: Path, text: str) -> None:
 @click.argument("spec", type=SpecPath)
 def check(spec: Path) -> None:
     """Validate SPEC and print its state structure with shapes (no TensorFlow)."""
-    click.echo(describe_plan(make_plan(_load(spec))))
+    click.echo(describe_plan(plan_spec(_load(spec))))
 
 
 @main.command()
@@ -101,7 +103,42 @@ def schema() -> None:
 
 
 def spec_schema() -> dict:
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Spec.model_json_schema()}
+    """Either form: the short (one block) or the long (inputs and blocks)."""
+    schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "rnnspec spec", **schema}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=SpecPath)
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The docs folder.")
+@click.option("--check", is_flag=True, help="Rebuild in memory; exit 1 naming each file that is stale or missing.")
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds one module may run.")
+def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
+    """A Markdown page and an SVG diagram per spec, with the output of really running it."""
+    from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
+
+    specs = [(path, _load(path)) for path in paths]
+    try:
+        files = build_docs(specs, timeout=timeout)
+    except DocsConflict as exc:
+        raise SpecFailure(str(exc)) from None
+    except RunFailure as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if check:
+        stale = stale_files(files, folder)
+        for name, why in stale:
+            click.echo(f"{folder / name}: {why}", err=True)
+        if stale:
+            click.echo(f"{len(stale)} of {len(files)} files stale or missing; rebuild with: rnnspec docs SPEC... -o {folder}", err=True)
+            sys.exit(1)
+        click.echo(f"{len(files)} files up to date in {folder}")
+        return
+    try:
+        changed = write_docs(files, folder)
+    except OSError as exc:
+        raise SpecFailure(f"{folder}: cannot write the docs: {exc.strerror or exc}") from None
+    click.echo(f"{len(files)} files in {folder}, {len(changed)} written")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,11 @@ from pydantic import BaseModel, ValidationError
 from .spec import (
     BidirectionalSpec,
     ConvLSTMCell,
+    GraphBlock,
+    GraphSpec,
     GRUCell,
+    HandOver,
+    Head,
     InputSpec,
     LSTMCell,
     Path,
@@ -70,7 +74,7 @@ class Marks:
         return (1, 1)
 
 
-def load_spec(file: str | FilePath) -> Spec:
+def load_spec(file: str | FilePath) -> Spec | GraphSpec:
     """Read and check one spec file."""
     file = FilePath(file)
     kind = SUFFIXES.get(file.suffix.lower())
@@ -152,12 +156,13 @@ def _toml_marks(text: str) -> Marks:
     return marks
 
 
-def validate(data: Any, marks: Marks, file: FilePath) -> Spec:
+def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
     """Check parsed data against the spec model and its rules."""
     if not isinstance(data, dict):
         raise _error(file, marks.find(()), (), f"expected a mapping with name, input and cells, got {_describe(data)}")
     try:
-        return Spec.model_validate(data)
+        model = GraphSpec if "blocks" in data else Spec  # the long form, or the short
+        return model.model_validate(data)
     except RuleError as exc:
         raise _error(file, marks.find(exc.path), exc.path, exc.message) from None
     except ValidationError as exc:
@@ -204,13 +209,22 @@ _TAGS = set(_CELL_MODELS) | {"bool", "BidirectionalSpec", "constrained-int", "li
 
 
 def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
+    """The model whose keys belong at `path`, for the list of allowed keys."""
+    block = path[:2] if path[:1] == ("blocks",) else ()
+    rest = path[len(block) :]
     if path == ():
-        return Spec
-    if path == ("input",):
+        return GraphSpec if isinstance(data, dict) and "blocks" in data else Spec
+    if block and rest == ():
+        return GraphBlock
+    if rest == ("input",) or (len(path) == 2 and path[0] == "inputs"):
         return InputSpec
-    if path == ("bidirectional",):
+    if rest in (("bidirectional",),):
         return BidirectionalSpec
-    if len(path) == 2 and path[0] == "cells":
+    if rest == ("initial_state",):
+        return HandOver
+    if rest == ("head",):
+        return Head
+    if len(rest) == 2 and rest[0] == "cells":
         cell = _lookup(data, path)
         return _CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
     return None

@@ -6,6 +6,7 @@ from functools import cache
 
 import jinja2
 
+from .graph import GraphPlan
 from .plan import Plan
 
 
@@ -24,6 +25,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_source(plan: Plan) -> str:
-    """The module's source, not yet formatted."""
-    return environment().get_template("module.py.jinja").render(plan=plan)
+def render_source(plan: Plan | GraphPlan) -> str:
+    """The module's source, not yet formatted: one template per form of spec."""
+    template = "graph.py.jinja" if isinstance(plan, GraphPlan) else "module.py.jinja"
+    return environment().get_template(template).render(plan=plan)

@@ -2,32 +2,73 @@
 
 from __future__ import annotations
 
-from .plan import Dim, Plan
+import re
+
+from .graph import BlockPlan, GraphPlan
+from .plan import Dim, Plan, StateTree
+
+_INPUT_TIME = re.compile(r"timesteps\['(\w+)'\]")
 
 
-def concrete(dims: tuple[Dim, ...], plan: Plan) -> tuple[int | None, ...]:
+def concrete(dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> tuple[int | None, ...]:
     """A shape with the spec's batch size and timesteps (None where dynamic)."""
-    sizes = {"batch_size": plan.batch_size, "timesteps": plan.timesteps}
-    return tuple(sizes[dim] if isinstance(dim, str) else dim for dim in dims)
+
+    def size(dim: Dim) -> int | None:
+        if isinstance(dim, int):
+            return dim
+        if dim == "batch_size":
+            return plan.batch_size
+        found = _INPUT_TIME.fullmatch(dim)
+        return plan.timesteps[found[1]] if found else plan.timesteps  # type: ignore[index,return-value]
+
+    return tuple(size(dim) for dim in dims)
 
 
-def describe_plan(plan: Plan) -> str:
+def describe_plan(plan: Plan | GraphPlan) -> str:
     """Layers, STATE_SIZE, the initial state in Keras' flat order, and what comes back."""
+    if isinstance(plan, GraphPlan):
+        return _describe_graph(plan)
     lines = [f"{plan.name}: {len(plan.layers)} layer(s)"]
     lines += [f"  {layer.name}: {layer.summary}" for layer in plan.layers]
     lines.append(f"STATE_SIZE = {plan.state_size!r}")
     lines.append(f"initial_state ({plan.initial_state_mode}): {_nested(plan.initial_state)}")
-    rows = [(str(i), s.name, str(concrete(s.batch_shape, plan))) for i, s in enumerate(plan.state_tensors)]
-    lines += _table(("#", "state", "shape"), rows)
+    lines += _table(("#", "state", "shape"), _rows(plan.state_tensors, plan))
     lines.append("returns:")
-    lines += _table(("#", "tensor", "shape"), [(str(i), name, str(concrete(shape, plan))) for i, (name, shape) in enumerate(plan.returns)])
+    lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
     return "\n".join(lines)
 
 
-def _nested(tree: object) -> str:
+def _describe_graph(plan: GraphPlan) -> str:
+    lines = [f"{plan.name}: {len(plan.inputs)} input(s), {len(plan.blocks)} block(s)"]
+    for block in plan.blocks:
+        lines.append(f"block {block.name} (input: {block.input}):")
+        lines += [f"  {layer.name}: {layer.summary}" for layer in block.layers]
+        lines.append(f"  STATE_SIZE = {block.state_size!r}")
+        lines.append(f"  initial_state ({_source(block)}): {_nested(block.initial_state)}")
+        lines += ["  " + line for line in _table(("#", "state", "shape"), _rows(block.state_tensors, plan))]
+    lines.append("returns:")
+    lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
+    if plan.decoder:
+        lines.append(f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}")
+    return "\n".join(lines)
+
+
+def _source(block: BlockPlan) -> str:
+    if not block.source:
+        return block.initial_state_mode
+    made = ", ".join(f"{b.target.name} <- {' + '.join(s.name for s in b.sources)}" for b in block.bridges)
+    return f"from {block.source}, bridge {block.bridges[0].kind}: {made}"
+
+
+def _rows(items: tuple, plan: Plan | GraphPlan) -> list[tuple[str, ...]]:
+    pairs = [(item.name, item.batch_shape) if hasattr(item, "batch_shape") else item for item in items]
+    return [(str(i), name, str(concrete(dims, plan))) for i, (name, dims) in enumerate(pairs)]
+
+
+def _nested(tree: StateTree) -> str:
     if isinstance(tree, list):
         return "[" + ", ".join(map(_nested, tree)) + "]"
-    return tree.name  # type: ignore[attr-defined]
+    return tree.name
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

@@ -1,7 +1,7 @@
 """The spec model: the user's words, checked.
 
 Every check that can be made without Keras is made here, either by the pydantic
-types (one key at a time) or by `check_rules` (rules across keys). A rule that fails
+types (one key at a time) or by `check_block` (rules across keys). A rule that fails
 raises `RuleError` with the key path it is about, so the loader can point at it.
 """
 
@@ -215,17 +215,16 @@ class GraphBlock(Block):
     name: Identifier
     input: Identifier = Field(description="a name from inputs, or a block above (its output)")
     initial_state: InitialState | HandOver | None = Field(
-        default=None, description="default: zeros, or none when stateful"
+        default=None, description="default: none (Keras' own zeros)"
     )
     head: Head | None = None
 
     @property
     def initial_state_mode(self) -> str:
+        """Default none: in a graph, blocks start from Keras' zeros unless told."""
         if isinstance(self.initial_state, HandOver):
             return "from"
-        if self.initial_state is not None:
-            return self.initial_state
-        return "none" if self.stateful else "zeros"
+        return self.initial_state or "none"
 
 
 class GraphSpec(_Strict):
@@ -236,6 +235,13 @@ class GraphSpec(_Strict):
     inputs: dict[Identifier, InputSpec] = Field(min_length=1)
     blocks: list[GraphBlock] = Field(min_length=1)
     outputs: list[Identifier] | None = Field(default=None, min_length=1, description="default: the last block")
+
+    @model_validator(mode="after")
+    def _rules(self) -> GraphSpec:
+        from .graph import make_graph_plan  # the plan knows the shapes that cross blocks
+
+        make_graph_plan(self)
+        return self
 
     @property
     def output_blocks(self) -> list[str]:

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+GRAPH_EXAMPLES = sorted((ROOT / "examples" / "seq2seq").glob("*.yaml"))
+ALL_EXAMPLES = EXAMPLES + GRAPH_EXAMPLES
 GOLDEN = ROOT / "tests" / "golden"
 
 

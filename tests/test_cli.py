@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .conftest import EXAMPLES, GOLDEN, ROOT, run_cli
+from .conftest import ALL_EXAMPLES, EXAMPLES, GOLDEN, ROOT, run_cli
 
 STACKED = ROOT / "examples" / "stacked_lstm.yaml"
 
@@ -70,7 +70,7 @@ def test_schema_is_valid_and_accepts_every_example() -> None:
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
-    for example in EXAMPLES:
+    for example in ALL_EXAMPLES:
         jsonschema.validate(yaml.safe_load(example.read_text()), schema)
     bad = {"name": "x", "input": {"features": 1}, "cells": [{"type": "lstm", "units": 0}]}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))

@@ -9,21 +9,21 @@ import pytest
 from generator import render_spec
 from generator.format import format_source
 
-from .conftest import EXAMPLES, GOLDEN
+from .conftest import ALL_EXAMPLES, GOLDEN
 
 
 def test_every_example_has_a_golden_module() -> None:
-    assert {p.stem for p in EXAMPLES} == {p.stem for p in GOLDEN.glob("*.py")}
-    assert len(EXAMPLES) >= 7
+    assert {p.stem for p in ALL_EXAMPLES} == {p.stem for p in GOLDEN.glob("*.py")}
+    assert len(ALL_EXAMPLES) >= 12
 
 
-@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)
 def test_render_matches_golden(spec: Path) -> None:
     golden = (GOLDEN / f"{spec.stem}.py").read_text(encoding="utf-8")
     assert render_spec(spec) == golden, "re-render with `make golden` and review the diff"
 
 
-@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)
 def test_render_is_byte_stable_and_black_clean(spec: Path) -> None:
     first, second = render_spec(spec), render_spec(spec)
     assert first == second

@@ -32,8 +32,10 @@ RETURNED = [
 
 
 def make_initial_state(batch_size=BATCH_SIZE):
-    """The initial state of each block that has its own, nested as its
-    `initial_state=` takes it. Blocks with initial_state: input take theirs as model inputs; these are seeded random values to feed them.
+    """Each block's own initial state, nested as its `initial_state=` takes it.
+
+    Blocks with initial_state: input take theirs as model inputs: here they are
+    seeded random values to feed them.
     """
     rng = np.random.default_rng(SEED)
     tracker_lstm_h = rng.standard_normal((batch_size, 8)).astype(DTYPE)

@@ -200,7 +200,9 @@ def build_inference_models(model):
 
 
 def greedy_decode(model, encoder_inputs, first_step, steps=3):
-    """Encode, then run decoder one step at a time, feeding back its state and its most likely class (one-hot)."""
+    """Encode, then run decoder one step at a time, feeding back its state and
+    its most likely class (one-hot).
+    """
     encoder_model, decoder_model = build_inference_models(model)
     states = keras.tree.flatten(encoder_model(encoder_inputs))
     step, batch_size = first_step, first_step.shape[0]

@@ -16,6 +16,7 @@ Every mismatch is a `RuleError` naming both blocks, what each has, and the fix.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .plan import _MIXED, Dim, LayerPlan, StateTensor, StateTree, plan_stack
@@ -242,8 +243,8 @@ def make_graph_plan(spec: GraphSpec) -> GraphPlan:
             if getattr(given, key) != getattr(first, key):
                 raise RuleError(
                     ("inputs", name, key),
-                    f"all inputs share one {key}: expected {getattr(first, key)!r} "
-                    f"like the first input, got {getattr(given, key)!r}",
+                    f"all inputs share one {key}: expected {json.dumps(getattr(first, key))} "
+                    f"like the first input, got {json.dumps(getattr(given, key))}",
                 )
     inputs = tuple(
         InputPlan(
@@ -288,7 +289,7 @@ def _check_names(spec: GraphSpec) -> None:
         if isinstance(block.initial_state, HandOver) and block.initial_state.source not in seen:
             raise RuleError(
                 where + ("initial_state", "from"),
-                f"block {block.name!r} can start only from a block above it, got {block.initial_state.source!r}",
+                f"block {block.name} can start only from a block above it, got {block.initial_state.source!r}",
             )
         seen[block.name] = "a block"
     blocks = {block.name for block in spec.blocks}
@@ -343,8 +344,8 @@ def _input_from(block: GraphBlock, upstream: BlockPlan, where: Path, spec: Graph
     if not top.return_sequences or top.merge_mode == "none":
         raise RuleError(
             where + ("input",),
-            f"block {block.name!r} takes block {upstream.name!r}'s output, which must be one "
-            f"sequence: expected return_sequences: true (and no merge_mode: none) on {upstream.name!r}",
+            f"block {block.name} takes block {upstream.name}'s output, which must be one "
+            f"sequence: expected return_sequences: true (and no merge_mode: none) on {upstream.name}",
         )
     root = spec.inputs[upstream.model_input]
     step = upstream.output[1][2:]
@@ -360,16 +361,16 @@ def _input_from(block: GraphBlock, upstream: BlockPlan, where: Path, spec: Graph
 
 def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tuple[Bridge, ...]:
     """Match the source's final state to the target's initial state, or say why not."""
-    pair = f"block {target.name!r} starts from block {source.name!r}'s state"
+    pair = f"block {target.name} starts from block {source.name}'s state"
     if not source.return_state:
-        raise RuleError(where + ("from",), f"{pair}, but {source.name!r} does not return it: set return_state: true on {source.name!r}")
+        raise RuleError(where + ("from",), f"{pair}, but {source.name} does not return it: set return_state: true on {source.name}")
     have, want = source.state_tensors, target.state_tensors
     source_depth, target_depth = len({s.cell for s in have}), len({s.cell for s in want})
     if source_depth != target_depth:
         raise RuleError(
             where + ("from",),
-            f"{pair}, but stacks map cell to cell: {source.name!r} has {source_depth} cell(s), "
-            f"{target.name!r} has {target_depth}",
+            f"{pair}, but stacks map cell to cell: {source.name} has {source_depth} cell(s), "
+            f"{target.name} has {target_depth}",
         )
     bidirectional_source = any(s.direction for s in have)
     bridges = []
@@ -385,17 +386,17 @@ def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tu
                 raise RuleError(
                     where + ("bridge",),
                     f"{pair}; bridge: concat joins a bidirectional source's forward and backward "
-                    f"states for a one-directional target: expected bidirectional {source.name!r} and "
-                    f"one-directional {target.name!r}",
+                    f"states for a one-directional target: expected bidirectional {source.name} and "
+                    f"one-directional {target.name}",
                 )
             match = [s for s in have if (s.cell, s.role) == (state.cell, state.role)]
             joined = (*match[0].shape[:-1], sum(s.shape[-1] for s in match)) if len(match) == 2 else None
             if joined != state.shape:
                 raise RuleError(
                     where + ("bridge",),
-                    f"{pair}; bridge: concat gives {target.name!r} {_describe(match)} joined, "
-                    f"{joined}, but {state.name} is {state.shape}: expected {target.name!r}'s units to be "
-                    f"twice {source.name!r}'s, or bridge: project",
+                    f"{pair}; bridge: concat joins {_describe(match)} into {joined}, "
+                    f"but {state.name} is {state.shape}: expected {target.name}'s units to be "
+                    f"twice {source.name}'s, or bridge: project",
                 )
             bridges.append(Bridge(state, tuple(match), kind))
             continue
@@ -413,8 +414,8 @@ def _mismatch(pair: str, source: BlockPlan, target: BlockPlan, bidirectional_sou
     if bidirectional_source and not any(s.direction for s in target.state_tensors):
         fix = "bridge: concat joins forward and backward (the target's units must be twice the source's), or " + fix
     return (
-        f"{pair}, but they do not match: {source.name!r} returns {_describe(source.state_tensors)}, "
-        f"{target.name!r} takes {_describe(target.state_tensors)}; use {fix}"
+        f"{pair}, but they do not match: {source.name} returns {_describe(source.state_tensors)}, "
+        f"{target.name} takes {_describe(target.state_tensors)}; use {fix}"
     )
 
 

@@ -192,7 +192,8 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     node = data
     for part in loc:
         is_key = isinstance(node, dict) and part in node
-        if isinstance(part, str) and part in _TAGS and not (is_key and part != node.get("type")):
+        is_tag = isinstance(part, str) and (part in _TAGS or part.startswith("literal["))
+        if is_tag and not (is_key and part != node.get("type")):
             continue
         path.append(part)
         node = node[part] if is_key or (isinstance(node, list) and isinstance(part, int)) else None
@@ -205,7 +206,7 @@ _CELL_MODELS: dict[str, type[BaseModel]] = {
     "lstm": LSTMCell,
     **{tag: ConvLSTMCell for tag in ("conv_lstm1d", "conv_lstm2d", "conv_lstm3d")},
 }
-_TAGS = set(_CELL_MODELS) | {"bool", "BidirectionalSpec", "constrained-int", "list[constrained-int]"}
+_TAGS = set(_CELL_MODELS) | {"bool", "BidirectionalSpec", "HandOver", "constrained-int", "list[constrained-int]"}
 
 
 def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
@@ -254,7 +255,8 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
         return path, "required key is missing"
     if "extra_forbidden" in kinds:
         model = _model_at(path[:-1], data)
-        known = f"; expected one of {', '.join(sorted(model.model_fields))}" if model else ""
+        keys = sorted(field.alias or name for name, field in model.model_fields.items()) if model else []
+        known = f"; expected one of {', '.join(keys)}" if keys else ""
         return path, f"unknown key{known}"
     expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
     return path, f"must be {expected}, got {found}"

@@ -1,0 +1,114 @@
+"""Long-form specs: every broken hand-over or wiring fails at load time, naming both ends."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator import load_spec
+from generator.load import SpecError
+
+from .conftest import run_cli
+
+BASE = """\
+name: s2s
+inputs:
+  src: {features: 8}
+  tgt: {features: 9}
+blocks:
+  - name: encoder
+    input: src
+    cells: [{type: lstm, units: 16}]
+    return_state: true
+  - name: decoder
+    input: tgt
+    cells: [{type: lstm, units: 16}]
+    return_sequences: true
+    return_state: true
+    initial_state: {from: encoder}
+"""
+
+CASES = {
+    "bidir no bridge": BASE.replace(
+        "    return_state: true\n  - name: decoder",
+        "    bidirectional: true\n    return_state: true\n  - name: decoder",
+    ),
+    "gru to lstm": BASE.replace(
+        "cells: [{type: lstm, units: 16}]\n    return_state: true\n  - name: decoder",
+        "cells: [{type: gru, units: 16}]\n    return_state: true\n  - name: decoder",
+    ),
+    "concat units": BASE.replace(
+        "    return_state: true\n  - name: decoder",
+        "    bidirectional: true\n    return_state: true\n  - name: decoder",
+    ).replace("{from: encoder}", "{from: encoder, bridge: concat}"),
+    "concat not bidir": BASE.replace(
+        "{from: encoder}", "{from: encoder, bridge: concat}"
+    ),
+    "no return_state": BASE.replace(
+        "    return_state: true\n  - name: decoder", "  - name: decoder", 1
+    ),
+    "from below": BASE.replace("{from: encoder}", "{from: decoder}"),
+    "depth": BASE.replace(
+        "cells: [{type: lstm, units: 16}]\n    return_sequences",
+        "cells: [{type: lstm, units: 16}, {type: lstm, units: 16}]\n    return_sequences",
+    ),
+    "unknown input": BASE.replace("input: tgt", "input: target"),
+    "unused input": BASE.replace(
+        "  tgt: {features: 9}\n", "  tgt: {features: 9}\n  extra: {features: 2}\n"
+    ),
+    "bad output": BASE + "outputs: [decoderr]\n",
+    "dup name": BASE.replace("name: decoder", "name: encoder"),
+    "needs sequence": BASE.replace("input: tgt", "input: encoder").replace(
+        "  tgt: {features: 9}\n", ""
+    ),
+    "batch mismatch": BASE.replace(
+        "tgt: {features: 9}", "tgt: {features: 9, batch_size: 3}"
+    ),
+    "head merge none": BASE.replace(
+        "initial_state: {from: encoder}",
+        "bidirectional: {merge_mode: none}\n    head: {units: 3}",
+    ),
+    "bad bridge": BASE.replace("{from: encoder}", "{from: encoder, bridge: dense}"),
+    "unknown key in from": BASE.replace("{from: encoder}", "{from: encoder, via: x}"),
+    "bad head": BASE + "    head: {units: 0, activation: softmaxx}\n",
+    "unknown block key": BASE + "    heads: {units: 3}\n",
+}
+
+EXPECTED = {
+    "bidir no bridge": "16:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 4 [encoder_forward_lstm_h (16,), encoder_forward_lstm_c (16,), encoder_backward_lstm_h (16,), encoder_backward_lstm_c (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: concat joins forward and backward (the target's units must be twice the source's), or bridge: project maps each state with a Dense layer",
+    "gru to lstm": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 1 [encoder_gru_h (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project maps each state with a Dense layer",
+    "concat units": "16:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins 2 [encoder_forward_lstm_h (16,), encoder_backward_lstm_h (16,)] into (32,), but decoder_lstm_h is (16,): expected decoder's units to be twice encoder's, or bridge: project",
+    "concat not bidir": "15:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins a bidirectional source's forward and backward states for a one-directional target: expected bidirectional encoder and one-directional decoder",
+    "no return_state": "14:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but encoder does not return it: set return_state: true on encoder",
+    "from below": "15:27: blocks[1].initial_state.from: block decoder can start only from a block above it, got 'decoder'",
+    "depth": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but stacks map cell to cell: encoder has 1 cell(s), decoder has 2",
+    "unknown input": "11:12: blocks[1].input: expected a name from inputs or a block above (src, tgt, encoder), got 'target'",
+    "unused input": "5:10: inputs.extra: input 'extra' feeds no block",
+    "bad output": "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decoderr'",
+    "dup name": "10:11: blocks[1].name: names must be unique: 'encoder' is already a block",
+    "needs sequence": "10:12: blocks[1].input: block decoder takes block encoder's output, which must be one sequence: expected return_sequences: true (and no merge_mode: none) on encoder",
+    "batch mismatch": "4:34: inputs.tgt.batch_size: all inputs share one batch_size: expected null like the first input, got 3",
+    "head merge none": "16:11: blocks[1].head: a head is a Dense layer on one vector output: expected no head here",
+    "bad bridge": "15:44: blocks[1].initial_state.bridge: must be one of 'none', 'concat' or 'project', got \"dense\"",
+    "unknown key in from": "15:36: blocks[1].initial_state.via: unknown key; expected one of bridge, from",
+    "bad head": "16:19: blocks[1].head.units: must be an integer >= 1, got 0\n16:34: blocks[1].head.activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid', 'hard_tanh' or 'softmax', got \"softmaxx\"",
+    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of bidirectional, cells, head, initial_state, input, layer, name, return_sequences, return_state, stacking, stateful",
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_graph_errors_name_the_place_and_the_fix(write, name: str) -> None:
+    path = write("graph.yaml", CASES[name])
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert str(caught.value).replace(f"{path}:", "") == EXPECTED[name]
+
+
+def test_a_mismatched_hand_over_exits_2_from_the_command_line(write) -> None:
+    out = write("model.py", "# kept\n")
+    result = run_cli("render", write("graph.yaml", CASES["bidir no bridge"]), "-o", out)
+    assert result.returncode == 2
+    assert (
+        "block decoder starts from block encoder's state, but they do not match"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr and out.read_text() == "# kept\n"

@@ -80,6 +80,11 @@ def build_docs(specs: Sequence[tuple[Path, Spec]], *, timeout: float = 300.0) ->
 def _check_names(specs: Sequence[tuple[Path, Spec]]) -> None:
     seen: dict[str, Path] = {}
     for path, spec in specs:
+        if not isinstance(spec, Spec):
+            raise DocsConflict(
+                f"{path}: long-form specs (inputs and blocks) have no docs pages yet; "
+                "`rnnspec docs` takes short-form specs"
+            )
         if f"{spec.name}.md" == INDEX:
             raise DocsConflict(f"{path}: name: {spec.name!r} is the index page's name; rename the spec")
         if spec.name in seen:

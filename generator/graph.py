@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .plan import _MIXED, Dim, LayerPlan, StateTensor, StateTree, plan_stack
+from .plan import _MIXED, Dim, LayerPlan, Stack, StateTensor, plan_stack
 from .spec import GraphBlock, GraphSpec, HandOver, Head, InputSpec, Path, RuleError, check_block
 
 
@@ -59,7 +59,7 @@ class Bridge:
 
 
 @dataclass(frozen=True)
-class BlockPlan:
+class BlockPlan(Stack):
     name: str
     input: str  # the Python name of its input tensor: an input's name or "<block>_output"
     model_input: str  # the model input this block's time axis comes from
@@ -71,26 +71,6 @@ class BlockPlan:
     hidden: str  # the top layer's output; the block's output unless there is a head
     output: tuple[str, tuple[Dim, ...]]
     return_state: bool
-
-    @property
-    def state_size(self) -> object:
-        per_layer = [
-            layer.cells[0].state_size
-            if layer.form != "stacked"
-            else tuple(cell.state_size for cell in layer.cells)
-            for layer in self.layers
-        ]
-        return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
-
-    @property
-    def initial_state(self) -> StateTree:
-        if len(self.layers) == 1:
-            return self.layers[0].initial_state
-        return [layer.initial_state for layer in self.layers]
-
-    @property
-    def state_tensors(self) -> tuple[StateTensor, ...]:
-        return tuple(state for layer in self.layers for state in layer.states)
 
     @property
     def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
@@ -292,7 +272,7 @@ def _check_names(spec: GraphSpec) -> None:
                 f"block {block.name} can start only from a block above it, got {block.initial_state.source!r}",
             )
         seen[block.name] = "a block"
-    blocks = {block.name for block in spec.blocks}
+    blocks = [block.name for block in spec.blocks]
     for index, name in enumerate(spec.outputs or []):
         if name not in blocks:
             raise RuleError(("outputs", index), f"expected a block name ({', '.join(blocks)}), got {name!r}")

@@ -104,21 +104,10 @@ class LayerPlan:
         return None if self.merge_mode == "none" else self.merge_mode
 
 
-@dataclass(frozen=True)
-class Plan:
-    name: str
-    description: str
-    spec: Spec
-    batch_size: int | None
-    timesteps: int | None
-    step_shape: tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
-    dtype: str  # of inputs and outputs
-    layer_dtype: str  # Keras dtype policy of the layers
-    state_dtype: str  # numpy dtype of the initial state arrays
-    initial_state_mode: str
+class Stack:
+    """What a stack of recurrent layers (a spec's, or a block's) says of its state."""
+
     layers: tuple[LayerPlan, ...]
-    smoke_batch_size: int
-    smoke_timesteps: int
 
     @property
     def state_size(self) -> object:
@@ -141,6 +130,23 @@ class Plan:
     @property
     def state_tensors(self) -> tuple[StateTensor, ...]:
         return tuple(state for layer in self.layers for state in layer.states)
+
+
+@dataclass(frozen=True)
+class Plan(Stack):
+    name: str
+    description: str
+    spec: Spec
+    batch_size: int | None
+    timesteps: int | None
+    step_shape: tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
+    dtype: str  # of inputs and outputs
+    layer_dtype: str  # Keras dtype policy of the layers
+    state_dtype: str  # numpy dtype of the initial state arrays
+    initial_state_mode: str
+    layers: tuple[LayerPlan, ...]
+    smoke_batch_size: int
+    smoke_timesteps: int
 
     @property
     def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:

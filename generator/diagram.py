@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .plan import Dim, LayerPlan, Plan, StateTensor
+from .graph import BlockPlan, Bridge, GraphPlan
+from .plan import Dim, LayerPlan, Plan, Stack, StateTensor
 
 FONT = 12  # px, labels
 CHAR = 7.2  # px, a monospace character at FONT
@@ -45,13 +46,18 @@ text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 """
 
 
-def run_shape(dims: tuple[Dim, ...], plan: Plan) -> tuple[int, ...]:
-    """A shape as the smoke run has it: dynamic dims at the sizes main() uses."""
-    sizes = {"batch_size": plan.smoke_batch_size, "timesteps": plan.smoke_timesteps}
+def run_shape(dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> tuple[int, ...]:
+    """A shape as the smoke run has it: dynamic dims at the sizes main() uses.
+
+    A graph's time dims are per input ("timesteps['source']")."""
+    steps = plan.smoke_timesteps
+    sizes = {"batch_size": plan.smoke_batch_size, "timesteps": steps}
+    if isinstance(steps, dict):
+        sizes |= {f"timesteps[{name!r}]": size for name, size in steps.items()}
     return tuple(sizes[dim] if isinstance(dim, str) else dim for dim in dims)
 
 
-def shape_line(name: str, dims: tuple[Dim, ...], plan: Plan) -> str:
+def shape_line(name: str, dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> str:
     """`name: (2, 32)`, the line the smoke run prints for a tensor."""
     return f"{name}: {run_shape(dims, plan)}"
 
@@ -66,7 +72,7 @@ class StateRow:
     cell_index: int
 
 
-def state_rows(plan: Plan) -> list[StateRow]:
+def state_rows(plan: Stack) -> list[StateRow]:
     """Every state tensor in Keras' flat order, with its layer, direction and cell.
 
     Per layer the flat order is forward then backward, and within a direction cell by
@@ -147,8 +153,10 @@ class _Canvas:
         self.items.append(f'<path class="{cls}" d="{d}"/>')
 
 
-def draw(plan: Plan) -> str:
+def draw(plan: Plan | GraphPlan) -> str:
     """The plan as a standalone SVG document."""
+    if isinstance(plan, GraphPlan):
+        return draw_graph(plan)
     rows = state_rows(plan)
     returns = list(plan.returns)
     returned_states = plan.spec.return_state
@@ -257,3 +265,297 @@ def _cells(rows: list[StateRow], layer: LayerPlan) -> list[tuple[str, int]]:
         if row.layer is layer and key not in keys:
             keys.append(key)
     return keys
+
+
+# --- the long form: blocks, hand-over, heads ------------------------------------------------
+#
+# Four columns, top to bottom the inputs and then the blocks in the spec's order:
+#
+# - hand-over: for a block that starts from another's state, the source block's final
+#   state tensors, with arrows (through a `concat` or `project` box for a bridge) into
+# - initial state: each block's state tensors as they enter its cells (dashed when not
+#   passed), under a note of where they come from;
+# - blocks: a frame per block holding its layers (as in the short form) and its head,
+#   with an arrow from its input (a model input at the top, or the block it reads);
+# - returned: what build_model() returns, numbered, `name: shape` as the run prints it.
+#
+# An input that is not straight above its block reaches it down a lane right of the
+# blocks. Shapes are the plan's at the run's sizes: returned tensors are exactly the
+# printed lines; a source block's final state, which the run does not print, is the plan's.
+
+GRAPH_STYLE = STYLE + """.block { fill: #f9fafb; stroke: #6b7280; }
+.blockname { font-weight: bold; }
+.op { fill: #ede9fe; stroke: #6d28d9; }
+"""
+BLOCK_PAD = 10  # px between a block's frame and its layers' frames
+LANE = 8  # px between routing lanes
+
+
+@dataclass(frozen=True)
+class _Columns:
+    src: int
+    w_src: int
+    op: int
+    init: int
+    w_init: int
+    mid: int
+    w_mid: int
+    lane: int  # x of the first lane
+    right: int
+    w_right: int
+
+    @property
+    def center(self) -> int:
+        return self.mid + self.w_mid // 2
+
+    @property
+    def frame_right(self) -> int:
+        return self.mid + self.w_mid + 12 + BLOCK_PAD
+
+
+@dataclass
+class _Placed:
+    """Where a drawn block's output leaves it."""
+
+    out: tuple[int, int]  # (x, y) of the bottom of its output
+    frame_bottom: int
+
+
+def _handovers(plan: GraphPlan) -> list[BlockPlan]:
+    return [block for block in plan.blocks if block.source]
+
+
+def _sources(block: BlockPlan) -> list[StateTensor]:
+    """The source states a target block reads, each once, in bridge order."""
+    seen: list[StateTensor] = []
+    for bridge in block.bridges:
+        seen += [s for s in bridge.sources if s not in seen]
+    return seen
+
+
+def init_note(block: BlockPlan) -> str:
+    if block.source:
+        return f"from {block.source}, bridge: {block.bridges[0].kind}"
+    return f"initial_state: {block.initial_state_mode}"
+
+
+def head_label(block: BlockPlan) -> str:
+    head = block.head
+    args = [str(head.units)] + ([head.activation] if head.activation else [])  # type: ignore[union-attr]
+    return f"{block.head_layer}: Dense({', '.join(args)})"
+
+
+def graph_input_lines(plan: GraphPlan, given) -> list[str]:  # given: InputPlan
+    step = given.step_shape
+    size = f"features={step[0]}" if len(step) == 1 else f"frames {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
+    return [f"input: {given.name}", f"batch_size={plan.batch_size}, timesteps={given.timesteps}", size]
+
+
+def _routes(plan: GraphPlan) -> dict[str, int | None]:
+    """Per block, the lane its input arrow comes down (None: straight from above)."""
+    lanes: dict[str, int | None] = {}
+    names = [i.name for i in plan.inputs]
+    for number, block in enumerate(plan.blocks):
+        above = plan.blocks[number - 1] if number else None
+        straight = (number == 0 and block.input == names[0]) or (above is not None and block.input == above.output[0])
+        lanes[block.name] = None if straight else len([v for v in lanes.values() if v is not None])
+    return lanes
+
+
+def _graph_columns(plan: GraphPlan, lanes: int) -> _Columns:
+    sources = [shape_line(s.name, s.batch_shape, plan) for b in _handovers(plan) for s in _sources(b)]
+    sources += [f"final state of {b.source}" for b in _handovers(plan)]
+    inits = [shape_line(s.name, s.batch_shape, plan) for b in plan.blocks for s in b.state_tensors]
+    inits += [init_note(b) for b in plan.blocks]
+    middle = [line for given in plan.inputs[:1] for line in graph_input_lines(plan, given)]
+    for block in plan.blocks:
+        middle += [f"{layer.name}: {layer.summary}" for layer in block.layers]
+        middle += [head_label(block)] if block.head else []
+        for row in state_rows(block):
+            middle += [cell_label(row.layer, row.cell_index), f"{row.layer.cells[row.cell_index].name}  {_direction(row.direction)}"]
+    right = [shape_line(name, dims, plan) for name, dims in plan.returns] + ["returned by build_model()"]
+    w_src = _width(sources) if sources else 0
+    bridged = any(b.bridges[0].kind != "none" for b in _handovers(plan))
+    op = MARGIN + w_src + 16 + LANE * 4 if w_src else MARGIN
+    init = op + (_width(["project"]) + 24 if bridged else 24 if w_src else 0)
+    w_init, w_mid = _width(inits), _width(middle)
+    mid = init + w_init + GAP
+    lane = mid + w_mid + 12 + BLOCK_PAD + 14
+    right_x = lane + LANE * max(lanes - 1, 0) + 30
+    return _Columns(MARGIN, w_src, op, init, w_init, mid, w_mid, lane, right_x, _width(right))
+
+
+def draw_graph(plan: GraphPlan) -> str:
+    """A long-form plan as a standalone SVG document."""
+    routes = _routes(plan)
+    cols = _graph_columns(plan, sum(v is not None for v in routes.values()))
+    canvas = _Canvas()
+    canvas.text(MARGIN, MARGIN + 14, _graph_title(plan), cls="title")
+    y, inputs, right_end = _draw_inputs(canvas, plan, cols, MARGIN + 32)
+    canvas.text(cols.right, y + 30, "returned by build_model()", cls="note")
+    index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
+    placed: dict[str, _Placed] = {}
+    for block in plan.blocks:
+        y = _draw_block(canvas, plan, block, cols, y + 14, (routes[block.name], inputs), placed, index_of)
+    width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
+    return _document(plan.name, canvas, width, y + MARGIN, GRAPH_STYLE, "its inputs, blocks, the hand-over of state between them and what comes back")
+
+
+def _graph_title(plan: GraphPlan) -> str:
+    dynamic = plan.batch_size is None or any(i.timesteps is None for i in plan.inputs)
+    if not dynamic:
+        return plan.name
+    steps = ", ".join(f"{i.name} {i.smoke_timesteps} steps" for i in plan.inputs)
+    return f"{plan.name}  (shapes as run: batch {plan.smoke_batch_size}; {steps})"
+
+
+def _draw_inputs(canvas: _Canvas, plan: GraphPlan, cols: _Columns, y: int) -> tuple[int, dict[str, tuple[int, int]], int]:
+    """The inputs side by side, the first over the blocks; the bottom y, each input's
+    arrow start (x, y), and the right end of the row."""
+    height = 2 * LINE + 2 * PAD + 4
+    x, starts = cols.mid, {}
+    for number, given in enumerate(plan.inputs):
+        lines = graph_input_lines(plan, given)
+        w = cols.w_mid if number == 0 else _width(lines)
+        canvas.box(x, y, w, height, "input", lines)
+        starts[given.name] = (cols.center if number == 0 else x + 14, y + height)
+        x += w + 16
+        if number == 0:
+            x = max(x, cols.lane - 14)
+    return y + height + 10, starts, x - 16
+
+
+def _draw_block(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, top: int, route: tuple, placed: dict[str, _Placed], index_of: dict[str, int]) -> int:
+    """One block's frame, layers, initial and final state, head and output; its bottom y."""
+    canvas.text(cols.mid - BLOCK_PAD - 4, top + 16, block.name, cls="blockname")
+    canvas.text(cols.init, top + 16, init_note(block), cls="note")
+    first = top + 26
+    _draw_arrival(canvas, plan, block, cols, top, first, route, placed)
+    y, state_y = _draw_layers(canvas, plan, block, cols, first, index_of)
+    out = (cols.center, y - 24)
+    if block.head:
+        canvas.arrow([(cols.center, out[1]), (cols.center, y - 2)])
+        canvas.box(cols.mid, y, cols.w_mid, BOX, "cell", [head_label(block)])
+        out, y = (cols.center, y + BOX), y + BOX + 24
+    if block.name in plan.outputs:
+        cy = y - 24 + ROW // 2 + 4
+        line = shape_line(*block.output, plan)
+        canvas.box(cols.right, cy - BOX // 2, cols.w_right, BOX, "returned", [line], index=str(index_of[block.output[0]]))
+        canvas.arrow([out, (cols.center, cy), (cols.right - 2, cy)])
+        y = cy + ROW // 2 + 24
+    if block.source:
+        y = max(y, _draw_handover(canvas, plan, block, cols, state_y, placed[block.source]) + 24)
+    bottom = y - 24 + BLOCK_PAD
+    x0 = cols.mid - 12 - BLOCK_PAD
+    canvas.items.insert(0, f'<rect class="block" x="{x0}" y="{top}" width="{cols.frame_right - x0}" height="{bottom - top}" rx="8"/>')
+    placed[block.name] = _Placed(out, bottom)
+    return bottom
+
+
+def _draw_arrival(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, top: int, first: int, route: tuple, placed: dict[str, _Placed]) -> None:
+    """The arrow from the block's input (a model input or a block above) to its first layer."""
+    lane, inputs = route
+    start = inputs.get(block.input) or next(p.out for name, p in placed.items() if plan.block(name).output[0] == block.input)
+    if lane is None:
+        canvas.arrow([start, (cols.center, first - 2)])
+        return
+    x = cols.lane + LANE * lane
+    ly = top + 8
+    points = [start] if start[0] == x else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
+    canvas.arrow([*points, (x, ly), (cols.center, ly), (cols.center, first - 2)])
+
+
+def _draw_layers(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, y: int, index_of: dict[str, int]) -> tuple[int, dict[str, int]]:
+    """The block's layers as in the short form, with its initial state on the left and,
+    for an output block, its returned state on the right; the y below, and each state's row."""
+    rows, state_y = state_rows(block), {}
+    absent = block.initial_state_mode == "none"
+    returned = block.return_state and block.name in plan.outputs
+    for number, layer in enumerate(block.layers):
+        if number:
+            canvas.arrow([(cols.center, y - 24), (cols.center, y - 2)])
+        top = y
+        canvas.text(cols.mid - 2, y + 16, f"{layer.name}: {layer.summary}", cls="note")
+        y += 26
+        previous: tuple[str, int] | None = None
+        for key in _cells(rows, layer):
+            mine = [r for r in rows if r.layer is layer and (r.direction, r.cell_index) == key]
+            if previous is not None and previous[0] == key[0]:
+                canvas.arrow([(cols.center, previous[1]), (cols.center, y + 1)])
+            block_h = max(2, len(mine)) * ROW
+            name = layer.cells[key[1]].name
+            canvas.box(cols.mid, y + 3, cols.w_mid, block_h - 6, "cell", [cell_label(layer, key[1]), f"{name}  {_direction(key[0])}".rstrip()])
+            first = y + (block_h - len(mine) * ROW) // 2
+            for k, row in enumerate(mine):
+                cy = state_y[row.state.name] = first + k * ROW + ROW // 2
+                line = shape_line(row.state.name, row.state.batch_shape, plan)
+                canvas.box(cols.init, cy - BOX // 2, cols.w_init, BOX, "state" + (" absent" if absent else ""), [line])
+                canvas.arrow([(cols.init + cols.w_init, cy), (cols.mid - 2, cy)], dashed=absent)
+                if returned:
+                    canvas.box(cols.right, cy - BOX // 2, cols.w_right, BOX, "returned", [line], index=str(index_of[row.state.name]))
+                    canvas.arrow([(cols.mid + cols.w_mid, cy), (cols.right - 2, cy)])
+            y += block_h
+            previous = (key[0], y - 3)
+            y += 14
+        y -= 6
+        canvas.items.insert(0, f'<rect class="frame" x="{cols.mid - 12}" y="{top}" width="{cols.w_mid + 24}" height="{y - top}" rx="6"/>')
+        y += 24
+    return y, state_y
+
+
+def _draw_handover(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, state_y: dict[str, int], source: _Placed) -> int:
+    """The source's final state boxes, arrows (through a bridge box) to the target's
+    initial state boxes, and an arrow from the source block; the y below the boxes."""
+    sources = _sources(block)
+    kind = block.bridges[0].kind
+    targets = [state_y[b.target.name] for b in block.bridges]
+    if kind == "none":
+        at = {b.sources[0].name: state_y[b.target.name] for b in block.bridges}
+    else:
+        at = {s.name: targets[0] + i * ROW for i, s in enumerate(sources)}
+    for s in sources:
+        canvas.box(cols.src, at[s.name] - BOX // 2, cols.w_src, BOX, "state", [shape_line(s.name, s.batch_shape, plan)])
+    upper = min(at.values()) - BOX // 2
+    canvas.text(cols.src + 24, upper - 6, f"final state of {block.source}", cls="note")
+    x = cols.src + 12
+    canvas.arrow([(cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom), (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom + 10), (x, source.frame_bottom + 10), (x, upper - 2)])
+    for j, bridge in enumerate(block.bridges):
+        _bridge_arrows(canvas, cols, bridge, j, [at[s.name] for s in bridge.sources], targets[j])
+    return max(at.values()) + BOX // 2 + 4
+
+
+def _bridge_arrows(canvas: _Canvas, cols: _Columns, bridge: Bridge, j: int, from_y: list[int], to_y: int) -> None:
+    """Arrows from a bridge's source boxes into its target box, through a concat or
+    project box when there is one."""
+    xm = cols.src + cols.w_src + 12 + LANE * (j % 4)
+    end = cols.init - 2
+    if bridge.kind != "none":
+        w = cols.init - 24 - cols.op
+        canvas.box(cols.op, to_y - BOX // 2, w, BOX, "op", [bridge.kind])
+        canvas.arrow([(cols.op + w, to_y), (end, to_y)])
+        end = cols.op - 2
+    for sy in from_y:
+        if sy == to_y:
+            canvas.arrow([(cols.src + cols.w_src, sy), (end, to_y)])
+        else:
+            canvas.arrow([(cols.src + cols.w_src, sy), (xm, sy), (xm, to_y), (end, to_y)])
+
+
+def _document(name: str, canvas: _Canvas, width: int, height: int, style: str, what: str) -> str:
+    marker = (
+        '<marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" orient="auto">'
+        '<path d="M0,0 L8,4 L0,8 z" fill="#374151"/></marker>'
+    )
+    label = quoteattr(f"{name}: {what}")
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label={label}>',
+            f"<title>{escape(name)}</title>",
+            f"<style>{style}</style>",
+            f"<defs>{marker}</defs>",
+            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+            *canvas.items,
+            "</svg>",
+            "",
+        ]
+    )

@@ -4,6 +4,11 @@ Each page holds the spec verbatim, the generated module verbatim, and what runni
 module printed, captured through `verify.smoke_modules` (all specs in one worker, so
 TensorFlow is imported once). Shapes in the page's own text come only from that output;
 the diagram draws the plan's shapes, and the build stops if the plan and the run disagree.
+
+Long-form specs (a `GraphPlan`) get a page of their own shape: the inputs, each block
+(its input, layers, initial state and hand-over, head), the returned tensors, and, with
+a decoder, `build_inference_models()` and the one-step decoder's printed lines
+(`<decoder>_step_output`, `<decoder>_step_<state>`, see `step_lines`).
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import make_plan, render_module
-from .diagram import draw, run_shape, shape_line, state_rows
-from .plan import Plan
-from .spec import Spec
+from . import plan_spec, render_module
+from .diagram import draw, head_label, run_shape, shape_line, state_rows
+from .graph import BlockPlan, GraphPlan
+from .plan import LayerPlan, Plan
+from .spec import GraphSpec, Spec
 
 INDEX = "index.md"
 # A shape as Python prints a tuple of sizes: "(2, 32)", "(2,)", "(None, 8)".
@@ -35,7 +41,7 @@ class RunFailure(Exception):
     """A spec's module failed, or printed what its plan does not say: exit 1."""
 
 
-def build_docs(specs: Sequence[tuple[Path, Spec]], *, timeout: float = 300.0) -> dict[str, str]:
+def build_docs(specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float = 300.0) -> dict[str, str]:
     """Every file of the docs folder by name, built in memory: pages, SVGs, the index.
 
     Raises DocsConflict before running anything, and RunFailure (naming every failing
@@ -44,7 +50,7 @@ def build_docs(specs: Sequence[tuple[Path, Spec]], *, timeout: float = 300.0) ->
     _check_names(specs)
     from .verify import smoke_modules  # the worker, not this process, imports keras
 
-    plans = [make_plan(spec) for _, spec in specs]
+    plans = [plan_spec(spec) for _, spec in specs]
     modules = [render_module(spec) for _, spec in specs]
     with tempfile.TemporaryDirectory(prefix="rnnspec-docs-") as folder:
         paths = []
@@ -67,7 +73,8 @@ def build_docs(specs: Sequence[tuple[Path, Spec]], *, timeout: float = 300.0) ->
     files: dict[str, str] = {}
     for (path, _), plan, module, result in zip(specs, plans, modules, results):
         spec_text = path.read_text(encoding="utf-8")
-        page = render_page(plan, path.name, spec_text, module, result.output)
+        render = render_graph_page if isinstance(plan, GraphPlan) else render_page
+        page = render(plan, path.name, spec_text, module, result.output)
         unprinted = unprinted_shapes(page)
         if unprinted:  # the promise of the page; a description could break it
             raise RunFailure(f"{path}: the page states shapes the run did not print: {', '.join(unprinted)}")
@@ -77,14 +84,9 @@ def build_docs(specs: Sequence[tuple[Path, Spec]], *, timeout: float = 300.0) ->
     return dict(sorted(files.items()))
 
 
-def _check_names(specs: Sequence[tuple[Path, Spec]]) -> None:
+def _check_names(specs: Sequence[tuple[Path, Spec | GraphSpec]]) -> None:
     seen: dict[str, Path] = {}
     for path, spec in specs:
-        if not isinstance(spec, Spec):
-            raise DocsConflict(
-                f"{path}: long-form specs (inputs and blocks) have no docs pages yet; "
-                "`rnnspec docs` takes short-form specs"
-            )
         if f"{spec.name}.md" == INDEX:
             raise DocsConflict(f"{path}: name: {spec.name!r} is the index page's name; rename the spec")
         if spec.name in seen:
@@ -92,14 +94,17 @@ def _check_names(specs: Sequence[tuple[Path, Spec]]) -> None:
         seen[spec.name] = path
 
 
-def output_problems(plan: Plan, output: str) -> list[str]:
+def output_problems(plan: Plan | GraphPlan, output: str) -> list[str]:
     """What is wrong with a module's printed output: anything but the plan's lines.
 
     The output must be exactly one `name: shape` line per returned tensor, in order, with
-    the plan's shapes at the run's sizes; anything else (a warning, a log line) would make
-    the page depend on the machine that built it.
+    the plan's shapes at the run's sizes, then for a graph with a decoder the one-step
+    decoder's lines (`step_lines`); anything else (a warning, a log line) would make the
+    page depend on the machine that built it.
     """
     expected = [shape_line(name, dims, plan) for name, dims in plan.returns]
+    if isinstance(plan, GraphPlan):
+        expected += [shape_line(name, dims, plan) for name, dims in step_lines(plan)]
     lines = output.splitlines()
     if not output.endswith("\n") or lines != expected:
         stray = [line for line in lines if not _LINE.match(line)]
@@ -107,6 +112,18 @@ def output_problems(plan: Plan, output: str) -> list[str]:
             return [f"the module printed more than `name: shape` lines, e.g. {stray[0]!r}"]
         return [f"the run printed {lines}, the plan says {expected}"]
     return []
+
+
+def step_lines(plan: GraphPlan) -> list[tuple[str, tuple]]:
+    """What the greedy loop prints after the returned tensors: the one-step decoder's
+    output (one time step) and its next state, `<decoder>_step_<name>`."""
+    if plan.decoder is None:
+        return []
+    block = plan.block(plan.decoder)
+    name, dims = block.output
+    one_step = tuple(1 if isinstance(dim, str) and dim.startswith("timesteps") else dim for dim in dims)
+    states = [(f"{block.name}_step_{s.name.removeprefix(block.name + '_')}", s.batch_shape) for s in block.state_tensors]
+    return [(f"{block.name}_step_output", one_step), *states]
 
 
 def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
@@ -197,7 +214,215 @@ def render_page(plan: Plan, spec_file: str, spec_text: str, module: str, output:
     return "\n".join(lines)
 
 
-def render_index(plans: Sequence[Plan]) -> str:
+def render_graph_page(plan: GraphPlan, spec_file: str, spec_text: str, module: str, output: str) -> str:
+    """A long-form spec's page. Shapes in its text come from `output` only."""
+    printed = dict(_LINE.match(line).groups() for line in output.splitlines())
+    name = plan.name
+    lines = [
+        f"<!-- Generated by `rnnspec docs` from {spec_file}: edit the spec and rebuild, not this page. -->",
+        "",
+        f"# {name}",
+        "",
+    ]
+    if plan.description:
+        lines += [f"> {_inline(plan.description)}", ""]
+    lines += [
+        f"![{name}: the inputs, each block with its layers, how one block's final state starts "
+        f"another's, the heads and what comes back]({name}.svg)",
+        "",
+        "## The inputs",
+        "",
+        *_graph_input_lines(plan),
+        "",
+        "## The blocks",
+        "",
+    ]
+    for block in plan.blocks:
+        lines += [f"### `{block.name}`", "", *_block_lines(plan, block), ""]
+    lines += [
+        "## What comes back",
+        "",
+        f"`python {name}.py` runs the model on seeded random data, checks the shape of every "
+        "returned tensor and printed:",
+        "",
+        *_fenced(output, "text"),
+        "",
+        *_graph_dynamic_note(plan),
+        "| # | tensor | shape | what it is |",
+        "|---|---|---|---|",
+    ]
+    meanings = _graph_meanings(plan)
+    for i, (tensor, _) in enumerate(plan.returns):
+        lines.append(f"| {i} | `{tensor}` | `{printed[tensor]}` | {meanings[tensor]} |")
+    lines += ["", *_inference_lines(plan, printed)]
+    lines += [
+        "## The spec",
+        "",
+        f"`{spec_file}`:",
+        "",
+        *_fenced(spec_text, "yaml"),
+        "",
+        "## The generated module",
+        "",
+        f"`rnnspec render {spec_file} -o {name}.py` gives:",
+        "",
+        *_fenced(module, "python"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _graph_input_lines(plan: GraphPlan) -> list[str]:
+    batch = "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
+    lines = []
+    for given in plan.inputs:
+        step = given.step_shape
+        size = f"{step[0]} features a step" if len(step) == 1 else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
+        steps = "any number of steps" if given.timesteps is None else f"{given.timesteps} steps"
+        readers = ", ".join(f"`{b.name}`" for b in plan.blocks if b.input == given.name)
+        lines.append(f"- `{given.name}`: {batch}, {steps}, {size}, `{plan.dtype}`; read by {readers}")
+    return lines
+
+
+def _block_lines(plan: GraphPlan, block: BlockPlan) -> list[str]:
+    """A block: where its input comes from, its layers, its initial state, its head."""
+    upstream = next((b for b in plan.blocks if b.output[0] == block.input), None)
+    if upstream is None:
+        reads = f"Reads the model input `{block.input}`."
+    else:
+        reads = f"Reads block `{upstream.name}`'s output sequence, `{block.input}`."
+    lines = [reads, "", *map(_layer_line, block.layers)]
+    if block.head:
+        where = "every step of" if block.layers[-1].return_sequences else ""
+        lines.append(f"- head `{head_label(block)}`, on {where + ' ' if where else ''}the top layer's output; it gives `{block.output[0]}`")
+    lines += ["", *_block_state_lines(plan, block)]
+    return lines
+
+
+def _block_state_lines(plan: GraphPlan, block: BlockPlan) -> list[str]:
+    mode = block.initial_state_mode
+    if block.source:
+        after = _returns_state(plan, block).strip()
+        return _handover_lines(block) + (["", after] if after else [])
+    fill = {"zeros": "zeros", "ones": "ones", "random": "seeded normal random values"}
+    structure = f"`{_nested(block.initial_state)}`"
+    if mode in fill:
+        text = (
+            f"Initial state: `{mode}`. `make_initial_state()[{block.name!r}]` holds every state tensor "
+            f"as a numpy array of {fill[mode]}, nested as `initial_state=` takes it: {structure}."
+        )
+    elif mode == "input":
+        inputs = ", ".join(f"`initial_{s.name}`" for s in block.state_tensors)
+        text = (
+            f"Initial state: `input`. Every state tensor is an input of the model ({inputs}), "
+            f"passed as `initial_state=` nested as {structure}; `make_initial_state()[{block.name!r}]` "
+            "gives seeded random arrays for them."
+        )
+    else:
+        text = f"Initial state: `none`. No `initial_state=` is passed, so Keras starts from zeros; the state is {structure}."
+    return [text + _returns_state(plan, block)]
+
+
+def _returns_state(plan: GraphPlan, block: BlockPlan) -> str:
+    if not block.return_state:
+        return ""
+    readers = [f"`{b.name}`" for b in plan.blocks if b.source == block.name]
+    uses = []
+    if block.name in plan.outputs:
+        uses.append("`build_model()` returns it")
+    if readers:
+        uses.append(f"it starts {', '.join(readers)}")
+    return f" Its final state: {'; '.join(uses)}." if uses else " Its final state is not used."
+
+
+def _handover_lines(block: BlockPlan) -> list[str]:
+    """Which source tensor (or bridge of which) starts which target tensor."""
+    kind = block.bridges[0].kind
+    what = {
+        "none": "each state tensor is the source's tensor of the same direction, cell and role, as it is",
+        "concat": "each state tensor joins the source's forward and backward tensors on the last axis",
+        "project": "each state tensor is a `Dense` layer of the source's matching tensor",
+    }[kind]
+    lines = [f"Initial state: from block `{block.source}`'s final state, `bridge: {kind}`: {what}.", ""]
+    for bridge in block.bridges:
+        lines.append(f"- `{bridge.target.name}` \u2190 {_bridge_text(bridge)}")
+    return lines
+
+
+def _bridge_text(bridge) -> str:
+    names = [f"`{s.name}`" for s in bridge.sources]
+    joined = f"`Concatenate()` of {' and '.join(names)} (layer `{bridge.concat_layer}`)" if bridge.concat_layer else names[0]
+    if bridge.kind == "project":
+        return f"`Dense` layer `{bridge.dense_layer}` of {joined}"
+    return joined
+
+
+def _graph_dynamic_note(plan: GraphPlan) -> list[str]:
+    dynamic = []
+    if plan.batch_size is None:
+        dynamic.append(f"`batch_size` is null, so the run used a batch of {plan.smoke_batch_size}")
+    for given in plan.inputs:
+        if given.timesteps is None:
+            dynamic.append(f"`{given.name}` has `timesteps: null`, so it used sequences of {given.smoke_timesteps} steps")
+    return ["The spec's " + "; ".join(dynamic) + ".", ""] if dynamic else []
+
+
+def _graph_meanings(plan: GraphPlan) -> dict[str, str]:
+    meanings = {}
+    for name in plan.outputs:
+        block = plan.block(name)
+        when = "every step" if block.layers[-1].return_sequences else "the last step"
+        through = f", through its head `{block.head_layer}`" if block.head else ""
+        meanings[block.output[0]] = f"block `{block.name}`'s output at {when}{through}"
+        for row in state_rows(block):
+            cell = row.layer.cells[row.cell_index]
+            role = "hidden state `h`" if row.state.role == "h" else "cell state `c`"
+            where = f"`{cell.name}`" + (f", {row.direction}" if row.direction else "")
+            meanings[row.state.name] = f"final {role} of {where} (block `{block.name}`)"
+    return meanings
+
+
+def _inference_lines(plan: GraphPlan, printed: dict[str, str]) -> list[str]:
+    if plan.decoder is None:
+        return []
+    block = plan.block(plan.decoder)
+    encoders = ", ".join(f"`{b.name}`" for b in plan.encoder_blocks)
+    inputs = ", ".join(f"`{name}`" for name in plan.encoder_model_inputs)
+    feedback = {
+        "one_hot": "the one-hot of its most likely class",
+        "output": "its output",
+        "data": "the same first step of the data",
+    }[plan.feedback]
+    rows = [
+        f"| `{name}` | `{printed[name]}` | {meaning} |"
+        for (name, _), meaning in zip(step_lines(plan), _step_meanings(block))
+    ]
+    return [
+        "## Inference: `build_inference_models()`",
+        "",
+        f"`build_inference_models(model)` returns two models that reuse `model`'s layers, as in "
+        "Keras' character-level translation example: `encoder`, from "
+        f"{inputs} through {encoders} to `{block.name}`'s initial state (bridges included), and "
+        f"`{block.name}_step`, from one time step of `{block.input}` and that state to "
+        f"`{block.output[0]}` and the next state. `greedy_decode()` encodes once, then runs "
+        f"`{block.name}_step` three times, feeding back the state and {feedback}. The last lines "
+        "of the output above are the one-step decoder's shapes after the last step:",
+        "",
+        "| tensor | shape | what it is |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _step_meanings(block: BlockPlan) -> list[str]:
+    states = [f"the next state: `{s.name}` after one step" for s in block.state_tensors]
+    return [f"`{block.output[0]}` for one time step", *states]
+
+
+def render_index(plans: Sequence[Plan | GraphPlan]) -> str:
+    short = [plan for plan in plans if isinstance(plan, Plan)]
+    graphs = [plan for plan in plans if isinstance(plan, GraphPlan)]
     lines = [
         "<!-- Generated by `rnnspec docs`: edit the specs and rebuild, not this page. -->",
         "",
@@ -210,16 +435,44 @@ def render_index(plans: Sequence[Plan]) -> str:
         "| example | layers | initial_state | returns |",
         "|---|---|---|---|",
     ]
-    for plan in plans:
+    for plan in short:
         layers = "<br>".join(f"`{layer.summary}`" for layer in plan.layers)
         returns = ", ".join(f"`{name}`" for name, _ in plan.returns)
         lines.append(f"| [{plan.name}]({plan.name}.md) | {layers} | `{plan.initial_state_mode}` | {returns} |")
-    lines.append("")
-    for plan in plans:
-        if plan.description:
-            lines += [f"- [{plan.name}]({plan.name}.md): {_inline(plan.description)}"]
-    lines.append("")
+    lines += ["", *_descriptions(short), ""]
+    if graphs:
+        lines += [*_graph_index(graphs), "", *_descriptions(graphs), ""]
     return "\n".join(lines)
+
+
+def _descriptions(plans: Sequence[Plan | GraphPlan]) -> list[str]:
+    return [f"- [{plan.name}]({plan.name}.md): {_inline(plan.description)}" for plan in plans if plan.description]
+
+
+def _graph_index(plans: Sequence[GraphPlan]) -> list[str]:
+    lines = [
+        "## Encoder-decoder graphs",
+        "",
+        "Long-form specs (`inputs` and `blocks`, see [the long form](../long-form.md)): "
+        "several blocks, one block's final state starting another's.",
+        "",
+        "| example | blocks | initial state | returns |",
+        "|---|---|---|---|",
+    ]
+    for plan in plans:
+        blocks = "<br>".join(
+            f"`{block.name}`: " + ", ".join(f"`{layer.summary}`" for layer in block.layers) for block in plan.blocks
+        )
+        starts = "<br>".join(f"`{block.name}`: {_start(block)}" for block in plan.blocks)
+        returns = ", ".join(f"`{name}`" for name, _ in plan.returns)
+        lines.append(f"| [{plan.name}]({plan.name}.md) | {blocks} | {starts} | {returns} |")
+    return lines
+
+
+def _start(block: BlockPlan) -> str:
+    if block.source:
+        return f"from `{block.source}` (bridge: `{block.bridges[0].kind}`)"
+    return f"`{block.initial_state_mode}`"
 
 
 def _layer_lines(plan: Plan) -> list[str]:
@@ -227,16 +480,17 @@ def _layer_lines(plan: Plan) -> list[str]:
     size = f"{step[0]} features a step" if len(step) == 1 else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
     batch = "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
     steps = "any number of steps" if plan.timesteps is None else f"{plan.timesteps} steps"
-    lines = [f"- input `sequence`: {batch}, {steps}, {size}, `{plan.dtype}`"]
-    for layer in plan.layers:
-        cells = ", ".join(f"`{cell.name}`" for cell in layer.cells)
-        what = f"- `{layer.name}`: `{layer.summary}`, cells {cells}" if len(layer.cells) > 1 else f"- `{layer.name}`: `{layer.summary}`"
-        if layer.merge_mode:
-            what += ": a forward and a backward copy"
-        if layer.stateful:
-            what += "; stateful"
-        lines.append(what)
-    return lines
+    return [f"- input `sequence`: {batch}, {steps}, {size}, `{plan.dtype}`", *map(_layer_line, plan.layers)]
+
+
+def _layer_line(layer: LayerPlan) -> str:
+    cells = ", ".join(f"`{cell.name}`" for cell in layer.cells)
+    what = f"- `{layer.name}`: `{layer.summary}`, cells {cells}" if len(layer.cells) > 1 else f"- `{layer.name}`: `{layer.summary}`"
+    if layer.merge_mode:
+        what += ": a forward and a backward copy"
+    if layer.stateful:
+        what += "; stateful"
+    return what
 
 
 def _dynamic_note(plan: Plan) -> list[str]:

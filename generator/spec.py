@@ -281,6 +281,13 @@ def _check_block(spec: Block, input: InputSpec) -> None:
             f"an initial_state would replace it on every call: expected none, "
             f"got {found}",
         )
+    if spec.merge_mode and spec.stateful and spec.return_state:
+        raise RuleError(
+            ("return_state",),
+            "Keras 3.15's Bidirectional cannot return the states of a stateful layer "
+            "(its compute_mask fails): expected return_state: false, or stateful: "
+            "false, or no bidirectional",
+        )
     if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
         raise RuleError(
             ("bidirectional", "merge_mode"),

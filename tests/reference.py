@@ -118,7 +118,8 @@ def make_layers(opts: Options, **overrides) -> list[keras.layers.Layer]:
             layer = FUSED[group[0]["type"]](**cell_kwargs(group[0]), **kwargs)
         if opts.merge_mode is not None:
             merge = None if opts.merge_mode == "none" else opts.merge_mode
-            layer = keras.layers.Bidirectional(layer, merge_mode=merge)
+            # the wrapper casts its outputs to its own compute dtype: give it the policy too
+            layer = keras.layers.Bidirectional(layer, merge_mode=merge, dtype=opts.policy)
         layers.append(layer)
     return layers
 
@@ -144,6 +145,29 @@ def keras_initial_state(layers: list[keras.layers.Layer], batch_size: int) -> li
         for layer in layers
     ]
     return per_layer[0] if len(per_layer) == 1 else per_layer
+
+
+def state_descriptors(layers: list[keras.layers.Layer], batch_size: int) -> list[tuple]:
+    """(direction, cell index in the spec, role) for every state, in Keras' flat order:
+    layer by layer, forward then backward, cell by cell, and [h, c] within a cell."""
+    found = []
+    first = 0
+    for layer in layers:
+        count = 0
+        for part in directions(layer):
+            direction = "" if len(directions(layer)) == 1 else (
+                "backward" if part.go_backwards else "forward"
+            )
+            cell = part.cell
+            cells = cell.cells if isinstance(cell, keras.layers.StackedRNNCells) else [cell]
+            states = part.get_initial_state(batch_size)
+            per_cell = states if len(cells) > 1 else [states]
+            for index, cell_states in enumerate(per_cell):
+                for role, _ in zip(("h", "c"), cell_states, strict=False):
+                    found.append((direction, first + index, role))
+            count = len(cells)
+        first += count
+    return found
 
 
 def run(layers: list[keras.layers.Layer], opts: Options, sequence, initial_state=None) -> list:

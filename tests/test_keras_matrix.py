@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import black
@@ -24,10 +23,8 @@ keras = pytest.importorskip("keras")
 
 import generator.format  # noqa: E402
 from generator import make_plan, render_module  # noqa: E402
-from generator.spec import Spec  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-import reference as ref  # noqa: E402
+from generator.spec import RuleError, Spec  # noqa: E402
+from tests import reference as ref  # noqa: E402
 
 # -- the matrix ----------------------------------------------------------------------
 
@@ -36,8 +33,6 @@ import reference as ref  # noqa: E402
 class Case:
     id: str
     spec: dict
-    weights: bool = True  # compare outputs with the generated model's weights
-    xfail: dict[str, str] = field(default_factory=dict)  # test name -> reason
 
 
 def vec(batch=2, timesteps=4, features=3, dtype=None):
@@ -68,9 +63,7 @@ def conv(rank, filters=2, kernel_size=3, **kw):
 
 
 def case(id, input, cells, **spec):
-    weights = spec.pop("weights", True)
-    xfail = spec.pop("xfail", {})
-    return Case(id, {"name": id, "input": input, "cells": cells, **spec}, weights, xfail)
+    return Case(id, {"name": id, "input": input, "cells": cells, **spec})
 
 
 SEQ_STATE = dict(return_sequences=True, return_state=True)
@@ -93,11 +86,12 @@ CASES = [
     case("simple_rnn_ones_dynamic", vec(None, None), [srnn()], initial_state="ones", **SEQ_STATE),
     case("gru_random_dynamic_batch", vec(None, 4), [gru()], initial_state="random", return_state=True),
     case("lstm_zeros_dynamic_time", vec(2, None), [lstm()], return_sequences=True),
+    case("layers_dynamic_zeros_saved", vec(None, 4), [gru(), lstm()], return_state=True),
     # stateful
-    case("lstm_stateful", vec(), [lstm()], stateful=True, weights=False, **SEQ_STATE),
-    case("gru_stateful_stacked_cells", vec(), [gru(), lstm(2)], stacking="cells", stateful=True, weights=False, **SEQ_STATE),
-    case("stateful_layers", vec(), [srnn(), lstm()], stateful=True, weights=False, return_state=True),
-    case("lstm_stateful_bidirectional", vec(), [lstm(3)], stateful=True, bidirectional=True, weights=False, **SEQ_STATE),
+    case("lstm_stateful", vec(), [lstm()], stateful=True, **SEQ_STATE),
+    case("gru_stateful_stacked_cells", vec(), [gru(), lstm(2)], stacking="cells", stateful=True, **SEQ_STATE),
+    case("stateful_layers", vec(), [srnn(), lstm()], stateful=True, return_state=True),
+    case("lstm_stateful_bidirectional", vec(), [lstm(3)], stateful=True, bidirectional=True, return_sequences=True),
     # stacking: cells
     case("cells_lstm_lstm", vec(), [lstm(4), lstm(3)], stacking="cells", **SEQ_STATE),
     case("cells_gru_lstm_simple", vec(), [gru(), lstm(), srnn()], stacking="cells", **SEQ_STATE),
@@ -130,17 +124,21 @@ CASES = [
     case("conv1d_valid_s2_list", grid([7, 2]), [conv(1, kernel_size=[3], strides=[2])], return_state=True, initial_state="ones"),
     case("conv2d_valid", grid([6, 5, 2]), [conv(2)], **SEQ_STATE),
     case("conv2d_same_mixed", grid([6, 5, 3]), [conv(2, kernel_size=[3, 2], strides=[2, 1], padding="same")], initial_state="input", return_state=True),
-    case("conv2d_layers", grid([7, 6, 2]), [conv(2, 3), conv(2, 2, kernel_size=2, strides=2)], **SEQ_STATE),
+    case("conv2d_layers_input", grid([7, 6, 2]), [conv(2, 3), conv(2, 2, kernel_size=2, strides=2)], initial_state="input", **SEQ_STATE),
     case("conv3d_valid", grid([5, 5, 5, 1]), [conv(3, 2, 2)]),
     case("conv3d_same_s2", grid([5, 6, 5, 2]), [conv(3, 2, [3, 2, 3], strides=2, padding="same")], **SEQ_STATE),
     case("conv2d_bidi_concat", grid([5, 5, 2]), [conv(2)], bidirectional=True, return_state=True, initial_state="random"),
     case("conv2d_bidi_none", grid([5, 5, 2]), [conv(2)], bidirectional={"merge_mode": "none"}, **SEQ_STATE),
     case("conv2d_dynamic", grid([6, 6, 2], None, None), [conv(2, padding="same")], **SEQ_STATE),
-    case("conv2d_stateful", grid([5, 5, 2]), [conv(2)], stateful=True, weights=False, return_state=True),
+    case("conv2d_stateful", grid([5, 5, 2]), [conv(2)], stateful=True, return_state=True),
     case("conv1d_layers_options", grid([8, 2]), [conv(1, activation="relu", unit_forget_bias=False, use_bias=False), conv(1, recurrent_activation="hard_sigmoid")], return_state=True),
     # dtypes
     case("float64_cells_lstm", vec(dtype="float64"), [lstm(), lstm(2)], stacking="cells", initial_state="random", **SEQ_STATE),
     case("bfloat16_gru", vec(dtype="bfloat16"), [gru()], return_state=True, initial_state="ones"),
+    case("float16_cells_input", vec(dtype="float16"), [lstm(), srnn()], stacking="cells", initial_state="input", return_state=True),
+    case("float64_dynamic_random", vec(None, None, dtype="float64"), [gru(), lstm()], initial_state="random", **SEQ_STATE),
+    case("float64_bidi_lstm", vec(dtype="float64"), [lstm()], bidirectional=True, **SEQ_STATE),
+    case("bfloat16_bidi_cells", vec(dtype="bfloat16"), [gru(), lstm()], stacking="cells", bidirectional={"merge_mode": "none"}, return_state=True),
     # optional cell keys
     case("gru_options", vec(), [gru(activation="relu", recurrent_activation="hard_sigmoid", use_bias=False, reset_after=False)], return_state=True),
     case("lstm_options", vec(), [lstm(unit_forget_bias=False, kernel_initializer="he_normal", recurrent_initializer="glorot_uniform", bias_initializer="ones")], **SEQ_STATE),
@@ -148,15 +146,7 @@ CASES = [
 ]
 
 
-def params(test: str) -> list:
-    return [
-        pytest.param(
-            c,
-            id=c.id,
-            marks=[pytest.mark.xfail(reason=c.xfail[test], strict=True)] if test in c.xfail else [],
-        )
-        for c in CASES
-    ]
+PARAMS = [pytest.param(c, id=c.id) for c in CASES]
 
 
 # -- fixtures and helpers ------------------------------------------------------------
@@ -217,7 +207,10 @@ def eager_initial_state(module, opts: ref.Options, batch_size: int):
 
 
 def close(dtype: str) -> dict:
-    return {"rtol": 2e-2, "atol": 2e-2} if dtype == "bfloat16" else {"rtol": 1e-5, "atol": 1e-6}
+    return {
+        "bfloat16": {"rtol": 2e-2, "atol": 2e-2},
+        "float64": {"rtol": 1e-12, "atol": 1e-14},
+    }.get(dtype, {"rtol": 1e-5, "atol": 1e-6})
 
 
 # -- the tests -----------------------------------------------------------------------
@@ -228,6 +221,7 @@ def test_matrix_is_wide():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
     assert 40 <= len(CASES) <= 70
+    assert len(SAVED) >= 6
     opts = [ref.options(c.spec) for c in CASES]
     assert {cell["type"] for o in opts for cell in o.cells} == set(ref.FUSED)
     assert {o.merge_mode for o in opts} == {None, "concat", "sum", "mul", "ave", "none"}
@@ -238,7 +232,7 @@ def test_matrix_is_wide():
     assert {o.dtype for o in opts} >= {"float32", "float64", "bfloat16"}
 
 
-@pytest.mark.parametrize("c", params("test_black"))
+@pytest.mark.parametrize("c", PARAMS)
 def test_black(c: Case):
     """Every generated module is already black-formatted with the project's settings."""
     source = render_module(Spec.model_validate(c.spec))
@@ -246,7 +240,7 @@ def test_black(c: Case):
 
 
 @pytest.mark.usefixtures("_fresh_keras")
-@pytest.mark.parametrize("c", params("test_state_size"))
+@pytest.mark.parametrize("c", PARAMS)
 def test_state_size(c: Case):
     """plan.state_size is Keras' state_size (ConvLSTM: the returned states' shapes)."""
     _, plan = pipeline(c)
@@ -260,7 +254,7 @@ def test_state_size(c: Case):
 
 
 @pytest.mark.usefixtures("_fresh_keras")
-@pytest.mark.parametrize("c", params("test_keras_returns"))
+@pytest.mark.parametrize("c", PARAMS)
 def test_keras_returns(c: Case):
     """The real layers return what plan.returns says, symbolically and eagerly, and
     take the initial state in plan.initial_state's structure."""
@@ -296,6 +290,15 @@ def test_keras_returns(c: Case):
         ("batch_size", *shape[1:]) for shape in _flat_shapes(keras_structure)
     ]
 
+    # every state's name and role say which direction, cell and Keras role it is
+    cells = opts.cells
+    expected = []
+    for direction, index, role in ref.state_descriptors(layers, batch_size):
+        cell = cells[index]["type"] if len(cells) == 1 else f"{cells[index]['type']}_{index + 1}"
+        prefix = f"{direction}_" if direction else ""
+        expected.append((f"{prefix}{cell}_{role}", role))
+    assert [(state.name, state.role) for state in plan.state_tensors] == expected
+
 
 def _plan_state_shapes(tree, batch_size):
     if isinstance(tree, list):
@@ -310,10 +313,11 @@ def _flat_shapes(tree):
 
 
 @pytest.mark.usefixtures("_fresh_keras")
-@pytest.mark.parametrize("c", params("test_generated_module"))
+@pytest.mark.parametrize("c", PARAMS)
 def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    """The generated module against the reference model: parameters, outputs, main(),
-    STATE_SIZE, make_initial_state(), and (same weights) the same numbers."""
+    """The generated module against the plan and the reference model: STATE_SIZE,
+    RETURNED, make_initial_state(), the model's inputs, outputs and parameters, and
+    main()'s lines, which must be the shapes of a real eager run."""
     spec, plan = pipeline(c)
     opts = ref.options(c.spec)
     module = load_module(render_module(spec), tmp_path)
@@ -335,12 +339,11 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         assert len(model.inputs) == 1
 
     state_shapes = _plan_state_shapes(plan.initial_state, opts.batch_size)
-    reference, layers, outputs = ref.reference_model(
+    reference, _, _ = ref.reference_model(
         opts, state_shapes if opts.initial_state != "none" else None
     )
     assert model.count_params() == reference.count_params()
     assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]
-    assert [str(o.dtype) for o in model.outputs] == [str(o.dtype) for o in outputs]
 
     # main(): one `name: shape` line per returned tensor, as a real eager run gives
     capsys.readouterr()
@@ -355,17 +358,18 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         f"{name}: {shape}" for name, shape in zip(module.RETURNED, tensor_shapes(eager), strict=True)
     ]
 
-    if c.weights:
-        _same_numbers(c, module, opts, batch_size, timesteps)
 
-
-def _same_numbers(c: Case, module, opts: ref.Options, batch_size: int, timesteps: int):
-    """The generated model and the reference model, with the same weights, agree."""
-    fresh_keras()
+@pytest.mark.usefixtures("_fresh_keras")
+@pytest.mark.parametrize("c", PARAMS)
+def test_same_numbers(c: Case, tmp_path: Path):
+    """The generated model and the reference model, with the same weights, the same
+    input and the same initial state, return the same numbers."""
+    spec, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    module = load_module(render_module(spec), tmp_path)
+    batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
     model = module.build_model()
-    state_shapes = _plan_state_shapes(
-        make_plan(Spec.model_validate(c.spec)).initial_state, opts.batch_size
-    )
+    state_shapes = _plan_state_shapes(plan.initial_state, opts.batch_size)
     # the reference takes the state as inputs whenever the spec has one
     reference, _, _ = ref.reference_model(
         opts, state_shapes if opts.initial_state != "none" else None
@@ -373,14 +377,139 @@ def _same_numbers(c: Case, module, opts: ref.Options, batch_size: int, timesteps
     reference.set_weights(model.get_weights())
     x = ref.random_sequence(opts, batch_size, timesteps, seed=7)
     initial = eager_initial_state(module, opts, batch_size)
-    got = model([x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x)
     flat_initial = [] if initial is None else keras.tree.flatten(initial)
-    expected = reference([x, *flat_initial])
-    got, expected = keras.tree.flatten(got), keras.tree.flatten(expected)
-    assert len(got) == len(expected)
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(keras.ops.cast(a, "float32")),
-            keras.ops.convert_to_numpy(keras.ops.cast(b, "float32")),
-            **close(opts.dtype),
-        )
+    # twice: a stateful layer must carry the same state on in both models
+    calls = []
+    for _ in range(2 if opts.stateful else 1):
+        got = model([x, *flat_initial] if opts.initial_state == "input" else x)
+        expected = reference([x, *flat_initial])
+        got, expected = keras.tree.flatten(got), keras.tree.flatten(expected)
+        calls.append(keras.ops.convert_to_numpy(keras.ops.cast(got[0], "float32")))
+        assert len(got) == len(expected) == len(plan.returns)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(keras.ops.cast(a, "float64")),
+                keras.ops.convert_to_numpy(keras.ops.cast(b, "float64")),
+                **close(opts.dtype),
+            )
+    if opts.stateful:  # the generated layer did carry its state on
+        assert not np.allclose(calls[0], calls[1])
+    if opts.return_state:
+        _named_h_is_the_output(plan, opts, got)
+
+
+def _numpy(tensor) -> np.ndarray:
+    return keras.ops.convert_to_numpy(keras.ops.cast(tensor, "float64"))
+
+
+def _named_h_is_the_output(plan, opts: ref.Options, returned: list) -> None:
+    """The names mean what Keras returns: the top cell's `h` of each direction is the
+    top output at that direction's last step, and no other state of the top layer is."""
+    values = {name: _numpy(tensor) for (name, _), tensor in zip(plan.returns, returned)}
+    top = plan.layers[-1]
+    outputs = [_numpy(tensor) for tensor in returned[: len(top.outputs)]]
+    if opts.merge_mode is None:
+        directions = [("", outputs[0], -1)]
+    elif opts.merge_mode == "none":
+        directions = [("forward_", outputs[0], -1), ("backward_", outputs[1], 0)]
+    elif opts.merge_mode == "concat":
+        half = outputs[0].shape[-1] // 2
+        output = outputs[0]
+        directions = [("forward_", output[..., :half], -1), ("backward_", output[..., half:], 0)]
+    else:
+        return  # sum, mul, ave: the directions cannot be told apart
+    for prefix, output, step in directions:
+        # Bidirectional flips the backward sequence: its last step is at time 0
+        last = output[:, step] if opts.return_sequences else output
+        name = f"{prefix}{top.cells[-1].name}_h"
+        np.testing.assert_allclose(values[name], last, **close(opts.dtype))
+        for other in top.states:
+            if other.name != name and values[other.name].shape == last.shape:
+                assert not np.allclose(values[other.name], last), other.name
+
+
+def dtype_of(tensor) -> str:
+    return keras.backend.standardize_dtype(tensor.dtype)
+
+
+@pytest.mark.usefixtures("_fresh_keras")
+@pytest.mark.parametrize("c", PARAMS)
+def test_output_dtypes(c: Case, tmp_path: Path):
+    """Every returned tensor is in the spec's dtype (the compute dtype of its policy),
+    symbolically and eagerly, as with the reference layers."""
+    spec, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    expected = [opts.dtype] * len(plan.returns)
+    _, _, outputs = ref.reference_model(opts)
+    assert [dtype_of(o) for o in outputs] == expected  # Keras can do it
+
+    module = load_module(render_module(spec), tmp_path)
+    model = module.build_model()
+    assert [dtype_of(o) for o in model.outputs] == expected
+    batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
+    x = ref.random_sequence(opts, batch_size, timesteps)
+    initial = eager_initial_state(module, opts, batch_size)
+    got = model([x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x)
+    assert [dtype_of(t) for t in keras.tree.flatten(got)] == expected
+
+
+STATEFUL_BIDI_STATE = {
+    "name": "stateful_bidi_state",
+    "input": vec(),
+    "cells": [lstm(3)],
+    "bidirectional": True,
+    "stateful": True,
+    "return_state": True,
+}
+
+
+@pytest.mark.usefixtures("_fresh_keras")
+def test_keras_cannot_return_stateful_bidirectional_states():
+    """Keras 3.15's Bidirectional fails on stateful + return_state (compute_mask
+    multiplies a generator), symbolically and eagerly: the reference proves it."""
+    opts = ref.options(STATEFUL_BIDI_STATE)
+    with pytest.raises(TypeError, match="generator"):
+        ref.run(ref.make_layers(opts), opts, ref.sequence_input(opts))
+    fresh_keras()
+    with pytest.raises(TypeError, match="generator"):
+        ref.run(ref.make_layers(opts), opts, ref.random_sequence(opts, 2, 4))
+
+
+def test_stateful_bidirectional_states_are_refused():
+    with pytest.raises(RuleError, match="cannot return the states of a stateful layer"):
+        Spec.model_validate(STATEFUL_BIDI_STATE)
+
+
+SAVED = [
+    "lstm_random",
+    "gru_random_dynamic_batch",
+    "layers_dynamic_zeros_saved",
+    "lstm_input_dynamic",
+    "cells_lstm_gru_input",
+    "bidi_cells_lstm_gru",
+    "conv2d_bidi_concat",
+]
+
+
+# Keras' own saving converts its variables with np.array(x, copy=False) under numpy 2
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.usefixtures("_fresh_keras")
+@pytest.mark.parametrize(
+    "c", [p for p in PARAMS if p.values[0].id in SAVED]
+)
+def test_save_and_load(c: Case, tmp_path: Path):
+    """A generated model is a keras.Model like any other: it saves, loads and computes
+    the same numbers, initial state included."""
+    spec, plan = pipeline(c)
+    opts = ref.options(c.spec)
+    module = load_module(render_module(spec), tmp_path)
+    model = module.build_model()
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
+    x = ref.random_sequence(opts, batch_size, timesteps)
+    initial = eager_initial_state(module, opts, batch_size)
+    inputs = [x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x
+    for a, b in zip(keras.tree.flatten(model(inputs)), keras.tree.flatten(loaded(inputs))):
+        np.testing.assert_allclose(_numpy(a), _numpy(b), **close(opts.dtype))

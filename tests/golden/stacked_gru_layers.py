@@ -30,12 +30,13 @@ RETURNED = [
 ]
 
 
+@keras.saving.register_keras_serializable(package="rnnspec")
 class RepeatOverBatch(keras.layers.Layer):
     """Repeats one sequence's initial state for every sequence in the batch."""
 
     def __init__(self, state, **kwargs):
         super().__init__(**kwargs)
-        self.state = state
+        self.state = np.asarray(state)
 
     def call(self, sequence):
         state = keras.ops.convert_to_tensor(self.state, self.compute_dtype)
@@ -43,6 +44,9 @@ class RepeatOverBatch(keras.layers.Layer):
 
     def compute_output_shape(self, sequence_shape):
         return (sequence_shape[0], *self.state.shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "state": self.state.tolist()}
 
 
 def make_initial_state(batch_size=BATCH_SIZE):
@@ -89,7 +93,8 @@ def build_model():
         name="sequence",
     )
     initial_state = keras.tree.map_structure(
-        lambda state: RepeatOverBatch(state)(sequence), make_initial_state(batch_size=1)
+        lambda state: RepeatOverBatch(state, dtype="float32")(sequence),
+        make_initial_state(batch_size=1),
     )
 
     gru_1 = keras.layers.Bidirectional(

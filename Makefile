@@ -26,7 +26,7 @@ bench: $(BIN)/rnnspec
 golden: $(BIN)/rnnspec
 	for spec in examples/*.yaml examples/seq2seq/*.yaml; do \
 		$(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
-	$(BIN)/rnnspec docs examples/*.yaml -o docs/examples
+	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml -o docs/examples
 
 clean:
 	rm -rf $(VENV) build *.egg-info

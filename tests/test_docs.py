@@ -1,7 +1,7 @@
 """`rnnspec docs`: pages built from real runs, committed pages fresh, SVGs well formed.
 
-Real runs only: the docs are built once for all examples (one worker, one TensorFlow
-import), and the command line runs `--check` twice (fresh, stale).
+Real runs only: the docs are built once for all examples, short and long form (one
+worker, one TensorFlow import), and the command line runs `--check` once, on a stale copy.
 """
 
 from __future__ import annotations
@@ -13,34 +13,38 @@ from pathlib import Path
 
 import pytest
 
-from generator import load_spec, make_plan
+from generator import GraphPlan, load_spec, make_plan, plan_spec
+from generator.diagram import shape_line
 from generator.docs import (
     SHAPE,
     DocsConflict,
     RunFailure,
+    _check_names,
     build_docs,
     page_blocks,
     page_output,
     stale_files,
+    step_lines,
     unprinted_shapes,
     write_docs,
 )
 
-from .conftest import EXAMPLES, ROOT, run_cli
+from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, ROOT, run_cli
 
 DOCS = ROOT / "docs" / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
-REBUILD = "rebuild with: rnnspec docs examples/*.yaml -o docs/examples"
+REBUILD = "rebuild with: rnnspec docs examples/*.yaml examples/seq2seq/*.yaml -o docs/examples"
 
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, str]:
-    """The docs for examples/, built in memory from real runs."""
-    return build_docs([(path, load_spec(path)) for path in EXAMPLES])
+    """The docs for examples/ and examples/seq2seq/, built in memory from real runs."""
+    return build_docs([(path, load_spec(path)) for path in ALL_EXAMPLES])
 
 
 def test_committed_docs_match_a_fresh_build_byte_for_byte(built: dict[str, str], tmp_path: Path) -> None:
-    names = {f"{path.stem}.{ext}" for path in EXAMPLES for ext in ("md", "svg")} | {"index.md"}
+    names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {"index.md"}
+    assert len(ALL_EXAMPLES) == 13 and len(names) == 27
     assert set(built) == names
     assert stale_files(built, DOCS) == [], REBUILD
     assert sorted(path.name for path in DOCS.iterdir()) == sorted(names), "stray files in docs/examples"
@@ -52,34 +56,43 @@ def test_committed_docs_match_a_fresh_build_byte_for_byte(built: dict[str, str],
     assert write_docs(built, tmp_path / "out") == []  # nothing changed, nothing rewritten
 
 
-def test_check_passes_when_fresh_and_names_each_stale_or_missing_file(tmp_path: Path) -> None:
-    fresh = run_cli("docs", "--check", *EXAMPLES, "-o", DOCS)
-    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-    assert fresh.stdout == f"{2 * len(EXAMPLES) + 1} files up to date in {DOCS}\n"
-
+def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
+    # fresh: the committed docs equal the in-memory build (first test); here the command
+    # line, once (one TensorFlow import), on a copy with a stale page and missing SVGs
     stale = tmp_path / "docs"
     shutil.copytree(DOCS, stale)
     page = stale / "gru.md"
     page.write_text(page.read_text().replace("gru_h: (2, 32)", "gru_h: (32,)"), encoding="utf-8")
     (stale / "lstm.svg").unlink()
-    result = run_cli("docs", "--check", *EXAMPLES, "-o", stale)
+    (stale / "lstm_seq2seq.svg").unlink()
+    result = run_cli("docs", "--check", *ALL_EXAMPLES, "-o", stale)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[:2] == [f"{stale / 'gru.md'}: stale", f"{stale / 'lstm.svg'}: missing"]
-    assert "2 of 17 files stale or missing" in result.stderr
+    assert result.stderr.splitlines()[:3] == [
+        f"{stale / 'gru.md'}: stale",
+        f"{stale / 'lstm.svg'}: missing",
+        f"{stale / 'lstm_seq2seq.svg'}: missing",
+    ]
+    assert "3 of 27 files stale or missing" in result.stderr
     assert "Traceback" not in result.stderr
     assert page.read_text().count("(32,)") == 1  # --check writes nothing
 
 
 def test_every_shape_on_a_page_was_printed_by_the_run(built: dict[str, str]) -> None:
-    for path in EXAMPLES:
-        plan = make_plan(load_spec(path))
+    for path in ALL_EXAMPLES:
+        plan = plan_spec(load_spec(path))
         page = built[f"{plan.name}.md"]
-        output = page_output(page)
-        assert [line.split(": ")[0] for line in output.splitlines()] == [name for name, _ in plan.returns]
+        output = page_output(page).splitlines()
+        steps = step_lines(plan) if isinstance(plan, GraphPlan) else []
+        assert [line.split(": ")[0] for line in output] == [name for name, _ in [*plan.returns, *steps]]
         assert unprinted_shapes(page) == [], path.name
-        # every row of the returns table states a printed shape
+        assert set(SHAPE.findall(page.split("## The spec")[0])) <= set(SHAPE.findall("\n".join(output)))
+        # every row of the returns table, and of the one-step decoder's, states a printed shape
         rows = re.findall(r"^\| \d+ \| `(\w+)` \| `([^`]*)` \|", page, re.MULTILINE)
-        assert [f"{name}: {shape}" for name, shape in rows] == output.splitlines()
+        assert [f"{name}: {shape}" for name, shape in rows] == output[: len(plan.returns)]
+        step_rows = re.findall(r"^\| `(\w+_step_\w+)` \| `([^`]*)` \|", page, re.MULTILINE)
+        assert [f"{name}: {shape}" for name, shape in step_rows] == output[len(plan.returns) :]
+        if steps:
+            assert "build_inference_models(model)" in page
         # the spec and the module are verbatim
         blocks = dict(page_blocks(page))
         assert blocks["yaml"] + "\n" == path.read_text()
@@ -94,6 +107,7 @@ def test_shape_checker_catches_a_made_up_shape(built: dict[str, str]) -> None:
 
 
 def test_svgs_parse_and_show_every_state_with_its_printed_shape(built: dict[str, str]) -> None:
+    """Short form: every state, and no shape the run did not print."""
     for path in EXAMPLES:
         plan = make_plan(load_spec(path))
         root = ET.fromstring(built[f"{plan.name}.svg"])
@@ -114,9 +128,69 @@ def test_svgs_parse_and_show_every_state_with_its_printed_shape(built: dict[str,
                 assert any("\u2190 backward" in text for text in texts)
 
 
+def _svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
+
+
+def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(built: dict[str, str]) -> None:
+    for path in GRAPH_EXAMPLES:
+        plan = plan_spec(load_spec(path))
+        texts = _svg_texts(built[f"{plan.name}.svg"])
+        printed = page_output(built[f"{plan.name}.md"]).splitlines()
+        returned = printed[: len(plan.returns)]
+        assert set(returned) <= set(texts), path.name  # what comes back, as the run printed it
+        assert [f"input: {given.name}" for given in plan.inputs] == [t for t in texts if t.startswith("input: ")]
+        for block in plan.blocks:
+            assert block.name in texts
+            for layer in block.layers:
+                assert f"{layer.name}: {layer.summary}" in texts
+                if layer.merge_mode:
+                    assert any("forward \u2192" in text for text in texts)
+                    assert any("\u2190 backward" in text for text in texts)
+            for state in block.state_tensors:  # every state tensor, with the plan's shape at the run's sizes
+                assert shape_line(state.name, state.batch_shape, plan) in texts, (path.name, state.name)
+            if block.head:
+                assert any(text.startswith(f"{block.head_layer}: Dense(") for text in texts)
+            if block.source:
+                kind = block.bridges[0].kind
+                assert f"from {block.source}, bridge: {kind}" in texts
+                assert texts.count(kind) == (len(block.bridges) if kind != "none" else 0)
+                for bridge in block.bridges:
+                    for source in bridge.sources:
+                        assert shape_line(source.name, source.batch_shape, plan) in texts
+        for i in range(len(plan.returns)):
+            assert f"#{i}" in texts
+
+
+def test_a_graph_page_names_its_inputs_blocks_and_bridge(built: dict[str, str]) -> None:
+    for path in GRAPH_EXAMPLES:
+        plan = plan_spec(load_spec(path))
+        page = built[f"{plan.name}.md"].split("## The spec")[0]
+        for given in plan.inputs:
+            assert f"- `{given.name}`: " in page
+        for block in plan.blocks:
+            assert f"### `{block.name}`" in page
+            for layer in block.layers:
+                assert f"`{layer.name}`: `{layer.summary}`" in page
+            if block.source:
+                kind = block.bridges[0].kind
+                assert f"from block `{block.source}`'s final state, `bridge: {kind}`" in page
+                for bridge in block.bridges:
+                    line = next(line for line in page.splitlines() if line.startswith(f"- `{bridge.target.name}` \u2190 "))
+                    assert all(f"`{source.name}`" in line for source in bridge.sources), line
+                    for layer in (bridge.concat_layer, bridge.dense_layer):
+                        assert layer is None or f"`{layer}`" in line
+        assert ("## Inference: `build_inference_models()`" in page) == (plan.decoder is not None)
+    concat = built["bidirectional_concat.md"]
+    assert "- `decoder_lstm_h` \u2190 `Concatenate()` of `encoder_forward_lstm_h` and `encoder_backward_lstm_h`" in concat
+
+
 def test_index_links_every_page(built: dict[str, str]) -> None:
     index = built["index.md"]
-    for path in EXAMPLES:
+    assert "## Encoder-decoder graphs" in index
+    for path in ALL_EXAMPLES:
         assert f"[{path.stem}]({path.stem}.md)" in index
         assert f"]({path.stem}.svg)" in built[f"{path.stem}.md"]
 
@@ -144,9 +218,10 @@ def test_duplicate_or_reserved_names_are_refused_before_anything_runs(write) -> 
     index = write("index.yaml", "name: index\ninput: {features: 3}\ncells:\n  - {type: gru, units: 4}\n")
     with pytest.raises(DocsConflict, match="index page"):
         build_docs([(index, load_spec(index))])
-    for path in sorted((ROOT / "examples").glob("*/*.yaml"))[:1]:  # long-form: not yet
-        with pytest.raises(DocsConflict, match="long-form specs"):
-            build_docs([(path, load_spec(path))])
+    graph = GRAPH_EXAMPLES[0]  # long-form specs are accepted, and their names checked too
+    _check_names([(graph, load_spec(graph)), (gru, load_spec(gru))])
+    with pytest.raises(DocsConflict, match="also the name of"):
+        build_docs([(graph, load_spec(graph)), (graph, load_spec(graph))])
 
 
 def test_a_failing_run_names_the_spec_and_builds_nothing() -> None:

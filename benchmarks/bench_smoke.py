@@ -26,9 +26,9 @@ def run(args: list[str]) -> float:
 
 
 def render_examples(directory: Path) -> list[Path]:
-    """Render every examples/*.yaml to ``directory``/NAME.py."""
+    """Render every bundled example (examples/**/*.yaml) to ``directory``/NAME.py."""
     modules = []
-    for spec in sorted((ROOT / "examples").glob("*.yaml")):
+    for spec in sorted((ROOT / "examples").glob("**/*.yaml")):
         module = directory / f"{spec.stem}.py"
         run([*CLI, "render", str(spec), "-o", str(module)])
         modules.append(module)

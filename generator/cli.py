@@ -47,7 +47,12 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", type=SpecPath)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout.",
+)
 def render(spec: Path, output: Path | None) -> None:
     """Write the Keras module for SPEC (never imports TensorFlow)."""
     source = render_module(_load(spec))
@@ -60,11 +65,20 @@ def render(spec: Path, output: Path | None) -> None:
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` in one step, so a failure never leaves half a file."""
     try:
-        with tempfile.NamedTemporaryFile("w", dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp", delete=False, encoding="utf-8") as handle:
+        with tempfile.NamedTemporaryFile(
+            "w",
+            dir=path.parent or ".",
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+            encoding="utf-8",
+        ) as handle:
             handle.write(text)
         os.replace(handle.name, path)
     except OSError as exc:
-        raise SpecFailure(f"{path}: cannot write the module: {exc.strerror or exc}") from None
+        raise SpecFailure(
+            f"{path}: cannot write the module: {exc.strerror or exc}"
+        ) from None
 
 
 @main.command()
@@ -76,7 +90,9 @@ def check(spec: Path) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=SpecPath)
-@click.option("--timeout", default=300.0, show_default=True, help="Seconds one module may run.")
+@click.option(
+    "--timeout", default=300.0, show_default=True, help="Seconds one module may run."
+)
 def smoke(paths: tuple[Path, ...], timeout: float) -> None:
     """Run generated modules (rendering the specs among PATHS first) and report each."""
     from .verify import format_report, smoke_modules
@@ -105,14 +121,31 @@ def schema() -> None:
 def spec_schema() -> dict:
     """Either form: the short (one block) or the long (inputs and blocks)."""
     schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "rnnspec spec", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rnnspec spec",
+        **schema,
+    }
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=SpecPath)
-@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The docs folder.")
-@click.option("--check", is_flag=True, help="Rebuild in memory; exit 1 naming each file that is stale or missing.")
-@click.option("--timeout", default=300.0, show_default=True, help="Seconds one module may run.")
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The docs folder.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Rebuild in memory; exit 1 naming each file that is stale or missing.",
+)
+@click.option(
+    "--timeout", default=300.0, show_default=True, help="Seconds one module may run."
+)
 def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
     """A Markdown page and an SVG diagram per spec, with the output of really running it."""
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
@@ -130,14 +163,19 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
         for name, why in stale:
             click.echo(f"{folder / name}: {why}", err=True)
         if stale:
-            click.echo(f"{len(stale)} of {len(files)} files stale or missing; rebuild with: rnnspec docs SPEC... -o {folder}", err=True)
+            click.echo(
+                f"{len(stale)} of {len(files)} files stale or missing; rebuild with: rnnspec docs SPEC... -o {folder}",
+                err=True,
+            )
             sys.exit(1)
         click.echo(f"{len(files)} files up to date in {folder}")
         return
     try:
         changed = write_docs(files, folder)
     except OSError as exc:
-        raise SpecFailure(f"{folder}: cannot write the docs: {exc.strerror or exc}") from None
+        raise SpecFailure(
+            f"{folder}: cannot write the docs: {exc.strerror or exc}"
+        ) from None
     click.echo(f"{len(files)} files in {folder}, {len(changed)} written")
 
 

@@ -88,7 +88,9 @@ def state_rows(plan: Stack) -> list[StateRow]:
             while within >= len(layer.cells[cell_index].state_shapes):
                 within -= len(layer.cells[cell_index].state_shapes)
                 cell_index += 1
-            rows.append(StateRow(state, layer, directions[i // per_direction], cell_index))
+            rows.append(
+                StateRow(state, layer, directions[i // per_direction], cell_index)
+            )
     return rows
 
 
@@ -122,7 +124,11 @@ def input_lines(plan: Plan) -> list[str]:
         size = f"features={step[0]}"
     else:
         size = f"frames {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
-    return ["input: sequence", f"batch_size={plan.batch_size}, timesteps={plan.timesteps}", size]
+    return [
+        "input: sequence",
+        f"batch_size={plan.batch_size}, timesteps={plan.timesteps}",
+        size,
+    ]
 
 
 def _width(lines: list[str]) -> int:
@@ -133,15 +139,35 @@ class _Canvas:
     def __init__(self) -> None:
         self.items: list[str] = []
 
-    def box(self, x: int, y: int, w: int, h: int, cls: str, lines: list[str], *, index: str | None = None) -> None:
-        self.items.append(f'<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}" rx="4"/>')
+    def box(
+        self,
+        x: int,
+        y: int,
+        w: int,
+        h: int,
+        cls: str,
+        lines: list[str],
+        *,
+        index: str | None = None,
+    ) -> None:
+        self.items.append(
+            f'<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}" rx="4"/>'
+        )
         top = y + (h - LINE * (len(lines) - 1)) // 2 + 4
         for i, line in enumerate(lines):
             self.text(x + PAD, top + i * LINE, line)
         if index is not None:
             self.text(x + w + 6, top, f"#{index}", cls="index")
 
-    def text(self, x: int, y: int, text: str, *, cls: str | None = None, anchor: str | None = None) -> None:
+    def text(
+        self,
+        x: int,
+        y: int,
+        text: str,
+        *,
+        cls: str | None = None,
+        anchor: str | None = None,
+    ) -> None:
         attrs = f' class="{cls}"' if cls else ""
         attrs += f' text-anchor="{anchor}"' if anchor else ""
         self.items.append(f'<text x="{x}" y="{y}"{attrs}>{escape(text)}</text>')
@@ -165,12 +191,16 @@ def draw(plan: Plan | GraphPlan) -> str:
     absent = plan.initial_state_mode == "none"
 
     # Column widths from the longest label in each.
-    left = [shape_line(r.state.name, r.state.batch_shape, plan) for r in rows] + source_lines(plan)
+    left = [
+        shape_line(r.state.name, r.state.batch_shape, plan) for r in rows
+    ] + source_lines(plan)
     middle = input_lines(plan) + [f"{l.name}: {l.summary}" for l in plan.layers]
     for r in rows:
         middle.append(f"{r.layer.cells[r.cell_index].name}  {_direction(r.direction)}")
         middle.append(cell_label(r.layer, r.cell_index))
-    right = [shape_line(name, dims, plan) for name, dims in returns] + ["returned by build_model()"]
+    right = [shape_line(name, dims, plan) for name, dims in returns] + [
+        "returned by build_model()"
+    ]
     w_left, w_mid, w_right = _width(left), _width(middle), _width(right)
     x_left = MARGIN
     x_mid = x_left + w_left + GAP
@@ -187,7 +217,9 @@ def draw(plan: Plan | GraphPlan) -> str:
     y = MARGIN + 32
     source = source_lines(plan)
     head = LINE * (max(len(source), 3) - 1) + 2 * PAD + 4
-    canvas.box(x_left, y, w_left, head, "source" + (" absent" if absent else ""), source)
+    canvas.box(
+        x_left, y, w_left, head, "source" + (" absent" if absent else ""), source
+    )
     canvas.box(x_mid, y, w_mid, head, "input", input_lines(plan))
     canvas.text(x_right, y + head // 2 + 4, "returned by build_model()", cls="note")
     y += head + 24
@@ -202,35 +234,79 @@ def draw(plan: Plan | GraphPlan) -> str:
         previous: tuple[str, int] | None = None  # (direction, bottom) of the last cell
         for key in _cells(rows, layer):
             direction, cell_index = key
-            mine = [r for r in rows if r.layer is layer and (r.direction, r.cell_index) == key]
+            mine = [
+                r
+                for r in rows
+                if r.layer is layer and (r.direction, r.cell_index) == key
+            ]
             if previous is not None:
                 if previous[0] == direction:  # stacked cells: the lower feeds the upper
-                    canvas.arrow([(x_mid + w_mid // 2, previous[1]), (x_mid + w_mid // 2, y + 1)])
+                    canvas.arrow(
+                        [(x_mid + w_mid // 2, previous[1]), (x_mid + w_mid // 2, y + 1)]
+                    )
             block = max(2, len(mine)) * ROW
             name = layer.cells[cell_index].name
-            canvas.box(x_mid, y + 3, w_mid, block - 6, "cell", [cell_label(layer, cell_index), f"{name}  {_direction(direction)}".rstrip()])
+            canvas.box(
+                x_mid,
+                y + 3,
+                w_mid,
+                block - 6,
+                "cell",
+                [
+                    cell_label(layer, cell_index),
+                    f"{name}  {_direction(direction)}".rstrip(),
+                ],
+            )
             first = y + (block - len(mine) * ROW) // 2
             for k, row in enumerate(mine):
                 cy = first + k * ROW + ROW // 2
                 line = shape_line(row.state.name, row.state.batch_shape, plan)
-                canvas.box(x_left, cy - BOX // 2, w_left, BOX, "state" + (" absent" if absent else ""), [line])
+                canvas.box(
+                    x_left,
+                    cy - BOX // 2,
+                    w_left,
+                    BOX,
+                    "state" + (" absent" if absent else ""),
+                    [line],
+                )
                 canvas.arrow([(x_left + w_left, cy), (x_mid - 2, cy)], dashed=absent)
                 if returned_states:
-                    canvas.box(x_right, cy - BOX // 2, w_right, BOX, "returned", [line], index=str(index_of[row.state.name]))
+                    canvas.box(
+                        x_right,
+                        cy - BOX // 2,
+                        w_right,
+                        BOX,
+                        "returned",
+                        [line],
+                        index=str(index_of[row.state.name]),
+                    )
                     canvas.arrow([(x_mid + w_mid, cy), (x_right - 2, cy)])
             y += block
             previous = (direction, y - 3)
             y += 14
         y -= 6
-        canvas.items.insert(0, f'<rect class="frame" x="{x_mid - 12}" y="{top}" width="{w_mid + 24}" height="{y - top}" rx="6"/>')
+        canvas.items.insert(
+            0,
+            f'<rect class="frame" x="{x_mid - 12}" y="{top}" width="{w_mid + 24}" height="{y - top}" rx="6"/>',
+        )
         y += 24
 
     # The output(s) of the top layer, returned first.
     bottom = y - 24
     for name, dims in outputs:
         cy = y + ROW // 2
-        canvas.box(x_right, cy - BOX // 2, w_right, BOX, "returned", [shape_line(name, dims, plan)], index=str(index_of[name]))
-        canvas.arrow([(x_mid + w_mid // 2, bottom), (x_mid + w_mid // 2, cy), (x_right - 2, cy)])
+        canvas.box(
+            x_right,
+            cy - BOX // 2,
+            w_right,
+            BOX,
+            "returned",
+            [shape_line(name, dims, plan)],
+            index=str(index_of[name]),
+        )
+        canvas.arrow(
+            [(x_mid + w_mid // 2, bottom), (x_mid + w_mid // 2, cy), (x_right - 2, cy)]
+        )
         y += ROW
     height = y + MARGIN
 
@@ -238,7 +314,9 @@ def draw(plan: Plan | GraphPlan) -> str:
         '<marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" orient="auto">'
         '<path d="M0,0 L8,4 L0,8 z" fill="#374151"/></marker>'
     )
-    label = quoteattr(f"{plan.name}: the recurrent stack, its state tensors and what comes back")
+    label = quoteattr(
+        f"{plan.name}: the recurrent stack, its state tensors and what comes back"
+    )
     return "\n".join(
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label={label}>',
@@ -254,7 +332,9 @@ def draw(plan: Plan | GraphPlan) -> str:
 
 
 def _direction(direction: str) -> str:
-    return {"forward": "forward \u2192", "backward": "\u2190 backward"}.get(direction, "")
+    return {"forward": "forward \u2192", "backward": "\u2190 backward"}.get(
+        direction, ""
+    )
 
 
 def _cells(rows: list[StateRow], layer: LayerPlan) -> list[tuple[str, int]]:
@@ -347,8 +427,16 @@ def head_label(block: BlockPlan) -> str:
 
 def graph_input_lines(plan: GraphPlan, given) -> list[str]:  # given: InputPlan
     step = given.step_shape
-    size = f"features={step[0]}" if len(step) == 1 else f"frames {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
-    return [f"input: {given.name}", f"batch_size={plan.batch_size}, timesteps={given.timesteps}", size]
+    size = (
+        f"features={step[0]}"
+        if len(step) == 1
+        else f"frames {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
+    )
+    return [
+        f"input: {given.name}",
+        f"batch_size={plan.batch_size}, timesteps={given.timesteps}",
+        size,
+    ]
 
 
 def _routes(plan: GraphPlan) -> dict[str, int | None]:
@@ -357,23 +445,42 @@ def _routes(plan: GraphPlan) -> dict[str, int | None]:
     names = [i.name for i in plan.inputs]
     for number, block in enumerate(plan.blocks):
         above = plan.blocks[number - 1] if number else None
-        straight = (number == 0 and block.input == names[0]) or (above is not None and block.input == above.output[0])
-        lanes[block.name] = None if straight else len([v for v in lanes.values() if v is not None])
+        straight = (number == 0 and block.input == names[0]) or (
+            above is not None and block.input == above.output[0]
+        )
+        lanes[block.name] = (
+            None if straight else len([v for v in lanes.values() if v is not None])
+        )
     return lanes
 
 
 def _graph_columns(plan: GraphPlan, lanes: int) -> _Columns:
-    sources = [shape_line(s.name, s.batch_shape, plan) for b in _handovers(plan) for s in _sources(b)]
+    sources = [
+        shape_line(s.name, s.batch_shape, plan)
+        for b in _handovers(plan)
+        for s in _sources(b)
+    ]
     sources += [f"final state of {b.source}" for b in _handovers(plan)]
-    inits = [shape_line(s.name, s.batch_shape, plan) for b in plan.blocks for s in b.state_tensors]
+    inits = [
+        shape_line(s.name, s.batch_shape, plan)
+        for b in plan.blocks
+        for s in b.state_tensors
+    ]
     inits += [init_note(b) for b in plan.blocks]
-    middle = [line for given in plan.inputs[:1] for line in graph_input_lines(plan, given)]
+    middle = [
+        line for given in plan.inputs[:1] for line in graph_input_lines(plan, given)
+    ]
     for block in plan.blocks:
         middle += [f"{layer.name}: {layer.summary}" for layer in block.layers]
         middle += [head_label(block)] if block.head else []
         for row in state_rows(block):
-            middle += [cell_label(row.layer, row.cell_index), f"{row.layer.cells[row.cell_index].name}  {_direction(row.direction)}"]
-    right = [shape_line(name, dims, plan) for name, dims in plan.returns] + ["returned by build_model()"]
+            middle += [
+                cell_label(row.layer, row.cell_index),
+                f"{row.layer.cells[row.cell_index].name}  {_direction(row.direction)}",
+            ]
+    right = [shape_line(name, dims, plan) for name, dims in plan.returns] + [
+        "returned by build_model()"
+    ]
     w_src = _width(sources) if sources else 0
     bridged = any(b.bridges[0].kind != "none" for b in _handovers(plan))
     op = MARGIN + w_src + 16 + LANE * 4 if w_src else MARGIN
@@ -382,7 +489,9 @@ def _graph_columns(plan: GraphPlan, lanes: int) -> _Columns:
     mid = init + w_init + GAP
     lane = mid + w_mid + 12 + BLOCK_PAD + 14
     right_x = lane + LANE * max(lanes - 1, 0) + 30
-    return _Columns(MARGIN, w_src, op, init, w_init, mid, w_mid, lane, right_x, _width(right))
+    return _Columns(
+        MARGIN, w_src, op, init, w_init, mid, w_mid, lane, right_x, _width(right)
+    )
 
 
 def draw_graph(plan: GraphPlan) -> str:
@@ -396,9 +505,25 @@ def draw_graph(plan: GraphPlan) -> str:
     index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
     placed: dict[str, _Placed] = {}
     for block in plan.blocks:
-        y = _draw_block(canvas, plan, block, cols, y + 14, (routes[block.name], inputs), placed, index_of)
+        y = _draw_block(
+            canvas,
+            plan,
+            block,
+            cols,
+            y + 14,
+            (routes[block.name], inputs),
+            placed,
+            index_of,
+        )
     width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
-    return _document(plan.name, canvas, width, y + MARGIN, GRAPH_STYLE, "its inputs, blocks, the hand-over of state between them and what comes back")
+    return _document(
+        plan.name,
+        canvas,
+        width,
+        y + MARGIN,
+        GRAPH_STYLE,
+        "its inputs, blocks, the hand-over of state between them and what comes back",
+    )
 
 
 def _graph_title(plan: GraphPlan) -> str:
@@ -409,7 +534,9 @@ def _graph_title(plan: GraphPlan) -> str:
     return f"{plan.name}  (shapes as run: batch {plan.smoke_batch_size}; {steps})"
 
 
-def _draw_inputs(canvas: _Canvas, plan: GraphPlan, cols: _Columns, y: int) -> tuple[int, dict[str, tuple[int, int]], int]:
+def _draw_inputs(
+    canvas: _Canvas, plan: GraphPlan, cols: _Columns, y: int
+) -> tuple[int, dict[str, tuple[int, int]], int]:
     """The inputs side by side, the first over the blocks; the bottom y, each input's
     arrow start (x, y), and the right end of the row."""
     height = 2 * LINE + 2 * PAD + 4
@@ -425,7 +552,16 @@ def _draw_inputs(canvas: _Canvas, plan: GraphPlan, cols: _Columns, y: int) -> tu
     return y + height + 10, starts, x - 16
 
 
-def _draw_block(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, top: int, route: tuple, placed: dict[str, _Placed], index_of: dict[str, int]) -> int:
+def _draw_block(
+    canvas: _Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: _Columns,
+    top: int,
+    route: tuple,
+    placed: dict[str, _Placed],
+    index_of: dict[str, int],
+) -> int:
     """One block's frame, layers, initial and final state, head and output; its bottom y."""
     canvas.text(cols.mid - BLOCK_PAD - 4, top + 16, block.name, cls="blockname")
     canvas.text(cols.init, top + 16, init_note(block), cls="note")
@@ -440,34 +576,72 @@ def _draw_block(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Colum
     if block.name in plan.outputs:
         cy = y - 24 + ROW // 2 + 4
         line = shape_line(*block.output, plan)
-        canvas.box(cols.right, cy - BOX // 2, cols.w_right, BOX, "returned", [line], index=str(index_of[block.output[0]]))
+        canvas.box(
+            cols.right,
+            cy - BOX // 2,
+            cols.w_right,
+            BOX,
+            "returned",
+            [line],
+            index=str(index_of[block.output[0]]),
+        )
         canvas.arrow([out, (cols.center, cy), (cols.right - 2, cy)])
         y = cy + ROW // 2 + 24
     if block.source:
-        y = max(y, _draw_handover(canvas, plan, block, cols, state_y, placed[block.source]) + 24)
+        y = max(
+            y,
+            _draw_handover(canvas, plan, block, cols, state_y, placed[block.source])
+            + 24,
+        )
     bottom = y - 24 + BLOCK_PAD
     x0 = cols.mid - 12 - BLOCK_PAD
-    canvas.items.insert(0, f'<rect class="block" x="{x0}" y="{top}" width="{cols.frame_right - x0}" height="{bottom - top}" rx="8"/>')
+    canvas.items.insert(
+        0,
+        f'<rect class="block" x="{x0}" y="{top}" width="{cols.frame_right - x0}" height="{bottom - top}" rx="8"/>',
+    )
     placed[block.name] = _Placed(out, bottom)
     return bottom
 
 
-def _draw_arrival(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, top: int, first: int, route: tuple, placed: dict[str, _Placed]) -> None:
+def _draw_arrival(
+    canvas: _Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: _Columns,
+    top: int,
+    first: int,
+    route: tuple,
+    placed: dict[str, _Placed],
+) -> None:
     """The arrow from the block's input (a model input or a block above) to its first layer."""
     lane, inputs = route
-    start = inputs.get(block.input) or next(p.out for name, p in placed.items() if plan.block(name).output[0] == block.input)
+    start = inputs.get(block.input) or next(
+        p.out for name, p in placed.items() if plan.block(name).output[0] == block.input
+    )
     if lane is None:
         canvas.arrow([start, (cols.center, first - 2)])
         return
     x = cols.lane + LANE * lane
     ly = top + 8
-    points = [start] if start[0] == x else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
+    points = (
+        [start]
+        if start[0] == x
+        else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
+    )
     canvas.arrow([*points, (x, ly), (cols.center, ly), (cols.center, first - 2)])
 
 
-def _draw_layers(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, y: int, index_of: dict[str, int]) -> tuple[int, dict[str, int]]:
+def _draw_layers(
+    canvas: _Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: _Columns,
+    y: int,
+    index_of: dict[str, int],
+) -> tuple[int, dict[str, int]]:
     """The block's layers as in the short form, with its initial state on the left and,
-    for an output block, its returned state on the right; the y below, and each state's row."""
+    for an output block, its returned state on the right; the y below, and each state's row.
+    """
     rows, state_y = state_rows(block), {}
     absent = block.initial_state_mode == "none"
     returned = block.return_state and block.name in plan.outputs
@@ -479,31 +653,69 @@ def _draw_layers(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Colu
         y += 26
         previous: tuple[str, int] | None = None
         for key in _cells(rows, layer):
-            mine = [r for r in rows if r.layer is layer and (r.direction, r.cell_index) == key]
+            mine = [
+                r
+                for r in rows
+                if r.layer is layer and (r.direction, r.cell_index) == key
+            ]
             if previous is not None and previous[0] == key[0]:
                 canvas.arrow([(cols.center, previous[1]), (cols.center, y + 1)])
             block_h = max(2, len(mine)) * ROW
             name = layer.cells[key[1]].name
-            canvas.box(cols.mid, y + 3, cols.w_mid, block_h - 6, "cell", [cell_label(layer, key[1]), f"{name}  {_direction(key[0])}".rstrip()])
+            canvas.box(
+                cols.mid,
+                y + 3,
+                cols.w_mid,
+                block_h - 6,
+                "cell",
+                [cell_label(layer, key[1]), f"{name}  {_direction(key[0])}".rstrip()],
+            )
             first = y + (block_h - len(mine) * ROW) // 2
             for k, row in enumerate(mine):
                 cy = state_y[row.state.name] = first + k * ROW + ROW // 2
                 line = shape_line(row.state.name, row.state.batch_shape, plan)
-                canvas.box(cols.init, cy - BOX // 2, cols.w_init, BOX, "state" + (" absent" if absent else ""), [line])
-                canvas.arrow([(cols.init + cols.w_init, cy), (cols.mid - 2, cy)], dashed=absent)
+                canvas.box(
+                    cols.init,
+                    cy - BOX // 2,
+                    cols.w_init,
+                    BOX,
+                    "state" + (" absent" if absent else ""),
+                    [line],
+                )
+                canvas.arrow(
+                    [(cols.init + cols.w_init, cy), (cols.mid - 2, cy)], dashed=absent
+                )
                 if returned:
-                    canvas.box(cols.right, cy - BOX // 2, cols.w_right, BOX, "returned", [line], index=str(index_of[row.state.name]))
+                    canvas.box(
+                        cols.right,
+                        cy - BOX // 2,
+                        cols.w_right,
+                        BOX,
+                        "returned",
+                        [line],
+                        index=str(index_of[row.state.name]),
+                    )
                     canvas.arrow([(cols.mid + cols.w_mid, cy), (cols.right - 2, cy)])
             y += block_h
             previous = (key[0], y - 3)
             y += 14
         y -= 6
-        canvas.items.insert(0, f'<rect class="frame" x="{cols.mid - 12}" y="{top}" width="{cols.w_mid + 24}" height="{y - top}" rx="6"/>')
+        canvas.items.insert(
+            0,
+            f'<rect class="frame" x="{cols.mid - 12}" y="{top}" width="{cols.w_mid + 24}" height="{y - top}" rx="6"/>',
+        )
         y += 24
     return y, state_y
 
 
-def _draw_handover(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Columns, state_y: dict[str, int], source: _Placed) -> int:
+def _draw_handover(
+    canvas: _Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: _Columns,
+    state_y: dict[str, int],
+    source: _Placed,
+) -> int:
     """The source's final state boxes, arrows (through a bridge box) to the target's
     initial state boxes, and an arrow from the source block; the y below the boxes."""
     sources = _sources(block)
@@ -514,17 +726,40 @@ def _draw_handover(canvas: _Canvas, plan: GraphPlan, block: BlockPlan, cols: _Co
     else:
         at = {s.name: targets[0] + i * ROW for i, s in enumerate(sources)}
     for s in sources:
-        canvas.box(cols.src, at[s.name] - BOX // 2, cols.w_src, BOX, "state", [shape_line(s.name, s.batch_shape, plan)])
+        canvas.box(
+            cols.src,
+            at[s.name] - BOX // 2,
+            cols.w_src,
+            BOX,
+            "state",
+            [shape_line(s.name, s.batch_shape, plan)],
+        )
     upper = min(at.values()) - BOX // 2
     canvas.text(cols.src + 24, upper - 6, f"final state of {block.source}", cls="note")
     x = cols.src + 12
-    canvas.arrow([(cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom), (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom + 10), (x, source.frame_bottom + 10), (x, upper - 2)])
+    canvas.arrow(
+        [
+            (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom),
+            (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom + 10),
+            (x, source.frame_bottom + 10),
+            (x, upper - 2),
+        ]
+    )
     for j, bridge in enumerate(block.bridges):
-        _bridge_arrows(canvas, cols, bridge, j, [at[s.name] for s in bridge.sources], targets[j])
+        _bridge_arrows(
+            canvas, cols, bridge, j, [at[s.name] for s in bridge.sources], targets[j]
+        )
     return max(at.values()) + BOX // 2 + 4
 
 
-def _bridge_arrows(canvas: _Canvas, cols: _Columns, bridge: Bridge, j: int, from_y: list[int], to_y: int) -> None:
+def _bridge_arrows(
+    canvas: _Canvas,
+    cols: _Columns,
+    bridge: Bridge,
+    j: int,
+    from_y: list[int],
+    to_y: int,
+) -> None:
     """Arrows from a bridge's source boxes into its target box, through a concat or
     project box when there is one."""
     xm = cols.src + cols.w_src + 12 + LANE * (j % 4)
@@ -538,10 +773,14 @@ def _bridge_arrows(canvas: _Canvas, cols: _Columns, bridge: Bridge, j: int, from
         if sy == to_y:
             canvas.arrow([(cols.src + cols.w_src, sy), (end, to_y)])
         else:
-            canvas.arrow([(cols.src + cols.w_src, sy), (xm, sy), (xm, to_y), (end, to_y)])
+            canvas.arrow(
+                [(cols.src + cols.w_src, sy), (xm, sy), (xm, to_y), (end, to_y)]
+            )
 
 
-def _document(name: str, canvas: _Canvas, width: int, height: int, style: str, what: str) -> str:
+def _document(
+    name: str, canvas: _Canvas, width: int, height: int, style: str, what: str
+) -> str:
     marker = (
         '<marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="8" markerHeight="8" orient="auto">'
         '<path d="M0,0 L8,4 L0,8 z" fill="#374151"/></marker>'

@@ -41,7 +41,9 @@ class RunFailure(Exception):
     """A spec's module failed, or printed what its plan does not say: exit 1."""
 
 
-def build_docs(specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float = 300.0) -> dict[str, str]:
+def build_docs(
+    specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float = 300.0
+) -> dict[str, str]:
     """Every file of the docs folder by name, built in memory: pages, SVGs, the index.
 
     Raises DocsConflict before running anything, and RunFailure (naming every failing
@@ -63,10 +65,17 @@ def build_docs(specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float
     problems = []
     for (path, _), plan, result in zip(specs, plans, results):
         if not result.ok:
-            tail = "\n".join(f"    {line}" for line in result.output.strip().splitlines()[-8:])
-            problems.append(f"{path}: the generated module failed: {result.error}" + (f"\n{tail}" if tail else ""))
+            tail = "\n".join(
+                f"    {line}" for line in result.output.strip().splitlines()[-8:]
+            )
+            problems.append(
+                f"{path}: the generated module failed: {result.error}"
+                + (f"\n{tail}" if tail else "")
+            )
         else:
-            problems += [f"{path}: {problem}" for problem in output_problems(plan, result.output)]
+            problems += [
+                f"{path}: {problem}" for problem in output_problems(plan, result.output)
+            ]
     if problems:
         raise RunFailure("\n".join(problems))
 
@@ -77,7 +86,9 @@ def build_docs(specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float
         page = render(plan, path.name, spec_text, module, result.output)
         unprinted = unprinted_shapes(page)
         if unprinted:  # the promise of the page; a description could break it
-            raise RunFailure(f"{path}: the page states shapes the run did not print: {', '.join(unprinted)}")
+            raise RunFailure(
+                f"{path}: the page states shapes the run did not print: {', '.join(unprinted)}"
+            )
         files[f"{plan.name}.md"] = page
         files[f"{plan.name}.svg"] = draw(plan)
     files[INDEX] = render_index(sorted(plans, key=lambda plan: plan.name))
@@ -88,9 +99,13 @@ def _check_names(specs: Sequence[tuple[Path, Spec | GraphSpec]]) -> None:
     seen: dict[str, Path] = {}
     for path, spec in specs:
         if f"{spec.name}.md" == INDEX:
-            raise DocsConflict(f"{path}: name: {spec.name!r} is the index page's name; rename the spec")
+            raise DocsConflict(
+                f"{path}: name: {spec.name!r} is the index page's name; rename the spec"
+            )
         if spec.name in seen:
-            raise DocsConflict(f"{path}: name: {spec.name!r} is also the name of {seen[spec.name]}; one page each")
+            raise DocsConflict(
+                f"{path}: name: {spec.name!r} is also the name of {seen[spec.name]}; one page each"
+            )
         seen[spec.name] = path
 
 
@@ -109,7 +124,9 @@ def output_problems(plan: Plan | GraphPlan, output: str) -> list[str]:
     if not output.endswith("\n") or lines != expected:
         stray = [line for line in lines if not _LINE.match(line)]
         if stray:
-            return [f"the module printed more than `name: shape` lines, e.g. {stray[0]!r}"]
+            return [
+                f"the module printed more than `name: shape` lines, e.g. {stray[0]!r}"
+            ]
         return [f"the run printed {lines}, the plan says {expected}"]
     return []
 
@@ -121,8 +138,14 @@ def step_lines(plan: GraphPlan) -> list[tuple[str, tuple]]:
         return []
     block = plan.block(plan.decoder)
     name, dims = block.output
-    one_step = tuple(1 if isinstance(dim, str) and dim.startswith("timesteps") else dim for dim in dims)
-    states = [(f"{block.name}_step_{s.name.removeprefix(block.name + '_')}", s.batch_shape) for s in block.state_tensors]
+    one_step = tuple(
+        1 if isinstance(dim, str) and dim.startswith("timesteps") else dim
+        for dim in dims
+    )
+    states = [
+        (f"{block.name}_step_{s.name.removeprefix(block.name + '_')}", s.batch_shape)
+        for s in block.state_tensors
+    ]
     return [(f"{block.name}_step_output", one_step), *states]
 
 
@@ -148,7 +171,13 @@ def write_docs(files: dict[str, str], folder: Path) -> list[str]:
     for name in changed:
         path = folder / name
         with tempfile.NamedTemporaryFile(
-            "w", dir=folder, prefix=f".{name}.", suffix=".tmp", delete=False, encoding="utf-8", newline="\n"
+            "w",
+            dir=folder,
+            prefix=f".{name}.",
+            suffix=".tmp",
+            delete=False,
+            encoding="utf-8",
+            newline="\n",
         ) as handle:
             handle.write(files[name])
         try:
@@ -162,12 +191,16 @@ def write_docs(files: dict[str, str], folder: Path) -> list[str]:
 # --- the pages ---------------------------------------------------------------------------
 
 
-def render_page(plan: Plan, spec_file: str, spec_text: str, module: str, output: str) -> str:
+def render_page(
+    plan: Plan, spec_file: str, spec_text: str, module: str, output: str
+) -> str:
     """One example's page. Shapes in its text come from `output` only."""
     printed = dict(_LINE.match(line).groups() for line in output.splitlines())
     name = plan.name
     lines = _page_head(
-        plan, spec_file, "the input, the layers in stack order, every state tensor, how initial_state enters and what comes back"
+        plan,
+        spec_file,
+        "the input, the layers in stack order, every state tensor, how initial_state enters and what comes back",
     )
     lines += [
         "## The layers",
@@ -188,7 +221,14 @@ def render_page(plan: Plan, spec_file: str, spec_text: str, module: str, output:
     meanings = _meanings(plan)
     for i, (tensor, _) in enumerate(plan.returns):
         lines.append(f"| {i} | `{tensor}` | `{printed[tensor]}` | {meanings[tensor]} |")
-    lines += ["", *_returned_note(plan), "## Initial state", "", *_initial_state_lines(plan), ""]
+    lines += [
+        "",
+        *_returned_note(plan),
+        "## Initial state",
+        "",
+        *_initial_state_lines(plan),
+        "",
+    ]
     lines += _page_tail(name, spec_file, spec_text, module)
     return "\n".join(lines)
 
@@ -224,12 +264,16 @@ def _page_tail(name: str, spec_file: str, spec_text: str, module: str) -> list[s
     ]
 
 
-def render_graph_page(plan: GraphPlan, spec_file: str, spec_text: str, module: str, output: str) -> str:
+def render_graph_page(
+    plan: GraphPlan, spec_file: str, spec_text: str, module: str, output: str
+) -> str:
     """A long-form spec's page. Shapes in its text come from `output` only."""
     printed = dict(_LINE.match(line).groups() for line in output.splitlines())
     name = plan.name
     lines = _page_head(
-        plan, spec_file, "the inputs, each block with its layers, how one block's final state starts another's, the heads and what comes back"
+        plan,
+        spec_file,
+        "the inputs, each block with its layers, how one block's final state starts another's, the heads and what comes back",
     )
     lines += [
         "## The inputs",
@@ -262,14 +306,26 @@ def render_graph_page(plan: GraphPlan, spec_file: str, spec_text: str, module: s
 
 
 def _graph_input_lines(plan: GraphPlan) -> list[str]:
-    batch = "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
+    batch = (
+        "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
+    )
     lines = []
     for given in plan.inputs:
         step = given.step_shape
-        size = f"{step[0]} features a step" if len(step) == 1 else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
-        steps = "any number of steps" if given.timesteps is None else f"{given.timesteps} steps"
+        size = (
+            f"{step[0]} features a step"
+            if len(step) == 1
+            else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
+        )
+        steps = (
+            "any number of steps"
+            if given.timesteps is None
+            else f"{given.timesteps} steps"
+        )
         readers = ", ".join(f"`{b.name}`" for b in plan.blocks if b.input == given.name)
-        lines.append(f"- `{given.name}`: {batch}, {steps}, {size}, `{plan.dtype}`; read by {readers}")
+        lines.append(
+            f"- `{given.name}`: {batch}, {steps}, {size}, `{plan.dtype}`; read by {readers}"
+        )
     return lines
 
 
@@ -283,7 +339,9 @@ def _block_lines(plan: GraphPlan, block: BlockPlan) -> list[str]:
     lines = [reads, "", *map(_layer_line, block.layers)]
     if block.head:
         where = "every step of" if block.layers[-1].return_sequences else ""
-        lines.append(f"- head `{head_label(block)}`, on {where + ' ' if where else ''}the top layer's output; it gives `{block.output[0]}`")
+        lines.append(
+            f"- head `{head_label(block)}`, on {where + ' ' if where else ''}the top layer's output; it gives `{block.output[0]}`"
+        )
     lines += ["", *_block_state_lines(plan, block)]
     return lines
 
@@ -321,7 +379,11 @@ def _returns_state(plan: GraphPlan, block: BlockPlan) -> str:
         uses.append("`build_model()` returns it")
     if readers:
         uses.append(f"it starts {', '.join(readers)}")
-    return f" Its final state: {'; '.join(uses)}." if uses else " Its final state is not used."
+    return (
+        f" Its final state: {'; '.join(uses)}."
+        if uses
+        else " Its final state is not used."
+    )
 
 
 def _handover_lines(block: BlockPlan) -> list[str]:
@@ -332,7 +394,10 @@ def _handover_lines(block: BlockPlan) -> list[str]:
         "concat": "each state tensor joins the source's forward and backward tensors on the last axis",
         "project": "each state tensor is a `Dense` layer of the source's matching tensor",
     }[kind]
-    lines = [f"Initial state: from block `{block.source}`'s final state, `bridge: {kind}`: {what}.", ""]
+    lines = [
+        f"Initial state: from block `{block.source}`'s final state, `bridge: {kind}`: {what}.",
+        "",
+    ]
     for bridge in block.bridges:
         lines.append(f"- `{bridge.target.name}` \u2190 {_bridge_text(bridge)}")
     return lines
@@ -340,7 +405,11 @@ def _handover_lines(block: BlockPlan) -> list[str]:
 
 def _bridge_text(bridge) -> str:
     names = [f"`{s.name}`" for s in bridge.sources]
-    joined = f"`Concatenate()` of {' and '.join(names)} (layer `{bridge.concat_layer}`)" if bridge.concat_layer else names[0]
+    joined = (
+        f"`Concatenate()` of {' and '.join(names)} (layer `{bridge.concat_layer}`)"
+        if bridge.concat_layer
+        else names[0]
+    )
     if bridge.kind == "project":
         return f"`Dense` layer `{bridge.dense_layer}` of {joined}"
     return joined
@@ -349,10 +418,14 @@ def _bridge_text(bridge) -> str:
 def _graph_dynamic_note(plan: GraphPlan) -> list[str]:
     dynamic = []
     if plan.batch_size is None:
-        dynamic.append(f"`batch_size` is null, so the run used a batch of {plan.smoke_batch_size}")
+        dynamic.append(
+            f"`batch_size` is null, so the run used a batch of {plan.smoke_batch_size}"
+        )
     for given in plan.inputs:
         if given.timesteps is None:
-            dynamic.append(f"`{given.name}` has `timesteps: null`, so it used sequences of {given.smoke_timesteps} steps")
+            dynamic.append(
+                f"`{given.name}` has `timesteps: null`, so it used sequences of {given.smoke_timesteps} steps"
+            )
     return ["The spec's " + "; ".join(dynamic) + ".", ""] if dynamic else []
 
 
@@ -427,7 +500,9 @@ def render_index(plans: Sequence[Plan | GraphPlan]) -> str:
     for plan in short:
         layers = "<br>".join(f"`{layer.summary}`" for layer in plan.layers)
         returns = ", ".join(f"`{name}`" for name, _ in plan.returns)
-        lines.append(f"| [{plan.name}]({plan.name}.md) | {layers} | `{plan.initial_state_mode}` | {returns} |")
+        lines.append(
+            f"| [{plan.name}]({plan.name}.md) | {layers} | `{plan.initial_state_mode}` | {returns} |"
+        )
     lines += ["", *_descriptions(short), ""]
     if graphs:
         lines += [*_graph_index(graphs), "", *_descriptions(graphs), ""]
@@ -435,7 +510,11 @@ def render_index(plans: Sequence[Plan | GraphPlan]) -> str:
 
 
 def _descriptions(plans: Sequence[Plan | GraphPlan]) -> list[str]:
-    return [f"- [{plan.name}]({plan.name}.md): {_inline(plan.description)}" for plan in plans if plan.description]
+    return [
+        f"- [{plan.name}]({plan.name}.md): {_inline(plan.description)}"
+        for plan in plans
+        if plan.description
+    ]
 
 
 def _graph_index(plans: Sequence[GraphPlan]) -> list[str]:
@@ -450,11 +529,17 @@ def _graph_index(plans: Sequence[GraphPlan]) -> list[str]:
     ]
     for plan in plans:
         blocks = "<br>".join(
-            f"`{block.name}`: " + ", ".join(f"`{layer.summary}`" for layer in block.layers) for block in plan.blocks
+            f"`{block.name}`: "
+            + ", ".join(f"`{layer.summary}`" for layer in block.layers)
+            for block in plan.blocks
         )
-        starts = "<br>".join(f"`{block.name}`: {_start(block)}" for block in plan.blocks)
+        starts = "<br>".join(
+            f"`{block.name}`: {_start(block)}" for block in plan.blocks
+        )
         returns = ", ".join(f"`{name}`" for name, _ in plan.returns)
-        lines.append(f"| [{plan.name}]({plan.name}.md) | {blocks} | {starts} | {returns} |")
+        lines.append(
+            f"| [{plan.name}]({plan.name}.md) | {blocks} | {starts} | {returns} |"
+        )
     return lines
 
 
@@ -466,15 +551,30 @@ def _start(block: BlockPlan) -> str:
 
 def _layer_lines(plan: Plan) -> list[str]:
     step = plan.step_shape
-    size = f"{step[0]} features a step" if len(step) == 1 else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
-    batch = "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
-    steps = "any number of steps" if plan.timesteps is None else f"{plan.timesteps} steps"
-    return [f"- input `sequence`: {batch}, {steps}, {size}, `{plan.dtype}`", *map(_layer_line, plan.layers)]
+    size = (
+        f"{step[0]} features a step"
+        if len(step) == 1
+        else f"frames of {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
+    )
+    batch = (
+        "any batch size" if plan.batch_size is None else f"a batch of {plan.batch_size}"
+    )
+    steps = (
+        "any number of steps" if plan.timesteps is None else f"{plan.timesteps} steps"
+    )
+    return [
+        f"- input `sequence`: {batch}, {steps}, {size}, `{plan.dtype}`",
+        *map(_layer_line, plan.layers),
+    ]
 
 
 def _layer_line(layer: LayerPlan) -> str:
     cells = ", ".join(f"`{cell.name}`" for cell in layer.cells)
-    what = f"- `{layer.name}`: `{layer.summary}`, cells {cells}" if len(layer.cells) > 1 else f"- `{layer.name}`: `{layer.summary}`"
+    what = (
+        f"- `{layer.name}`: `{layer.summary}`, cells {cells}"
+        if len(layer.cells) > 1
+        else f"- `{layer.name}`: `{layer.summary}`"
+    )
     if layer.merge_mode:
         what += ": a forward and a backward copy"
     if layer.stateful:
@@ -485,9 +585,13 @@ def _layer_line(layer: LayerPlan) -> str:
 def _dynamic_note(plan: Plan) -> list[str]:
     dynamic = []
     if plan.batch_size is None:
-        dynamic.append(f"`batch_size` is null, so the run used a batch of {plan.smoke_batch_size}")
+        dynamic.append(
+            f"`batch_size` is null, so the run used a batch of {plan.smoke_batch_size}"
+        )
     if plan.timesteps is None:
-        dynamic.append(f"`timesteps` is null, so it used sequences of {plan.smoke_timesteps} steps")
+        dynamic.append(
+            f"`timesteps` is null, so it used sequences of {plan.smoke_timesteps} steps"
+        )
     if not dynamic:
         return []
     return ["The spec's " + "; ".join(dynamic) + ".", ""]
@@ -500,9 +604,13 @@ def _meanings(plan: Plan) -> dict[str, str]:
     for tensor, _ in top.outputs:
         if tensor.startswith(("forward_", "backward_")) and top.merge_mode == "none":
             direction = tensor.split("_", 1)[0]
-            meanings[tensor] = f"the {direction} copy's output at {when} (`merge_mode: none`)"
+            meanings[tensor] = (
+                f"the {direction} copy's output at {when} (`merge_mode: none`)"
+            )
         elif top.merge_mode:
-            meanings[tensor] = f"the top layer's output at {when}, forward and backward merged by `{top.merge_mode}`"
+            meanings[tensor] = (
+                f"the top layer's output at {when}, forward and backward merged by `{top.merge_mode}`"
+            )
         else:
             meanings[tensor] = f"the top layer's output at {when}"
     for row in state_rows(plan):
@@ -519,7 +627,9 @@ def _returned_note(plan: Plan) -> list[str]:
     if not plan.spec.return_state:
         return ["`return_state` is false, so no state comes back.", ""]
     notes = []
-    if all(len(cell.state_shapes) == 1 for layer in plan.layers for cell in layer.cells):
+    if all(
+        len(cell.state_shapes) == 1 for layer in plan.layers for cell in layer.cells
+    ):
         notes.append(
             "Each cell has one state tensor, and what comes back is that tensor itself, not a "
             "list: index it as `h`, not `h[0]` (which would be its first row)."
@@ -530,7 +640,9 @@ def _returned_note(plan: Plan) -> list[str]:
             "flattens them with `keras.tree.flatten`, which gives the order above."
         )
     if any(layer.merge_mode for layer in plan.layers):
-        notes.append("`Bidirectional` returns the forward copy's states, then the backward copy's.")
+        notes.append(
+            "`Bidirectional` returns the forward copy's states, then the backward copy's."
+        )
     if len(plan.layers) > 1:
         notes.append("Every layer's states come back, bottom layer first.")
     return [" ".join(notes), ""] if notes else []
@@ -574,9 +686,13 @@ def _initial_state_lines(plan: Plan) -> list[str]:
             "to the forward copy, the second half (`backward_...`) to the backward copy."
         )
     if len(plan.layers) > 1:
-        notes.append("With one layer a cell, each layer gets its own entry, bottom layer first.")
+        notes.append(
+            "With one layer a cell, each layer gets its own entry, bottom layer first."
+        )
     if any(layer.form == "stacked" for layer in plan.layers):
-        notes.append("`StackedRNNCells` takes the state nested per cell, bottom cell first.")
+        notes.append(
+            "`StackedRNNCells` takes the state nested per cell, bottom cell first."
+        )
     notes.append("See [the initial state rules](../initial-state.md).")
     return [" ".join(notes)]
 

@@ -20,7 +20,16 @@ import json
 from dataclasses import dataclass
 
 from .plan import _MIXED, Dim, LayerPlan, Stack, StateTensor, plan_stack
-from .spec import GraphBlock, GraphSpec, HandOver, Head, InputSpec, Path, RuleError, check_block
+from .spec import (
+    GraphBlock,
+    GraphSpec,
+    HandOver,
+    Head,
+    InputSpec,
+    Path,
+    RuleError,
+    check_block,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,11 @@ class Bridge:
     @property
     def variable(self) -> str:
         """The Python name of the tensor that starts the target."""
-        return self.sources[0].name if self.kind == "none" else f"initial_{self.target.name}"
+        return (
+            self.sources[0].name
+            if self.kind == "none"
+            else f"initial_{self.target.name}"
+        )
 
     @property
     def concat_layer(self) -> str | None:
@@ -61,7 +74,9 @@ class Bridge:
 @dataclass(frozen=True)
 class BlockPlan(Stack):
     name: str
-    input: str  # the Python name of its input tensor: an input's name or "<block>_output"
+    input: (
+        str  # the Python name of its input tensor: an input's name or "<block>_output"
+    )
     model_input: str  # the model input this block's time axis comes from
     layers: tuple[LayerPlan, ...]
     initial_state_mode: str  # zeros | ones | random | input | none | from
@@ -130,26 +145,43 @@ class GraphPlan:
     @property
     def feedback(self) -> str:
         """What the greedy loop feeds the decoder next: one_hot of its most likely
-        class (a head as wide as its input), its output (as wide), or the next data step."""
+        class (a head as wide as its input), its output (as wide), or the next data step.
+        """
         block = self.block(self.decoder) if self.decoder else None
         if block is None:
             return ""
         features = self.step_shapes[block.input]
-        if block.head is not None and block.head.units == features[-1] and len(features) == 1:
+        if (
+            block.head is not None
+            and block.head.units == features[-1]
+            and len(features) == 1
+        ):
             return "one_hot"
-        return "output" if block.output[1][-1] == features[-1] and len(features) == 1 else "data"
+        return (
+            "output"
+            if block.output[1][-1] == features[-1] and len(features) == 1
+            else "data"
+        )
 
     @property
     def summary(self) -> list[str]:
         lines = []
         for given in self.inputs:
-            step = f"shape={given.step_shape}" if len(given.step_shape) > 1 else f"features={given.step_shape[0]}"
-            lines.append(f"{given.name}: batch_size={self.batch_size}, timesteps={given.timesteps}, {step}")
+            step = (
+                f"shape={given.step_shape}"
+                if len(given.step_shape) > 1
+                else f"features={given.step_shape[0]}"
+            )
+            lines.append(
+                f"{given.name}: batch_size={self.batch_size}, timesteps={given.timesteps}, {step}"
+            )
         for block in self.blocks:
             text = " -> ".join(layer.summary for layer in block.layers)
             if block.source:
                 bridge = block.bridges[0].kind
-                text += f", initial state from {block.source}" + (f" (bridge: {bridge})" if bridge != "none" else "")
+                text += f", initial state from {block.source}" + (
+                    f" (bridge: {bridge})" if bridge != "none" else ""
+                )
             elif block.initial_state_mode != "none":
                 text += f", initial state: {block.initial_state_mode}"
             if block.head:
@@ -167,16 +199,27 @@ class GraphPlan:
     @property
     def state_inputs(self) -> tuple[StateTensor, ...]:
         """The state tensors that are model inputs (initial_state: input), in order."""
-        return tuple(s for b in self.blocks if b.initial_state_mode == "input" for s in b.state_tensors)
+        return tuple(
+            s
+            for b in self.blocks
+            if b.initial_state_mode == "input"
+            for s in b.state_tensors
+        )
 
     @property
     def model_inputs(self) -> list[str]:
-        return [i.name for i in self.inputs] + [f"initial_{s.name}" for s in self.state_inputs]
+        return [i.name for i in self.inputs] + [
+            f"initial_{s.name}" for s in self.state_inputs
+        ]
 
     @property
     def constant_blocks(self) -> tuple[BlockPlan, ...]:
         """Blocks that start from an initial state make_initial_state() builds."""
-        return tuple(b for b in self.blocks if b.initial_state_mode in ("zeros", "ones", "random", "input"))
+        return tuple(
+            b
+            for b in self.blocks
+            if b.initial_state_mode in ("zeros", "ones", "random", "input")
+        )
 
     @property
     def encoder_blocks(self) -> tuple[BlockPlan, ...]:
@@ -197,21 +240,34 @@ class GraphPlan:
     @property
     def encoder_state_inputs(self) -> tuple[StateTensor, ...]:
         return tuple(
-            s for b in self.encoder_blocks if b.initial_state_mode == "input" for s in b.state_tensors
+            s
+            for b in self.encoder_blocks
+            if b.initial_state_mode == "input"
+            for s in b.state_tensors
         )
 
-    def call_args(self, blocks: tuple[BlockPlan, ...], inputs: tuple[InputPlan, ...]) -> list[str]:
+    def call_args(
+        self, blocks: tuple[BlockPlan, ...], inputs: tuple[InputPlan, ...]
+    ) -> list[str]:
         """The arrays main() passes to a model of these blocks: inputs, then states."""
-        states = [f"*keras.tree.flatten(initial_state[{b.name!r}])" for b in blocks if b.initial_state_mode == "input"]
+        states = [
+            f"*keras.tree.flatten(initial_state[{b.name!r}])"
+            for b in blocks
+            if b.initial_state_mode == "input"
+        ]
         return [i.name for i in inputs] + states
 
     @property
     def encoder_model_inputs(self) -> list[str]:
-        return [i.name for i in self.encoder_inputs] + [f"initial_{s.name}" for s in self.encoder_state_inputs]
+        return [i.name for i in self.encoder_inputs] + [
+            f"initial_{s.name}" for s in self.encoder_state_inputs
+        ]
 
     @property
     def repeat_over_batch(self) -> bool:
-        return self.batch_size is None and any(b.initial_state_mode != "input" for b in self.constant_blocks)
+        return self.batch_size is None and any(
+            b.initial_state_mode != "input" for b in self.constant_blocks
+        )
 
 
 def make_graph_plan(spec: GraphSpec) -> GraphPlan:
@@ -260,13 +316,19 @@ def _check_names(spec: GraphSpec) -> None:
     for index, block in enumerate(spec.blocks):
         where: Path = ("blocks", index)
         if block.name in seen:
-            raise RuleError(where + ("name",), f"names must be unique: {block.name!r} is already {seen[block.name]}")
+            raise RuleError(
+                where + ("name",),
+                f"names must be unique: {block.name!r} is already {seen[block.name]}",
+            )
         if block.input not in seen:
             raise RuleError(
                 where + ("input",),
                 f"expected a name from inputs or a block above ({', '.join(seen)}), got {block.input!r}",
             )
-        if isinstance(block.initial_state, HandOver) and block.initial_state.source not in seen:
+        if (
+            isinstance(block.initial_state, HandOver)
+            and block.initial_state.source not in seen
+        ):
             raise RuleError(
                 where + ("initial_state", "from"),
                 f"block {block.name} can start only from a block above it, got {block.initial_state.source!r}",
@@ -275,26 +337,48 @@ def _check_names(spec: GraphSpec) -> None:
     blocks = [block.name for block in spec.blocks]
     for index, name in enumerate(spec.outputs or []):
         if name not in blocks:
-            raise RuleError(("outputs", index), f"expected a block name ({', '.join(blocks)}), got {name!r}")
+            raise RuleError(
+                ("outputs", index),
+                f"expected a block name ({', '.join(blocks)}), got {name!r}",
+            )
     used = {block.input for block in spec.blocks}
     for name in spec.inputs:
         if name not in used:
             raise RuleError(("inputs", name), f"input {name!r} feeds no block")
 
 
-def _plan_block(spec: GraphSpec, index: int, block: GraphBlock, above: list[BlockPlan]) -> BlockPlan:
+def _plan_block(
+    spec: GraphSpec, index: int, block: GraphBlock, above: list[BlockPlan]
+) -> BlockPlan:
     where: Path = ("blocks", index)
     upstream = next((b for b in above if b.name == block.input), None)
     if upstream is None:
-        given, input_path, model_input = spec.inputs[block.input], ("inputs", block.input), block.input
+        given, input_path, model_input = (
+            spec.inputs[block.input],
+            ("inputs", block.input),
+            block.input,
+        )
     else:
-        given, input_path, model_input = _input_from(block, upstream, where, spec), where + ("input",), upstream.model_input
+        given, input_path, model_input = (
+            _input_from(block, upstream, where, spec),
+            where + ("input",),
+            upstream.model_input,
+        )
     check_block(block, given, where=where, input_path=input_path)
     if block.head is not None and (block.is_conv or block.merge_mode == "none"):
-        raise RuleError(where + ("head",), "a head is a Dense layer on one vector output: expected no head here")
+        raise RuleError(
+            where + ("head",),
+            "a head is a Dense layer on one vector output: expected no head here",
+        )
     step_shape = tuple(given.shape) if block.is_conv else (given.features,)  # type: ignore[arg-type]
     hidden = f"{block.name}_hidden" if block.head else f"{block.name}_output"
-    layers = plan_stack(block, step_shape, prefix=f"{block.name}_", output=hidden, time=f"timesteps[{model_input!r}]")
+    layers = plan_stack(
+        block,
+        step_shape,
+        prefix=f"{block.name}_",
+        output=hidden,
+        time=f"timesteps[{model_input!r}]",
+    )
     output = layers[-1].outputs[0]
     if block.head is not None:
         output = (f"{block.name}_output", (*output[1][:-1], block.head.units))
@@ -304,7 +388,11 @@ def _plan_block(spec: GraphSpec, index: int, block: GraphBlock, above: list[Bloc
         model_input=model_input,
         layers=layers,
         initial_state_mode=block.initial_state_mode,
-        source=block.initial_state.source if isinstance(block.initial_state, HandOver) else None,
+        source=(
+            block.initial_state.source
+            if isinstance(block.initial_state, HandOver)
+            else None
+        ),
         bridges=(),
         head=block.head,
         hidden=hidden,
@@ -313,12 +401,16 @@ def _plan_block(spec: GraphSpec, index: int, block: GraphBlock, above: list[Bloc
     )
     if isinstance(block.initial_state, HandOver):
         source = next(b for b in above if b.name == block.initial_state.source)
-        bridges = _bridges(source, plan, block.initial_state.bridge, where + ("initial_state",))
+        bridges = _bridges(
+            source, plan, block.initial_state.bridge, where + ("initial_state",)
+        )
         plan = BlockPlan(**{**plan.__dict__, "bridges": bridges})
     return plan
 
 
-def _input_from(block: GraphBlock, upstream: BlockPlan, where: Path, spec: GraphSpec) -> InputSpec:
+def _input_from(
+    block: GraphBlock, upstream: BlockPlan, where: Path, spec: GraphSpec
+) -> InputSpec:
     """The input a block gets from the block above: that block's output sequence."""
     top = upstream.layers[-1]
     if not top.return_sequences or top.merge_mode == "none":
@@ -339,13 +431,20 @@ def _input_from(block: GraphBlock, upstream: BlockPlan, where: Path, spec: Graph
     )
 
 
-def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tuple[Bridge, ...]:
+def _bridges(
+    source: BlockPlan, target: BlockPlan, kind: str, where: Path
+) -> tuple[Bridge, ...]:
     """Match the source's final state to the target's initial state, or say why not."""
     pair = f"block {target.name} starts from block {source.name}'s state"
     if not source.return_state:
-        raise RuleError(where + ("from",), f"{pair}, but {source.name} does not return it: set return_state: true on {source.name}")
+        raise RuleError(
+            where + ("from",),
+            f"{pair}, but {source.name} does not return it: set return_state: true on {source.name}",
+        )
     have, want = source.state_tensors, target.state_tensors
-    source_depth, target_depth = len({s.cell for s in have}), len({s.cell for s in want})
+    source_depth, target_depth = len({s.cell for s in have}), len(
+        {s.cell for s in want}
+    )
     if source_depth != target_depth:
         raise RuleError(
             where + ("from",),
@@ -356,9 +455,17 @@ def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tu
     bridges = []
     for state in want:
         if kind == "none":
-            match = [s for s in have if (s.direction, s.cell, s.role) == (state.direction, state.cell, state.role)]
+            match = [
+                s
+                for s in have
+                if (s.direction, s.cell, s.role)
+                == (state.direction, state.cell, state.role)
+            ]
             if len(match) != 1 or match[0].shape != state.shape:
-                raise RuleError(where + ("from",), _mismatch(pair, source, target, bidirectional_source))
+                raise RuleError(
+                    where + ("from",),
+                    _mismatch(pair, source, target, bidirectional_source),
+                )
             bridges.append(Bridge(state, (match[0],), kind))
             continue
         if kind == "concat":
@@ -370,7 +477,11 @@ def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tu
                     f"one-directional {target.name}",
                 )
             match = [s for s in have if (s.cell, s.role) == (state.cell, state.role)]
-            joined = (*match[0].shape[:-1], sum(s.shape[-1] for s in match)) if len(match) == 2 else None
+            joined = (
+                (*match[0].shape[:-1], sum(s.shape[-1] for s in match))
+                if len(match) == 2
+                else None
+            )
             if joined != state.shape:
                 raise RuleError(
                     where + ("bridge",),
@@ -381,18 +492,28 @@ def _bridges(source: BlockPlan, target: BlockPlan, kind: str, where: Path) -> tu
             bridges.append(Bridge(state, tuple(match), kind))
             continue
         if len(state.shape) > 1:
-            raise RuleError(where + ("bridge",), f"{pair}; bridge: project works on vector states, not ConvLSTM maps")
+            raise RuleError(
+                where + ("bridge",),
+                f"{pair}; bridge: project works on vector states, not ConvLSTM maps",
+            )
         cell = [s for s in have if s.cell == state.cell]
-        roles = [s for s in cell if s.role == state.role] or [s for s in cell if s.role == "h"]
+        roles = [s for s in cell if s.role == state.role] or [
+            s for s in cell if s.role == "h"
+        ]
         same_direction = [s for s in roles if s.direction == state.direction]
         bridges.append(Bridge(state, tuple(same_direction or roles), kind))
     return tuple(bridges)
 
 
-def _mismatch(pair: str, source: BlockPlan, target: BlockPlan, bidirectional_source: bool) -> str:
+def _mismatch(
+    pair: str, source: BlockPlan, target: BlockPlan, bidirectional_source: bool
+) -> str:
     fix = "bridge: project maps each state with a Dense layer"
     if bidirectional_source and not any(s.direction for s in target.state_tensors):
-        fix = "bridge: concat joins forward and backward (the target's units must be twice the source's), or " + fix
+        fix = (
+            "bridge: concat joins forward and backward (the target's units must be twice the source's), or "
+            + fix
+        )
     return (
         f"{pair}, but they do not match: {source.name} returns {_describe(source.state_tensors)}, "
         f"{target.name} takes {_describe(target.state_tensors)}; use {fix}"
@@ -409,7 +530,15 @@ def _decoder(spec: GraphSpec, blocks: list[BlockPlan]) -> str | None:
     targets = [b for b in blocks if b.source is not None]
     if len(targets) != 1:
         return None
-    block, given = targets[0], spec.blocks[[b.name for b in blocks].index(targets[0].name)]
-    if block.input not in spec.inputs or given.merge_mode or given.stateful or not given.return_state:
+    block, given = (
+        targets[0],
+        spec.blocks[[b.name for b in blocks].index(targets[0].name)],
+    )
+    if (
+        block.input not in spec.inputs
+        or given.merge_mode
+        or given.stateful
+        or not given.return_state
+    ):
         return None
     return block.name

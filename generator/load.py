@@ -46,7 +46,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.path}: {self.message}"
+            if self.path
+            else f"{where}: {self.message}"
+        )
 
 
 class SpecError(Exception):
@@ -79,7 +83,12 @@ def load_spec(file: str | FilePath) -> Spec | GraphSpec:
     file = FilePath(file)
     kind = SUFFIXES.get(file.suffix.lower())
     if kind is None:
-        raise _error(file, (1, 1), (), f"expected a .yaml, .yml, .toml or .json file, got {file.suffix or 'no suffix'!r}")
+        raise _error(
+            file,
+            (1, 1),
+            (),
+            f"expected a .yaml, .yml, .toml or .json file, got {file.suffix or 'no suffix'!r}",
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -95,21 +104,32 @@ def parse(text: str, kind: str, file: FilePath) -> tuple[Any, Marks]:
         except tomllib.TOMLDecodeError as exc:
             found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
             mark = (int(found[1]), int(found[2])) if found else (1, 1)
-            raise _error(file, mark, (), f"not valid TOML: {str(exc).split(' (at')[0]}") from None
+            raise _error(
+                file, mark, (), f"not valid TOML: {str(exc).split(' (at')[0]}"
+            ) from None
         return data, _toml_marks(text)
     if kind == "json":
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _error(file, (exc.lineno, exc.colno), (), f"not valid JSON: {exc.msg}") from None
+            raise _error(
+                file, (exc.lineno, exc.colno), (), f"not valid JSON: {exc.msg}"
+            ) from None
     try:  # JSON is YAML too: one reader gives the marks for both
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _error(file, where, (), f"not valid {kind.upper()}: {exc.problem}") from None
+        raise _error(
+            file, where, (), f"not valid {kind.upper()}: {exc.problem}"
+        ) from None
     if node is None:
-        raise _error(file, (1, 1), (), "the spec is empty; expected a mapping with name, input and cells")
+        raise _error(
+            file,
+            (1, 1),
+            (),
+            "the spec is empty; expected a mapping with name, input and cells",
+        )
     marks = Marks({}, {})
     data = _construct(node, (), marks, file)
     return data, marks
@@ -125,11 +145,17 @@ def _construct(node: yaml.Node, path: Path, marks: Marks, file: FilePath) -> Any
             if key in result:
                 where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 raise _error(file, where, path + (key,), "duplicate key")
-            marks.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            marks.keys[path + (key,)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             result[key] = _construct(value_node, path + (key,), marks, file)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), marks, file) for i, item in enumerate(node.value)]
+        return [
+            _construct(item, path + (i,), marks, file)
+            for i, item in enumerate(node.value)
+        ]
     return yaml.SafeLoader(" ").construct_object(node)
 
 
@@ -159,7 +185,12 @@ def _toml_marks(text: str) -> Marks:
 def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
     """Check parsed data against the spec model and its rules."""
     if not isinstance(data, dict):
-        raise _error(file, marks.find(()), (), f"expected a mapping with name, input and cells, got {_describe(data)}")
+        raise _error(
+            file,
+            marks.find(()),
+            (),
+            f"expected a mapping with name, input and cells, got {_describe(data)}",
+        )
     try:
         model = GraphSpec if "blocks" in data else Spec  # the long form, or the short
         return model.model_validate(data)
@@ -170,7 +201,9 @@ def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
         raise SpecError(problems) from None
 
 
-def _problems(exc: ValidationError, data: Any, marks: Marks, file: FilePath) -> list[Problem]:
+def _problems(
+    exc: ValidationError, data: Any, marks: Marks, file: FilePath
+) -> list[Problem]:
     """Turn pydantic's errors into problems, merging the errors of union members."""
     merged: dict[Path, list[dict[str, Any]]] = {}
     for error in exc.errors():
@@ -192,11 +225,17 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     node = data
     for part in loc:
         is_key = isinstance(node, dict) and part in node
-        is_tag = isinstance(part, str) and (part in _TAGS or part.startswith("literal["))
+        is_tag = isinstance(part, str) and (
+            part in _TAGS or part.startswith("literal[")
+        )
         if is_tag and not (is_key and part != node.get("type")):
             continue
         path.append(part)
-        node = node[part] if is_key or (isinstance(node, list) and isinstance(part, int)) else None
+        node = (
+            node[part]
+            if is_key or (isinstance(node, list) and isinstance(part, int))
+            else None
+        )
     return tuple(path)
 
 
@@ -206,7 +245,13 @@ _CELL_MODELS: dict[str, type[BaseModel]] = {
     "lstm": LSTMCell,
     **{tag: ConvLSTMCell for tag in ("conv_lstm1d", "conv_lstm2d", "conv_lstm3d")},
 }
-_TAGS = set(_CELL_MODELS) | {"bool", "BidirectionalSpec", "HandOver", "constrained-int", "list[constrained-int]"}
+_TAGS = set(_CELL_MODELS) | {
+    "bool",
+    "BidirectionalSpec",
+    "HandOver",
+    "constrained-int",
+    "list[constrained-int]",
+}
 
 
 def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
@@ -250,12 +295,19 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
         tags = ", ".join(_CELL_MODELS)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
-        return path + ("type",), f"unknown cell type; expected one of {tags}, got {_describe(ctx.get('tag'))}"
+        return (
+            path + ("type",),
+            f"unknown cell type; expected one of {tags}, got {_describe(ctx.get('tag'))}",
+        )
     if "missing" in kinds:
         return path, "required key is missing"
     if "extra_forbidden" in kinds:
         model = _model_at(path[:-1], data)
-        keys = sorted(field.alias or name for name, field in model.model_fields.items()) if model else []
+        keys = (
+            sorted(field.alias or name for name, field in model.model_fields.items())
+            if model
+            else []
+        )
         known = f"; expected one of {', '.join(keys)}" if keys else ""
         return path, f"unknown key{known}"
     expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
@@ -267,7 +319,11 @@ def _expected(error: dict[str, Any]) -> str:
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "an integer >= 1"
     if kind == "greater_than_equal":
-        return f"an integer >= {ctx['ge']}" if isinstance(error["input"], int) else f"a number >= {ctx['ge']}"
+        return (
+            f"an integer >= {ctx['ge']}"
+            if isinstance(error["input"], int)
+            else f"a number >= {ctx['ge']}"
+        )
     if kind == "less_than":
         return f"a number < {ctx['lt']}"
     if kind in ("float_type", "float_parsing"):
@@ -316,5 +372,9 @@ def format_path(path: Path) -> str:
     """('cells', 1, 'units') -> 'cells[1].units'."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        text += (
+            f"[{part}]"
+            if isinstance(part, int)
+            else (f".{part}" if text else str(part))
+        )
     return text

@@ -62,7 +62,9 @@ class CellPlan:
     @property
     def state_size(self) -> int | tuple:
         """Keras' `state_size`, with ConvLSTM's spatial shapes spelled out."""
-        sizes = tuple(shape[0] if len(shape) == 1 else shape for shape in self.state_shapes)
+        sizes = tuple(
+            shape[0] if len(shape) == 1 else shape for shape in self.state_shapes
+        )
         return sizes[0] if self.type in ("simple_rnn", "gru") else sizes
 
     @property
@@ -97,7 +99,11 @@ class LayerPlan:
             "rnn": f"RNN({cells[0]})",
             "stacked": f"RNN(StackedRNNCells([{', '.join(cells)}]))",
         }[self.form]
-        return f"Bidirectional({text}, merge_mode={self.merge_mode})" if self.merge_mode else text
+        return (
+            f"Bidirectional({text}, merge_mode={self.merge_mode})"
+            if self.merge_mode
+            else text
+        )
 
     @property
     def keras_merge_mode(self) -> str | None:
@@ -113,9 +119,11 @@ class Stack:
     def state_size(self) -> object:
         """STATE_SIZE: per layer (one entry a layer), per cell inside a stack."""
         per_layer = [
-            layer.cells[0].state_size
-            if layer.form != "stacked"
-            else tuple(cell.state_size for cell in layer.cells)
+            (
+                layer.cells[0].state_size
+                if layer.form != "stacked"
+                else tuple(cell.state_size for cell in layer.cells)
+            )
             for layer in self.layers
         ]
         return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
@@ -165,7 +173,9 @@ class Plan(Stack):
     @property
     def fill(self) -> str:
         """How make_initial_state() fills its arrays: zeros, ones or random."""
-        return {"input": "random", "none": "zeros"}.get(self.initial_state_mode, self.initial_state_mode)
+        return {"input": "random", "none": "zeros"}.get(
+            self.initial_state_mode, self.initial_state_mode
+        )
 
     @property
     def array_dtype(self) -> str:
@@ -175,7 +185,11 @@ class Plan(Stack):
     @property
     def repeat_over_batch(self) -> bool:
         """A fixed initial state with a dynamic batch: repeat it inside the model."""
-        return self.batch_size is None and self.initial_state_mode in ("zeros", "ones", "random")
+        return self.batch_size is None and self.initial_state_mode in (
+            "zeros",
+            "ones",
+            "random",
+        )
 
     @property
     def state_size_note(self) -> str:
@@ -189,9 +203,17 @@ class Plan(Stack):
     def summary(self) -> list[str]:
         """The header comment: input, layers and state in a few lines."""
         dims = ", ".join(
-            f"{key}={value}" for key, value in (("batch_size", self.batch_size), ("timesteps", self.timesteps))
+            f"{key}={value}"
+            for key, value in (
+                ("batch_size", self.batch_size),
+                ("timesteps", self.timesteps),
+            )
         )
-        step = f"shape={self.step_shape}" if self.spec.is_conv else f"features={self.step_shape[0]}"
+        step = (
+            f"shape={self.step_shape}"
+            if self.spec.is_conv
+            else f"features={self.step_shape[0]}"
+        )
         lines = [f"input: {dims}, {step}, dtype={self.dtype}"]
         for layer in self.layers:
             lines.append(f"{layer.name}: {layer.summary}")
@@ -304,7 +326,9 @@ def _plan_layer(
         start = f"{prefix}{direction}_" if direction else prefix
         per_cell = [
             [
-                StateTensor(f"{start}{cell.name}_{role}", role, shape, direction, first + index)
+                StateTensor(
+                    f"{start}{cell.name}_{role}", role, shape, direction, first + index
+                )
                 for role, shape in zip(cell.roles, cell.state_shapes)
             ]
             for index, cell in enumerate(cells)

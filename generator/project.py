@@ -122,7 +122,7 @@ def initial_state_error(initial_state: Any, stateful: Any) -> str:
 
 
 def spec_file_error(path: Any) -> str:
-    """"" for no spec file or a good one; otherwise why it cannot be used."""
+    """ "" for no spec file or a good one; otherwise why it cannot be used."""
     if not path:
         return ""
     file = Path(str(path)).expanduser()
@@ -170,10 +170,7 @@ def spec_from_answers(answers: Mapping[str, Any]) -> str:
             raise ValueError(message)
     if len(units) == 1:
         units = units * len(types)
-    size = {
-        key: _size(answers.get(key))
-        for key in ("batch_size", "timesteps")
-    }
+    size = {key: _size(answers.get(key)) for key in ("batch_size", "timesteps")}
     features = int(answers.get("features", 10))
     name = answers.get("package_name") or "model"
     description = (
@@ -181,14 +178,19 @@ def spec_from_answers(answers: Mapping[str, Any]) -> str:
         "scaffolded with copier from rnnspec's template."
     )
     merge = str(answers.get("merge_mode", "concat"))
-    bidirectional = f"{{merge_mode: {merge}}}" if _truthy(answers.get("bidirectional")) else "false"
+    bidirectional = (
+        f"{{merge_mode: {merge}}}" if _truthy(answers.get("bidirectional")) else "false"
+    )
     lines = [
         f"name: {name}",
         f"description: {json.dumps(description)}",
         "input: {batch_size: %s, timesteps: %s, features: %d}"
         % (_yaml_size(size["batch_size"]), _yaml_size(size["timesteps"]), features),
         "cells:",
-        *(f"  - {{type: {cell}, units: {int(unit)}}}" for cell, unit in zip(types, units)),
+        *(
+            f"  - {{type: {cell}, units: {int(unit)}}}"
+            for cell, unit in zip(types, units)
+        ),
     ]
     if len(types) > 1:
         lines.append(f"stacking: {answers.get('stacking', 'layers')}")
@@ -228,7 +230,9 @@ def _render_filter(text: str) -> str:
     except SpecError as exc:
         from copier.errors import UserMessageError
 
-        raise UserMessageError(f"rnnspec cannot render this project's spec:\n{exc}") from None
+        raise UserMessageError(
+            f"rnnspec cannot render this project's spec:\n{exc}"
+        ) from None
 
 
 def _truthy(value: Any) -> bool:

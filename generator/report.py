@@ -31,7 +31,9 @@ def describe_plan(plan: Plan | GraphPlan) -> str:
     lines = [f"{plan.name}: {len(plan.layers)} layer(s)"]
     lines += [f"  {layer.name}: {layer.summary}" for layer in plan.layers]
     lines.append(f"STATE_SIZE = {plan.state_size!r}")
-    lines.append(f"initial_state ({plan.initial_state_mode}): {_nested(plan.initial_state)}")
+    lines.append(
+        f"initial_state ({plan.initial_state_mode}): {_nested(plan.initial_state)}"
+    )
     lines += _table(("#", "state", "shape"), _rows(plan.state_tensors, plan))
     lines.append("returns:")
     lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
@@ -44,25 +46,43 @@ def _describe_graph(plan: GraphPlan) -> str:
         lines.append(f"block {block.name} (input: {block.input}):")
         lines += [f"  {layer.name}: {layer.summary}" for layer in block.layers]
         lines.append(f"  STATE_SIZE = {block.state_size!r}")
-        lines.append(f"  initial_state ({_source(block)}): {_nested(block.initial_state)}")
-        lines += ["  " + line for line in _table(("#", "state", "shape"), _rows(block.state_tensors, plan))]
+        lines.append(
+            f"  initial_state ({_source(block)}): {_nested(block.initial_state)}"
+        )
+        lines += [
+            "  " + line
+            for line in _table(
+                ("#", "state", "shape"), _rows(block.state_tensors, plan)
+            )
+        ]
     lines.append("returns:")
     lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
     if plan.decoder:
-        lines.append(f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}")
+        lines.append(
+            f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}"
+        )
     return "\n".join(lines)
 
 
 def _source(block: BlockPlan) -> str:
     if not block.source:
         return block.initial_state_mode
-    made = ", ".join(f"{b.target.name} <- {' + '.join(s.name for s in b.sources)}" for b in block.bridges)
+    made = ", ".join(
+        f"{b.target.name} <- {' + '.join(s.name for s in b.sources)}"
+        for b in block.bridges
+    )
     return f"from {block.source}, bridge {block.bridges[0].kind}: {made}"
 
 
 def _rows(items: tuple, plan: Plan | GraphPlan) -> list[tuple[str, ...]]:
-    pairs = [(item.name, item.batch_shape) if hasattr(item, "batch_shape") else item for item in items]
-    return [(str(i), name, str(concrete(dims, plan))) for i, (name, dims) in enumerate(pairs)]
+    pairs = [
+        (item.name, item.batch_shape) if hasattr(item, "batch_shape") else item
+        for item in items
+    ]
+    return [
+        (str(i), name, str(concrete(dims, plan)))
+        for i, (name, dims) in enumerate(pairs)
+    ]
 
 
 def _nested(tree: StateTree) -> str:
@@ -73,4 +93,7 @@ def _nested(tree: StateTree) -> str:
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return [
+        "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+        for row in [header, *rows]
+    ]

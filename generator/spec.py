@@ -193,7 +193,9 @@ class HandOver(_Strict):
 
     model_config = ConfigDict(populate_by_name=False)
 
-    source: Identifier = Field(alias="from", description="the block whose states start this one")
+    source: Identifier = Field(
+        alias="from", description="the block whose states start this one"
+    )
     bridge: Literal["none", "concat", "project"] = Field(
         default="none",
         description="none: states as they are; concat: a bidirectional source's forward "
@@ -213,7 +215,9 @@ class GraphBlock(Block):
     """One block of the long form: a recurrent block wired to an input or a block above."""
 
     name: Identifier
-    input: Identifier = Field(description="a name from inputs, or a block above (its output)")
+    input: Identifier = Field(
+        description="a name from inputs, or a block above (its output)"
+    )
     initial_state: InitialState | HandOver | None = Field(
         default=None, description="default: none (Keras' own zeros)"
     )
@@ -234,11 +238,15 @@ class GraphSpec(_Strict):
     description: str = ""
     inputs: dict[Identifier, InputSpec] = Field(min_length=1)
     blocks: list[GraphBlock] = Field(min_length=1)
-    outputs: list[Identifier] | None = Field(default=None, min_length=1, description="default: the last block")
+    outputs: list[Identifier] | None = Field(
+        default=None, min_length=1, description="default: the last block"
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        from .graph import make_graph_plan  # the plan knows the shapes that cross blocks
+        from .graph import (
+            make_graph_plan,
+        )  # the plan knows the shapes that cross blocks
 
         make_graph_plan(self)
         return self
@@ -256,7 +264,9 @@ def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -
     except RuleError as error:
         on_input = error.path[:1] == ("input",)
         base = input_path if on_input else where
-        raise RuleError(base + error.path[1 if on_input else 0 :], error.message) from None
+        raise RuleError(
+            base + error.path[1 if on_input else 0 :], error.message
+        ) from None
 
 
 def _check_block(spec: Block, input: InputSpec) -> None:
@@ -371,7 +381,9 @@ def _check_input(spec: Block, input: InputSpec) -> None:
             )
 
 
-def conv_output_spatial(cell: ConvLSTMCell, spatial: tuple[int, ...]) -> tuple[int, ...]:
+def conv_output_spatial(
+    cell: ConvLSTMCell, spatial: tuple[int, ...]
+) -> tuple[int, ...]:
     """Keras' output length per spatial dim (dilation 1): same rounds up, valid drops the border."""
     return tuple(
         -(-size // stride) if cell.padding == "same" else (size - kernel) // stride + 1

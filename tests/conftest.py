@@ -16,7 +16,9 @@ ALL_EXAMPLES = EXAMPLES + GRAPH_EXAMPLES
 GOLDEN = ROOT / "tests" / "golden"
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`rnnspec ARGS...` in a fresh interpreter, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "generator.cli", *map(str, args)],

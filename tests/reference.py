@@ -119,7 +119,9 @@ def make_layers(opts: Options, **overrides) -> list[keras.layers.Layer]:
         if opts.merge_mode is not None:
             merge = None if opts.merge_mode == "none" else opts.merge_mode
             # the wrapper casts its outputs to its own compute dtype: give it the policy too
-            layer = keras.layers.Bidirectional(layer, merge_mode=merge, dtype=opts.policy)
+            layer = keras.layers.Bidirectional(
+                layer, merge_mode=merge, dtype=opts.policy
+            )
         layers.append(layer)
     return layers
 
@@ -141,7 +143,11 @@ def directions(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
 def keras_initial_state(layers: list[keras.layers.Layer], batch_size: int) -> list:
     """Keras' own initial-state structure (built layers): forward then backward, one a layer."""
     per_layer = [
-        [state for part in directions(layer) for state in part.get_initial_state(batch_size)]
+        [
+            state
+            for part in directions(layer)
+            for state in part.get_initial_state(batch_size)
+        ]
         for layer in layers
     ]
     return per_layer[0] if len(per_layer) == 1 else per_layer
@@ -155,11 +161,15 @@ def state_descriptors(layers: list[keras.layers.Layer], batch_size: int) -> list
     for layer in layers:
         count = 0
         for part in directions(layer):
-            direction = "" if len(directions(layer)) == 1 else (
-                "backward" if part.go_backwards else "forward"
+            direction = (
+                ""
+                if len(directions(layer)) == 1
+                else ("backward" if part.go_backwards else "forward")
             )
             cell = part.cell
-            cells = cell.cells if isinstance(cell, keras.layers.StackedRNNCells) else [cell]
+            cells = (
+                cell.cells if isinstance(cell, keras.layers.StackedRNNCells) else [cell]
+            )
             states = part.get_initial_state(batch_size)
             per_cell = states if len(cells) > 1 else [states]
             for index, cell_states in enumerate(per_cell):
@@ -170,14 +180,18 @@ def state_descriptors(layers: list[keras.layers.Layer], batch_size: int) -> list
     return found
 
 
-def run(layers: list[keras.layers.Layer], opts: Options, sequence, initial_state=None) -> list:
+def run(
+    layers: list[keras.layers.Layer], opts: Options, sequence, initial_state=None
+) -> list:
     """Call the layers in a chain; return [output(s), *states of every layer], flat."""
     states = []
     outputs = sequence
     for index, layer in enumerate(layers):
         kwargs = {}
         if initial_state is not None:
-            kwargs["initial_state"] = initial_state[index] if len(layers) > 1 else initial_state
+            kwargs["initial_state"] = (
+                initial_state[index] if len(layers) > 1 else initial_state
+            )
         returned = layer(outputs, **kwargs)
         if opts.return_state:
             count = 2 if opts.merge_mode == "none" else 1
@@ -220,7 +234,9 @@ def reference_model(opts: Options, state_shapes=None):
 def probe_state_size(opts: Options):
     """Keras' state_size per layer; for ConvLSTM (state_size -1) the returned states' shapes."""
     if opts.is_conv:
-        layers = make_layers(opts, return_sequences=True, return_state=True, stateful=False)
+        layers = make_layers(
+            opts, return_sequences=True, return_state=True, stateful=False
+        )
         sequence = sequence_input(opts)
         outputs = sequence
         per_layer = []
@@ -230,7 +246,9 @@ def probe_state_size(opts: Options):
             per_layer.append(tuple(tuple(state.shape[1:]) for state in states))
     else:
         layers = make_layers(opts)
-        per_layer = [to_tuples(directions(layer)[0].cell.state_size) for layer in layers]
+        per_layer = [
+            to_tuples(directions(layer)[0].cell.state_size) for layer in layers
+        ]
     return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
 
 
@@ -247,7 +265,9 @@ def shapes(tree):
     return tuple(tree.shape)
 
 
-def random_sequence(opts: Options, batch_size: int, timesteps: int, seed: int = 1) -> np.ndarray:
+def random_sequence(
+    opts: Options, batch_size: int, timesteps: int, seed: int = 1
+) -> np.ndarray:
     dtype = "float32" if opts.dtype in MIXED else opts.dtype
     rng = np.random.default_rng(seed)
     return rng.standard_normal((batch_size, timesteps, *opts.step_shape)).astype(dtype)

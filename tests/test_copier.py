@@ -71,9 +71,7 @@ def template_repo(tmp_path_factory, git_identity) -> Path:
 
 
 def copy(src: Path, dest: Path, **data) -> Path:
-    copier.run_copy(
-        str(src), dest, data=data, defaults=True, unsafe=True, quiet=True
-    )
+    copier.run_copy(str(src), dest, data=data, defaults=True, unsafe=True, quiet=True)
     return dest
 
 
@@ -81,12 +79,20 @@ def check_project(dest: Path) -> tuple[dict, str]:
     """The generated project's files, its spec valid and its model byte-identical."""
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     package = answers["package_name"]
-    for path in ("pyproject.toml", "README.md", "tests/test_model.py", f"src/{package}/__init__.py"):
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        "tests/test_model.py",
+        f"src/{package}/__init__.py",
+    ):
         assert (dest / path).is_file(), path
     spec = load_spec(dest / "rnnspec.yaml")  # raises SpecError on an invalid spec
     model = (dest / "src" / package / "model.py").read_text(encoding="utf-8")
     assert model == render_spec(dest / "rnnspec.yaml")
-    assert f"rnnspec render rnnspec.yaml -o src/{package}/model.py" in (dest / "README.md").read_text()
+    assert (
+        f"rnnspec render rnnspec.yaml -o src/{package}/model.py"
+        in (dest / "README.md").read_text()
+    )
     return answers, spec
 
 
@@ -125,17 +131,38 @@ def test_copy_with_defaults_from_this_repo(tmp_path):
             {"cells": [("gru", 16)], "stacking": "layers", "name": "model_2048_gru"},
         ),
         (
-            {"project_name": "Stacked encoder", "cells": "lstm,gru", "units": "32,16",
-             "stacking": "cells", "bidirectional": True, "initial_state": "random"},
-            {"cells": [("lstm", 32), ("gru", 16)], "stacking": "cells", "merge_mode": "concat",
-             "name": "stacked_encoder"},
+            {
+                "project_name": "Stacked encoder",
+                "cells": "lstm,gru",
+                "units": "32,16",
+                "stacking": "cells",
+                "bidirectional": True,
+                "initial_state": "random",
+            },
+            {
+                "cells": [("lstm", 32), ("gru", 16)],
+                "stacking": "cells",
+                "merge_mode": "concat",
+                "name": "stacked_encoder",
+            },
         ),
         (
-            {"cells": "[simple_rnn, lstm]", "units": 8, "bidirectional": True, "merge_mode": "ave",
-             "batch_size": "none", "timesteps": "none", "initial_state": "input",
-             "return_sequences": False},
-            {"cells": [("simple_rnn", 8), ("lstm", 8)], "stacking": "layers", "merge_mode": "ave",
-             "input.batch_size": None},
+            {
+                "cells": "[simple_rnn, lstm]",
+                "units": 8,
+                "bidirectional": True,
+                "merge_mode": "ave",
+                "batch_size": "none",
+                "timesteps": "none",
+                "initial_state": "input",
+                "return_sequences": False,
+            },
+            {
+                "cells": [("simple_rnn", 8), ("lstm", 8)],
+                "stacking": "layers",
+                "merge_mode": "ave",
+                "input.batch_size": None,
+            },
         ),
         (
             {"cells": "lstm", "units": 12, "stateful": True, "batch_size": 4},
@@ -157,10 +184,17 @@ def test_copy_with_answers(template_repo, tmp_path, data, expected):
 
 def test_copy_from_a_spec_file(template_repo, tmp_path):
     source = EXAMPLES / "bidirectional_lstm.yaml"
-    dest = copy(template_repo, tmp_path / "project", project_name="Encoder", spec_file=str(source))
+    dest = copy(
+        template_repo,
+        tmp_path / "project",
+        project_name="Encoder",
+        spec_file=str(source),
+    )
     answers, spec = check_project(dest)
     assert (dest / "rnnspec.yaml").read_bytes() == source.read_bytes()
-    assert (dest / "src" / "encoder" / "model.py").read_text() == (REPO / "tests/golden/bidirectional_lstm.py").read_text()
+    assert (dest / "src" / "encoder" / "model.py").read_text() == (
+        REPO / "tests/golden/bidirectional_lstm.py"
+    ).read_text()
     # The architecture questions were skipped and are not recorded.
     assert {"cells", "units", "bidirectional", "stateful"}.isdisjoint(answers)
     assert answers["spec_file"] == str(source)
@@ -170,7 +204,12 @@ def test_copy_from_a_spec_file(template_repo, tmp_path):
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "from the template")
     copier.run_update(
-        dest, data={"project_name": "Encoder two"}, defaults=True, unsafe=True, overwrite=True, quiet=True
+        dest,
+        data={"project_name": "Encoder two"},
+        defaults=True,
+        unsafe=True,
+        overwrite=True,
+        quiet=True,
     )
     assert (dest / "rnnspec.yaml").read_bytes() == source.read_bytes()
     assert (dest / "README.md").read_text().startswith("# Encoder two\n")
@@ -185,7 +224,9 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
     readme = dest / "README.md"
     readme.write_text(readme.read_text() + "\nA note of mine, kept by copier update.\n")
     spec_file = dest / "rnnspec.yaml"
-    spec_file.write_text("# My comment, merged by copier update.\n" + spec_file.read_text())
+    spec_file.write_text(
+        "# My comment, merged by copier update.\n" + spec_file.read_text()
+    )
     (dest / "NOTES.md").write_text("my own file\n")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "my edits")
@@ -199,7 +240,9 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
         answers, spec = check_project(dest)  # the model re-rendered, byte for byte
         assert "A note of mine, kept by copier update." in readme.read_text()
         assert (dest / "NOTES.md").read_text() == "my own file\n"
-        assert spec_file.read_text().startswith("# My comment, merged by copier update.\n")
+        assert spec_file.read_text().startswith(
+            "# My comment, merged by copier update.\n"
+        )
         assert not list(dest.rglob("*.rej"))
         git(dest, "add", "-A")
         git(dest, "commit", "-q", "-m", f"update {data}")
@@ -212,7 +255,10 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
     assert "keras.layers.LSTM(128" in model.read_text()
 
     answers, spec = update(cells="lstm,gru", units="128,32")
-    assert [(cell.type, cell.units) for cell in spec.cells] == [("lstm", 128), ("gru", 32)]
+    assert [(cell.type, cell.units) for cell in spec.cells] == [
+        ("lstm", 128),
+        ("gru", 32),
+    ]
     run_project_tests(dest)
 
 
@@ -223,17 +269,45 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
         ({"package_name": "My-Model"}, "package_name", "must be a Python identifier"),
         ({"package_name": "2model"}, "package_name", "not starting with a digit"),
         ({"package_name": "class"}, "package_name", "not a Python keyword"),
-        ({"spec_file": "no/such/spec.yaml"}, "spec_file", "must be an existing spec file"),
-        ({"spec_file": str(REPO / "pyproject.toml")}, "spec_file", "must be a .yaml, .yml or .json"),
-        ({"batch_size": "0"}, "batch_size", "batch_size must be an integer >= 1, or none"),
-        ({"timesteps": "five"}, "timesteps", "timesteps must be an integer >= 1, or none"),
+        (
+            {"spec_file": "no/such/spec.yaml"},
+            "spec_file",
+            "must be an existing spec file",
+        ),
+        (
+            {"spec_file": str(REPO / "pyproject.toml")},
+            "spec_file",
+            "must be a .yaml, .yml or .json",
+        ),
+        (
+            {"batch_size": "0"},
+            "batch_size",
+            "batch_size must be an integer >= 1, or none",
+        ),
+        (
+            {"timesteps": "five"},
+            "timesteps",
+            "timesteps must be an integer >= 1, or none",
+        ),
         ({"features": 0}, "features", "features must be an integer >= 1"),
-        ({"cells": "lstm,transformer"}, "cells", "cells must be one or more of simple_rnn, gru, lstm"),
+        (
+            {"cells": "lstm,transformer"},
+            "cells",
+            "cells must be one or more of simple_rnn, gru, lstm",
+        ),
         ({"units": "64x"}, "units", "units must be positive integers"),
         ({"units": 0}, "units", "units must be positive integers"),
         ({"cells": "lstm,gru", "units": "1,2,3"}, "units", "got 3 values for 2 cells"),
-        ({"stateful": True, "batch_size": "none"}, "stateful", "stateful: true needs a fixed batch_size"),
-        ({"stateful": True, "initial_state": "zeros"}, "initial_state", "initial_state must be none when stateful"),
+        (
+            {"stateful": True, "batch_size": "none"},
+            "stateful",
+            "stateful: true needs a fixed batch_size",
+        ),
+        (
+            {"stateful": True, "initial_state": "zeros"},
+            "initial_state",
+            "initial_state must be none when stateful",
+        ),
         (
             {"cells": "gru,gru", "bidirectional": True, "merge_mode": "none"},
             "merge_mode",
@@ -242,8 +316,12 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
-def test_validators_refuse_bad_answers(template_repo, tmp_path, data, question, message):
-    with pytest.raises(ValueError, match=f"Validation error for question '{question}'") as error:
+def test_validators_refuse_bad_answers(
+    template_repo, tmp_path, data, question, message
+):
+    with pytest.raises(
+        ValueError, match=f"Validation error for question '{question}'"
+    ) as error:
         copy(template_repo, tmp_path / "project", **data)
     assert message in str(error.value)
     assert not (tmp_path / "project" / "rnnspec.yaml").exists()
@@ -251,7 +329,11 @@ def test_validators_refuse_bad_answers(template_repo, tmp_path, data, question, 
 
 def test_a_bad_spec_file_is_refused_with_its_place(template_repo, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text((EXAMPLES / "gru.yaml").read_text().replace("units: 32", "units: 32x"))
-    with pytest.raises(ValueError, match="spec_file is not a valid rnnspec spec") as error:
+    bad.write_text(
+        (EXAMPLES / "gru.yaml").read_text().replace("units: 32", "units: 32x")
+    )
+    with pytest.raises(
+        ValueError, match="spec_file is not a valid rnnspec spec"
+    ) as error:
         copy(template_repo, tmp_path / "project", spec_file=str(bad))
     assert "cells[0].units: must be an integer >= 1" in str(error.value)

@@ -42,18 +42,28 @@ def built() -> dict[str, str]:
     return build_docs([(path, load_spec(path)) for path in ALL_EXAMPLES])
 
 
-def test_committed_docs_match_a_fresh_build_byte_for_byte(built: dict[str, str], tmp_path: Path) -> None:
-    names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {"index.md"}
+def test_committed_docs_match_a_fresh_build_byte_for_byte(
+    built: dict[str, str], tmp_path: Path
+) -> None:
+    names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {
+        "index.md"
+    }
     assert len(ALL_EXAMPLES) == 13 and len(names) == 27
     assert set(built) == names
     assert stale_files(built, DOCS) == [], REBUILD
-    assert sorted(path.name for path in DOCS.iterdir()) == sorted(names), "stray files in docs/examples"
+    assert sorted(path.name for path in DOCS.iterdir()) == sorted(
+        names
+    ), "stray files in docs/examples"
     # writing: every file, atomically (no temporary file left), same bytes as committed
     assert write_docs(built, tmp_path / "out") == sorted(names)
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted(names)
     for name in names:
-        assert (tmp_path / "out" / name).read_bytes() == (DOCS / name).read_bytes(), name
-    assert write_docs(built, tmp_path / "out") == []  # nothing changed, nothing rewritten
+        assert (tmp_path / "out" / name).read_bytes() == (
+            DOCS / name
+        ).read_bytes(), name
+    assert (
+        write_docs(built, tmp_path / "out") == []
+    )  # nothing changed, nothing rewritten
 
 
 def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
@@ -62,7 +72,9 @@ def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
     stale = tmp_path / "docs"
     shutil.copytree(DOCS, stale)
     page = stale / "gru.md"
-    page.write_text(page.read_text().replace("gru_h: (2, 32)", "gru_h: (32,)"), encoding="utf-8")
+    page.write_text(
+        page.read_text().replace("gru_h: (2, 32)", "gru_h: (32,)"), encoding="utf-8"
+    )
     (stale / "lstm.svg").unlink()
     (stale / "lstm_seq2seq.svg").unlink()
     result = run_cli("docs", "--check", *ALL_EXAMPLES, "-o", stale)
@@ -83,30 +95,47 @@ def test_every_shape_on_a_page_was_printed_by_the_run(built: dict[str, str]) -> 
         page = built[f"{plan.name}.md"]
         output = page_output(page).splitlines()
         steps = step_lines(plan) if isinstance(plan, GraphPlan) else []
-        assert [line.split(": ")[0] for line in output] == [name for name, _ in [*plan.returns, *steps]]
+        assert [line.split(": ")[0] for line in output] == [
+            name for name, _ in [*plan.returns, *steps]
+        ]
         assert unprinted_shapes(page) == [], path.name
-        assert set(SHAPE.findall(page.split("## The spec")[0])) <= set(SHAPE.findall("\n".join(output)))
+        assert set(SHAPE.findall(page.split("## The spec")[0])) <= set(
+            SHAPE.findall("\n".join(output))
+        )
         # every row of the returns table, and of the one-step decoder's, states a printed shape
         rows = re.findall(r"^\| \d+ \| `(\w+)` \| `([^`]*)` \|", page, re.MULTILINE)
-        assert [f"{name}: {shape}" for name, shape in rows] == output[: len(plan.returns)]
-        step_rows = re.findall(r"^\| `(\w+_step_\w+)` \| `([^`]*)` \|", page, re.MULTILINE)
-        assert [f"{name}: {shape}" for name, shape in step_rows] == output[len(plan.returns) :]
+        assert [f"{name}: {shape}" for name, shape in rows] == output[
+            : len(plan.returns)
+        ]
+        step_rows = re.findall(
+            r"^\| `(\w+_step_\w+)` \| `([^`]*)` \|", page, re.MULTILINE
+        )
+        assert [f"{name}: {shape}" for name, shape in step_rows] == output[
+            len(plan.returns) :
+        ]
         if steps:
             assert "build_inference_models(model)" in page
         # the spec and the module are verbatim
         blocks = dict(page_blocks(page))
         assert blocks["yaml"] + "\n" == path.read_text()
-        assert blocks["python"] + "\n" == (ROOT / "tests" / "golden" / f"{plan.name}.py").read_text()
+        assert (
+            blocks["python"] + "\n"
+            == (ROOT / "tests" / "golden" / f"{plan.name}.py").read_text()
+        )
 
 
 def test_shape_checker_catches_a_made_up_shape(built: dict[str, str]) -> None:
     page = built["gru.md"]
     assert unprinted_shapes(page) == []
-    assert unprinted_shapes(page + "\nThe state is `final_state[0]`, shape (1, 32).\n") == ["(1, 32)"]
+    assert unprinted_shapes(
+        page + "\nThe state is `final_state[0]`, shape (1, 32).\n"
+    ) == ["(1, 32)"]
     assert SHAPE.findall("GRU(32) and (2,) and (None, 8)") == ["(2,)", "(None, 8)"]
 
 
-def test_svgs_parse_and_show_every_state_with_its_printed_shape(built: dict[str, str]) -> None:
+def test_svgs_parse_and_show_every_state_with_its_printed_shape(
+    built: dict[str, str],
+) -> None:
     """Short form: every state, and no shape the run did not print."""
     for path in EXAMPLES:
         plan = make_plan(load_spec(path))
@@ -116,10 +145,17 @@ def test_svgs_parse_and_show_every_state_with_its_printed_shape(built: dict[str,
         printed = page_output(built[f"{plan.name}.md"]).splitlines()
         shown = [text for text in texts if re.fullmatch(r"\S+: \(.*\)", text)]
         for state in plan.state_tensors:
-            assert any(text.startswith(f"{state.name}: ") for text in shown), (path.name, state.name)
-        assert set(shown) == set(printed), path.name  # the plan's shapes are the printed ones
+            assert any(text.startswith(f"{state.name}: ") for text in shown), (
+                path.name,
+                state.name,
+            )
+        assert set(shown) == set(
+            printed
+        ), path.name  # the plan's shapes are the printed ones
         for text in texts:  # and no other shape is drawn
-            assert set(SHAPE.findall(text)) <= {line.split(": ", 1)[1] for line in printed}, text
+            assert set(SHAPE.findall(text)) <= {
+                line.split(": ", 1)[1] for line in printed
+            }, text
         assert f"initial_state: {plan.initial_state_mode}" in texts
         for layer in plan.layers:
             assert f"{layer.name}: {layer.summary}" in texts
@@ -134,14 +170,20 @@ def _svg_texts(svg: str) -> list[str]:
     return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
 
 
-def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(built: dict[str, str]) -> None:
+def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(
+    built: dict[str, str],
+) -> None:
     for path in GRAPH_EXAMPLES:
         plan = plan_spec(load_spec(path))
         texts = _svg_texts(built[f"{plan.name}.svg"])
         printed = page_output(built[f"{plan.name}.md"]).splitlines()
         returned = printed[: len(plan.returns)]
-        assert set(returned) <= set(texts), path.name  # what comes back, as the run printed it
-        assert [f"input: {given.name}" for given in plan.inputs] == [t for t in texts if t.startswith("input: ")]
+        assert set(returned) <= set(
+            texts
+        ), path.name  # what comes back, as the run printed it
+        assert [f"input: {given.name}" for given in plan.inputs] == [
+            t for t in texts if t.startswith("input: ")
+        ]
         for block in plan.blocks:
             assert block.name in texts
             for layer in block.layers:
@@ -149,17 +191,30 @@ def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(built: dict
                 if layer.merge_mode:
                     assert any("forward \u2192" in text for text in texts)
                     assert any("\u2190 backward" in text for text in texts)
-            for state in block.state_tensors:  # every state tensor, with the plan's shape at the run's sizes
-                assert shape_line(state.name, state.batch_shape, plan) in texts, (path.name, state.name)
+            for (
+                state
+            ) in (
+                block.state_tensors
+            ):  # every state tensor, with the plan's shape at the run's sizes
+                assert shape_line(state.name, state.batch_shape, plan) in texts, (
+                    path.name,
+                    state.name,
+                )
             if block.head:
-                assert any(text.startswith(f"{block.head_layer}: Dense(") for text in texts)
+                assert any(
+                    text.startswith(f"{block.head_layer}: Dense(") for text in texts
+                )
             if block.source:
                 kind = block.bridges[0].kind
                 assert f"from {block.source}, bridge: {kind}" in texts
-                assert texts.count(kind) == (len(block.bridges) if kind != "none" else 0)
+                assert texts.count(kind) == (
+                    len(block.bridges) if kind != "none" else 0
+                )
                 for bridge in block.bridges:
                     for source in bridge.sources:
-                        assert shape_line(source.name, source.batch_shape, plan) in texts
+                        assert (
+                            shape_line(source.name, source.batch_shape, plan) in texts
+                        )
         for i in range(len(plan.returns)):
             assert f"#{i}" in texts
 
@@ -176,15 +231,29 @@ def test_a_graph_page_names_its_inputs_blocks_and_bridge(built: dict[str, str]) 
                 assert f"`{layer.name}`: `{layer.summary}`" in page
             if block.source:
                 kind = block.bridges[0].kind
-                assert f"from block `{block.source}`'s final state, `bridge: {kind}`" in page
+                assert (
+                    f"from block `{block.source}`'s final state, `bridge: {kind}`"
+                    in page
+                )
                 for bridge in block.bridges:
-                    line = next(line for line in page.splitlines() if line.startswith(f"- `{bridge.target.name}` \u2190 "))
-                    assert all(f"`{source.name}`" in line for source in bridge.sources), line
+                    line = next(
+                        line
+                        for line in page.splitlines()
+                        if line.startswith(f"- `{bridge.target.name}` \u2190 ")
+                    )
+                    assert all(
+                        f"`{source.name}`" in line for source in bridge.sources
+                    ), line
                     for layer in (bridge.concat_layer, bridge.dense_layer):
                         assert layer is None or f"`{layer}`" in line
-        assert ("## Inference: `build_inference_models()`" in page) == (plan.decoder is not None)
+        assert ("## Inference: `build_inference_models()`" in page) == (
+            plan.decoder is not None
+        )
     concat = built["bidirectional_concat.md"]
-    assert "- `decoder_lstm_h` \u2190 `Concatenate()` of `encoder_forward_lstm_h` and `encoder_backward_lstm_h`" in concat
+    assert (
+        "- `decoder_lstm_h` \u2190 `Concatenate()` of `encoder_forward_lstm_h` and `encoder_backward_lstm_h`"
+        in concat
+    )
 
 
 def test_index_links_every_page(built: dict[str, str]) -> None:
@@ -215,10 +284,15 @@ def test_duplicate_or_reserved_names_are_refused_before_anything_runs(write) -> 
     gru = ROOT / "examples" / "gru.yaml"
     with pytest.raises(DocsConflict, match="also the name of"):
         build_docs([(gru, load_spec(gru)), (gru, load_spec(gru))])
-    index = write("index.yaml", "name: index\ninput: {features: 3}\ncells:\n  - {type: gru, units: 4}\n")
+    index = write(
+        "index.yaml",
+        "name: index\ninput: {features: 3}\ncells:\n  - {type: gru, units: 4}\n",
+    )
     with pytest.raises(DocsConflict, match="index page"):
         build_docs([(index, load_spec(index))])
-    graph = GRAPH_EXAMPLES[0]  # long-form specs are accepted, and their names checked too
+    graph = GRAPH_EXAMPLES[
+        0
+    ]  # long-form specs are accepted, and their names checked too
     _check_names([(graph, load_spec(graph)), (gru, load_spec(gru))])
     with pytest.raises(DocsConflict, match="also the name of"):
         build_docs([(graph, load_spec(graph)), (graph, load_spec(graph))])
@@ -226,14 +300,22 @@ def test_duplicate_or_reserved_names_are_refused_before_anything_runs(write) -> 
 
 def test_a_failing_run_names_the_spec_and_builds_nothing() -> None:
     gru = ROOT / "examples" / "gru.yaml"
-    with pytest.raises(RunFailure, match=r"gru\.yaml: the generated module failed: timed out"):
+    with pytest.raises(
+        RunFailure, match=r"gru\.yaml: the generated module failed: timed out"
+    ):
         build_docs([(gru, load_spec(gru))], timeout=0.01)
 
 
 def test_a_bad_spec_exits_2_and_writes_nothing(write, tmp_path: Path) -> None:
-    bad = write("bad.yaml", "name: bad\ninput: {features: 3}\ncells:\n  - {type: gru, units: 64x}\n")
+    bad = write(
+        "bad.yaml",
+        "name: bad\ninput: {features: 3}\ncells:\n  - {type: gru, units: 64x}\n",
+    )
     out = tmp_path / "out"
     result = run_cli("docs", EXAMPLES[0], bad, "-o", out)
     assert result.returncode == 2
-    assert result.stderr == f'{bad}:4:24: cells[0].units: must be an integer >= 1, got "64x"\n'
+    assert (
+        result.stderr
+        == f'{bad}:4:24: cells[0].units: must be an integer >= 1, got "64x"\n'
+    )
     assert not out.exists()

@@ -20,7 +20,9 @@ def test_every_example_has_a_golden_module() -> None:
 @pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)
 def test_render_matches_golden(spec: Path) -> None:
     golden = (GOLDEN / f"{spec.stem}.py").read_text(encoding="utf-8")
-    assert render_spec(spec) == golden, "re-render with `make golden` and review the diff"
+    assert (
+        render_spec(spec) == golden
+    ), "re-render with `make golden` and review the diff"
 
 
 @pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)

@@ -48,15 +48,21 @@ def bidirectional_concat() -> keras.Model:
     source, target = keras.Input(shape=(20, 32)), keras.Input(shape=(15, 40))
     _, fh, fc, bh, bc = L.Bidirectional(L.LSTM(128, return_state=True))(source)
     state = [L.Concatenate()([fh, bh]), L.Concatenate()([fc, bc])]
-    hidden, _, _ = L.LSTM(256, return_sequences=True, return_state=True)(target, initial_state=state)
+    hidden, _, _ = L.LSTM(256, return_sequences=True, return_state=True)(
+        target, initial_state=state
+    )
     return keras.Model([source, target], L.Dense(40, activation="softmax")(hidden))
 
 
 def gru_to_lstm() -> keras.Model:
-    source, target = keras.Input(shape=(12, 16), batch_size=4), keras.Input(shape=(10, 16), batch_size=4)
+    source, target = keras.Input(shape=(12, 16), batch_size=4), keras.Input(
+        shape=(10, 16), batch_size=4
+    )
     _, h = L.GRU(128, return_state=True)(source)
     state = [L.Dense(256)(h), L.Dense(256)(h)]
-    hidden, _, _ = L.LSTM(256, return_sequences=True, return_state=True)(target, initial_state=state)
+    hidden, _, _ = L.LSTM(256, return_sequences=True, return_state=True)(
+        target, initial_state=state
+    )
     return keras.Model([source, target], L.Dense(16)(hidden))
 
 
@@ -64,7 +70,11 @@ def stacked_seq2seq() -> keras.Model:
     source, target = keras.Input(shape=(None, 24)), keras.Input(shape=(None, 30))
     x, h1, c1 = L.LSTM(64, return_sequences=True, return_state=True)(source)
     _, h2, c2 = L.LSTM(32, return_state=True)(x)
-    decoder = L.RNN(L.StackedRNNCells([L.LSTMCell(64), L.LSTMCell(32)]), return_sequences=True, return_state=True)
+    decoder = L.RNN(
+        L.StackedRNNCells([L.LSTMCell(64), L.LSTMCell(32)]),
+        return_sequences=True,
+        return_state=True,
+    )
     hidden, *_ = decoder(target, initial_state=[[h1, c1], [h2, c2]])
     return keras.Model([source, target], L.Dense(30, activation="softmax")(hidden))
 
@@ -72,12 +82,25 @@ def stacked_seq2seq() -> keras.Model:
 def chained_blocks() -> keras.Model:
     frames = keras.Input(shape=(16, 12))
     h0, c0 = keras.Input(shape=(8,)), keras.Input(shape=(8,))
-    features = L.Bidirectional(L.GRU(32, return_sequences=True), merge_mode="sum")(frames)
+    features = L.Bidirectional(L.GRU(32, return_sequences=True), merge_mode="sum")(
+        frames
+    )
     hidden = L.LSTM(8, return_sequences=True)(features, initial_state=[h0, c0])
-    return keras.Model([frames, h0, c0], [features, L.Dense(4, activation="sigmoid")(hidden)])
+    return keras.Model(
+        [frames, h0, c0], [features, L.Dense(4, activation="sigmoid")(hidden)]
+    )
 
 
-HAND_WRITTEN = {f.__name__: f for f in (lstm_seq2seq, bidirectional_concat, gru_to_lstm, stacked_seq2seq, chained_blocks)}
+HAND_WRITTEN = {
+    f.__name__: f
+    for f in (
+        lstm_seq2seq,
+        bidirectional_concat,
+        gru_to_lstm,
+        stacked_seq2seq,
+        chained_blocks,
+    )
+}
 
 
 def test_every_graph_example_has_a_hand_written_twin() -> None:
@@ -85,7 +108,9 @@ def test_every_graph_example_has_a_hand_written_twin() -> None:
 
 
 @pytest.mark.parametrize("spec", GRAPH_EXAMPLES, ids=lambda p: p.stem)
-def test_generated_model_equals_the_hand_written_one(spec: Path, tmp_path: Path) -> None:
+def test_generated_model_equals_the_hand_written_one(
+    spec: Path, tmp_path: Path
+) -> None:
     keras.backend.clear_session()
     module = load_module(spec, tmp_path)
     model, reference = module.build_model(), HAND_WRITTEN[spec.stem]()
@@ -95,23 +120,41 @@ def test_generated_model_equals_the_hand_written_one(spec: Path, tmp_path: Path)
     rng = np.random.default_rng(1)
     batch = module.BATCH_SIZE or 3
     inputs = [
-        rng.standard_normal((batch, module.TIMESTEPS[name] or 6, *module.STEP_SHAPES[name])).astype("float32")
+        rng.standard_normal(
+            (batch, module.TIMESTEPS[name] or 6, *module.STEP_SHAPES[name])
+        ).astype("float32")
         for name in module.TIMESTEPS
     ]
     state_inputs = [x for x in model.inputs if x.name.startswith("initial_")]
-    inputs += [rng.standard_normal((batch, *x.shape[1:])).astype("float32") for x in state_inputs]
+    inputs += [
+        rng.standard_normal((batch, *x.shape[1:])).astype("float32")
+        for x in state_inputs
+    ]
     got = keras.tree.flatten(model(inputs))
     want = keras.tree.flatten(reference(inputs))
     returned = dict(zip(module.RETURNED, got))
     outputs = [returned[name] for name in module.RETURNED if name.endswith("_output")]
     assert len(outputs) == len(want)
     for mine, theirs in zip(outputs, want):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(mine), keras.ops.convert_to_numpy(theirs), rtol=1e-5, atol=1e-6)
-    module.check_returned(got, batch, {name: x.shape[1] for name, x in zip(module.TIMESTEPS, inputs)})
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(mine),
+            keras.ops.convert_to_numpy(theirs),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    module.check_returned(
+        got, batch, {name: x.shape[1] for name, x in zip(module.TIMESTEPS, inputs)}
+    )
 
 
-@pytest.mark.parametrize("spec", [s for s in GRAPH_EXAMPLES if s.stem != "chained_blocks"], ids=lambda p: p.stem)
-def test_inference_models_step_through_the_same_numbers(spec: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in GRAPH_EXAMPLES if s.stem != "chained_blocks"],
+    ids=lambda p: p.stem,
+)
+def test_inference_models_step_through_the_same_numbers(
+    spec: Path, tmp_path: Path
+) -> None:
     """Feeding the decoder step model the true inputs reproduces the full model."""
     keras.backend.clear_session()
     module = load_module(spec, tmp_path)
@@ -120,17 +163,25 @@ def test_inference_models_step_through_the_same_numbers(spec: Path, tmp_path: Pa
     rng = np.random.default_rng(2)
     batch = module.BATCH_SIZE or 2
     source, target = (
-        rng.standard_normal((batch, module.TIMESTEPS[name] or 5, *module.STEP_SHAPES[name])).astype("float32")
+        rng.standard_normal(
+            (batch, module.TIMESTEPS[name] or 5, *module.STEP_SHAPES[name])
+        ).astype("float32")
         for name in module.TIMESTEPS
     )
     full = keras.ops.convert_to_numpy(model([source, target])[0])
     states = keras.tree.flatten(encoder_model(source))
     for t in range(target.shape[1]):
-        output, *states = decoder_model([keras.ops.convert_to_tensor(target[:, t : t + 1]), *states])
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(output)[:, 0], full[:, t], rtol=1e-4, atol=1e-5)
+        output, *states = decoder_model(
+            [keras.ops.convert_to_tensor(target[:, t : t + 1]), *states]
+        )
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(output)[:, 0], full[:, t], rtol=1e-4, atol=1e-5
+        )
 
 
 def test_chained_blocks_offer_no_inference_models(tmp_path: Path) -> None:
-    module = load_module(next(s for s in GRAPH_EXAMPLES if s.stem == "chained_blocks"), tmp_path)
+    module = load_module(
+        next(s for s in GRAPH_EXAMPLES if s.stem == "chained_blocks"), tmp_path
+    )
     assert not hasattr(module, "build_inference_models")
     assert module.STATE_SIZE == {"features": 32, "tracker": (8, 8)}

@@ -59,7 +59,12 @@ def srnn(units=2, **kw):
 
 
 def conv(rank, filters=2, kernel_size=3, **kw):
-    return {"type": f"conv_lstm{rank}d", "filters": filters, "kernel_size": kernel_size, **kw}
+    return {
+        "type": f"conv_lstm{rank}d",
+        "filters": filters,
+        "kernel_size": kernel_size,
+        **kw,
+    }
 
 
 def case(id, input, cells, **spec):
@@ -76,73 +81,352 @@ CASES = [
     case("lstm_fused_state", vec(), [lstm()], return_state=True),
     case("simple_rnn_rnn_seq_state", vec(), [srnn(3)], layer="rnn", **SEQ_STATE),
     case("gru_rnn_state", vec(), [gru()], layer="rnn", return_state=True),
-    case("lstm_rnn_seq_ones", vec(), [lstm()], layer="rnn", return_sequences=True, initial_state="ones"),
+    case(
+        "lstm_rnn_seq_ones",
+        vec(),
+        [lstm()],
+        layer="rnn",
+        return_sequences=True,
+        initial_state="ones",
+    ),
     case("gru_rnn_plain", vec(), [gru(5)], layer="rnn"),
     # initial states, fixed and dynamic batch and timesteps
     case("lstm_random", vec(), [lstm()], initial_state="random", **SEQ_STATE),
     case("gru_input", vec(), [gru()], initial_state="input", return_state=True),
-    case("lstm_input_dynamic", vec(None, None), [lstm()], initial_state="input", **SEQ_STATE),
+    case(
+        "lstm_input_dynamic",
+        vec(None, None),
+        [lstm()],
+        initial_state="input",
+        **SEQ_STATE,
+    ),
     case("lstm_none", vec(), [lstm()], initial_state="none", **SEQ_STATE),
-    case("simple_rnn_ones_dynamic", vec(None, None), [srnn()], initial_state="ones", **SEQ_STATE),
-    case("gru_random_dynamic_batch", vec(None, 4), [gru()], initial_state="random", return_state=True),
+    case(
+        "simple_rnn_ones_dynamic",
+        vec(None, None),
+        [srnn()],
+        initial_state="ones",
+        **SEQ_STATE,
+    ),
+    case(
+        "gru_random_dynamic_batch",
+        vec(None, 4),
+        [gru()],
+        initial_state="random",
+        return_state=True,
+    ),
     case("lstm_zeros_dynamic_time", vec(2, None), [lstm()], return_sequences=True),
-    case("layers_dynamic_zeros_saved", vec(None, 4), [gru(), lstm()], return_state=True),
+    case(
+        "layers_dynamic_zeros_saved", vec(None, 4), [gru(), lstm()], return_state=True
+    ),
     # stateful
     case("lstm_stateful", vec(), [lstm()], stateful=True, **SEQ_STATE),
-    case("gru_stateful_stacked_cells", vec(), [gru(), lstm(2)], stacking="cells", stateful=True, **SEQ_STATE),
+    case(
+        "gru_stateful_stacked_cells",
+        vec(),
+        [gru(), lstm(2)],
+        stacking="cells",
+        stateful=True,
+        **SEQ_STATE,
+    ),
     case("stateful_layers", vec(), [srnn(), lstm()], stateful=True, return_state=True),
-    case("lstm_stateful_bidirectional", vec(), [lstm(3)], stateful=True, bidirectional=True, return_sequences=True),
+    case(
+        "lstm_stateful_bidirectional",
+        vec(),
+        [lstm(3)],
+        stateful=True,
+        bidirectional=True,
+        return_sequences=True,
+    ),
     # stacking: cells
     case("cells_lstm_lstm", vec(), [lstm(4), lstm(3)], stacking="cells", **SEQ_STATE),
-    case("cells_gru_lstm_simple", vec(), [gru(), lstm(), srnn()], stacking="cells", **SEQ_STATE),
-    case("cells_lstm_gru_input", vec(), [lstm(), gru()], stacking="cells", initial_state="input", return_state=True),
-    case("cells_simple_simple", vec(), [srnn(3), srnn(2)], stacking="cells", layer="rnn"),
-    case("cells_dynamic_random", vec(None, None), [gru(), lstm(2)], stacking="cells", initial_state="random", **SEQ_STATE),
-    case("cells_dropout", vec(), [lstm(dropout=0.2, recurrent_dropout=0.1), gru(dropout=0.3)], stacking="cells", return_state=True),
-    case("cells_gru_gru_none", vec(), [gru(reset_after=False), gru(2)], stacking="cells", initial_state="none", return_state=True),
+    case(
+        "cells_gru_lstm_simple",
+        vec(),
+        [gru(), lstm(), srnn()],
+        stacking="cells",
+        **SEQ_STATE,
+    ),
+    case(
+        "cells_lstm_gru_input",
+        vec(),
+        [lstm(), gru()],
+        stacking="cells",
+        initial_state="input",
+        return_state=True,
+    ),
+    case(
+        "cells_simple_simple", vec(), [srnn(3), srnn(2)], stacking="cells", layer="rnn"
+    ),
+    case(
+        "cells_dynamic_random",
+        vec(None, None),
+        [gru(), lstm(2)],
+        stacking="cells",
+        initial_state="random",
+        **SEQ_STATE,
+    ),
+    case(
+        "cells_dropout",
+        vec(),
+        [lstm(dropout=0.2, recurrent_dropout=0.1), gru(dropout=0.3)],
+        stacking="cells",
+        return_state=True,
+    ),
+    case(
+        "cells_gru_gru_none",
+        vec(),
+        [gru(reset_after=False), gru(2)],
+        stacking="cells",
+        initial_state="none",
+        return_state=True,
+    ),
     # stacking: layers
     case("layers_lstm_gru", vec(), [lstm(), gru()], **SEQ_STATE),
-    case("layers_gru_lstm_simple_input", vec(), [gru(), lstm(), srnn()], initial_state="input", return_state=True),
-    case("layers_rnn_gru_lstm", vec(), [gru(), lstm()], layer="rnn", return_sequences=True),
-    case("layers_dynamic_ones", vec(None, None), [lstm(), srnn()], initial_state="ones", **SEQ_STATE),
-    case("layers_rnn_random_none_state", vec(), [srnn(), gru()], layer="rnn", initial_state="random"),
+    case(
+        "layers_gru_lstm_simple_input",
+        vec(),
+        [gru(), lstm(), srnn()],
+        initial_state="input",
+        return_state=True,
+    ),
+    case(
+        "layers_rnn_gru_lstm",
+        vec(),
+        [gru(), lstm()],
+        layer="rnn",
+        return_sequences=True,
+    ),
+    case(
+        "layers_dynamic_ones",
+        vec(None, None),
+        [lstm(), srnn()],
+        initial_state="ones",
+        **SEQ_STATE,
+    ),
+    case(
+        "layers_rnn_random_none_state",
+        vec(),
+        [srnn(), gru()],
+        layer="rnn",
+        initial_state="random",
+    ),
     # bidirectional, every merge mode
     case("bidi_gru_concat", vec(), [gru()], bidirectional=True, **SEQ_STATE),
-    case("bidi_lstm_sum", vec(), [lstm()], bidirectional={"merge_mode": "sum"}, return_state=True),
-    case("bidi_lstm_mul", vec(), [lstm()], bidirectional={"merge_mode": "mul"}, return_sequences=True),
+    case(
+        "bidi_lstm_sum",
+        vec(),
+        [lstm()],
+        bidirectional={"merge_mode": "sum"},
+        return_state=True,
+    ),
+    case(
+        "bidi_lstm_mul",
+        vec(),
+        [lstm()],
+        bidirectional={"merge_mode": "mul"},
+        return_sequences=True,
+    ),
     case("bidi_simple_ave", vec(), [srnn(3)], bidirectional={"merge_mode": "ave"}),
-    case("bidi_lstm_none", vec(), [lstm()], bidirectional={"merge_mode": "none"}, **SEQ_STATE),
+    case(
+        "bidi_lstm_none",
+        vec(),
+        [lstm()],
+        bidirectional={"merge_mode": "none"},
+        **SEQ_STATE,
+    ),
     case("bidi_gru_none_plain", vec(), [gru()], bidirectional={"merge_mode": "none"}),
-    case("bidi_cells_lstm_gru", vec(), [lstm(), gru()], stacking="cells", bidirectional=True, **SEQ_STATE),
-    case("bidi_cells_none", vec(), [gru(), lstm(2)], stacking="cells", bidirectional={"merge_mode": "none"}, return_state=True),
-    case("bidi_layers_input", vec(), [lstm(), lstm(2)], bidirectional=True, initial_state="input", return_state=True),
-    case("bidi_rnn_gru_ave_input", vec(None, None), [gru()], layer="rnn", bidirectional={"merge_mode": "ave"}, initial_state="input", **SEQ_STATE),
-    case("bidi_dynamic_random", vec(None, 4), [lstm(), gru()], bidirectional={"merge_mode": "sum"}, initial_state="random", **SEQ_STATE),
+    case(
+        "bidi_cells_lstm_gru",
+        vec(),
+        [lstm(), gru()],
+        stacking="cells",
+        bidirectional=True,
+        **SEQ_STATE,
+    ),
+    case(
+        "bidi_cells_none",
+        vec(),
+        [gru(), lstm(2)],
+        stacking="cells",
+        bidirectional={"merge_mode": "none"},
+        return_state=True,
+    ),
+    case(
+        "bidi_layers_input",
+        vec(),
+        [lstm(), lstm(2)],
+        bidirectional=True,
+        initial_state="input",
+        return_state=True,
+    ),
+    case(
+        "bidi_rnn_gru_ave_input",
+        vec(None, None),
+        [gru()],
+        layer="rnn",
+        bidirectional={"merge_mode": "ave"},
+        initial_state="input",
+        **SEQ_STATE,
+    ),
+    case(
+        "bidi_dynamic_random",
+        vec(None, 4),
+        [lstm(), gru()],
+        bidirectional={"merge_mode": "sum"},
+        initial_state="random",
+        **SEQ_STATE,
+    ),
     # conv_lstm
     case("conv1d_valid", grid([6, 2]), [conv(1)], **SEQ_STATE),
-    case("conv1d_same_s2", grid([7, 3]), [conv(1, strides=2, padding="same")], return_state=True),
-    case("conv1d_valid_s2_list", grid([7, 2]), [conv(1, kernel_size=[3], strides=[2])], return_state=True, initial_state="ones"),
+    case(
+        "conv1d_same_s2",
+        grid([7, 3]),
+        [conv(1, strides=2, padding="same")],
+        return_state=True,
+    ),
+    case(
+        "conv1d_valid_s2_list",
+        grid([7, 2]),
+        [conv(1, kernel_size=[3], strides=[2])],
+        return_state=True,
+        initial_state="ones",
+    ),
     case("conv2d_valid", grid([6, 5, 2]), [conv(2)], **SEQ_STATE),
-    case("conv2d_same_mixed", grid([6, 5, 3]), [conv(2, kernel_size=[3, 2], strides=[2, 1], padding="same")], initial_state="input", return_state=True),
-    case("conv2d_layers_input", grid([7, 6, 2]), [conv(2, 3), conv(2, 2, kernel_size=2, strides=2)], initial_state="input", **SEQ_STATE),
+    case(
+        "conv2d_same_mixed",
+        grid([6, 5, 3]),
+        [conv(2, kernel_size=[3, 2], strides=[2, 1], padding="same")],
+        initial_state="input",
+        return_state=True,
+    ),
+    case(
+        "conv2d_layers_input",
+        grid([7, 6, 2]),
+        [conv(2, 3), conv(2, 2, kernel_size=2, strides=2)],
+        initial_state="input",
+        **SEQ_STATE,
+    ),
     case("conv3d_valid", grid([5, 5, 5, 1]), [conv(3, 2, 2)]),
-    case("conv3d_same_s2", grid([5, 6, 5, 2]), [conv(3, 2, [3, 2, 3], strides=2, padding="same")], **SEQ_STATE),
-    case("conv2d_bidi_concat", grid([5, 5, 2]), [conv(2)], bidirectional=True, return_state=True, initial_state="random"),
-    case("conv2d_bidi_none", grid([5, 5, 2]), [conv(2)], bidirectional={"merge_mode": "none"}, **SEQ_STATE),
-    case("conv2d_dynamic", grid([6, 6, 2], None, None), [conv(2, padding="same")], **SEQ_STATE),
-    case("conv2d_stateful", grid([5, 5, 2]), [conv(2)], stateful=True, return_state=True),
-    case("conv1d_layers_options", grid([8, 2]), [conv(1, activation="relu", unit_forget_bias=False, use_bias=False), conv(1, recurrent_activation="hard_sigmoid")], return_state=True),
+    case(
+        "conv3d_same_s2",
+        grid([5, 6, 5, 2]),
+        [conv(3, 2, [3, 2, 3], strides=2, padding="same")],
+        **SEQ_STATE,
+    ),
+    case(
+        "conv2d_bidi_concat",
+        grid([5, 5, 2]),
+        [conv(2)],
+        bidirectional=True,
+        return_state=True,
+        initial_state="random",
+    ),
+    case(
+        "conv2d_bidi_none",
+        grid([5, 5, 2]),
+        [conv(2)],
+        bidirectional={"merge_mode": "none"},
+        **SEQ_STATE,
+    ),
+    case(
+        "conv2d_dynamic",
+        grid([6, 6, 2], None, None),
+        [conv(2, padding="same")],
+        **SEQ_STATE,
+    ),
+    case(
+        "conv2d_stateful", grid([5, 5, 2]), [conv(2)], stateful=True, return_state=True
+    ),
+    case(
+        "conv1d_layers_options",
+        grid([8, 2]),
+        [
+            conv(1, activation="relu", unit_forget_bias=False, use_bias=False),
+            conv(1, recurrent_activation="hard_sigmoid"),
+        ],
+        return_state=True,
+    ),
     # dtypes
-    case("float64_cells_lstm", vec(dtype="float64"), [lstm(), lstm(2)], stacking="cells", initial_state="random", **SEQ_STATE),
-    case("bfloat16_gru", vec(dtype="bfloat16"), [gru()], return_state=True, initial_state="ones"),
-    case("float16_cells_input", vec(dtype="float16"), [lstm(), srnn()], stacking="cells", initial_state="input", return_state=True),
-    case("float64_dynamic_random", vec(None, None, dtype="float64"), [gru(), lstm()], initial_state="random", **SEQ_STATE),
-    case("float64_bidi_lstm", vec(dtype="float64"), [lstm()], bidirectional=True, **SEQ_STATE),
-    case("bfloat16_bidi_cells", vec(dtype="bfloat16"), [gru(), lstm()], stacking="cells", bidirectional={"merge_mode": "none"}, return_state=True),
+    case(
+        "float64_cells_lstm",
+        vec(dtype="float64"),
+        [lstm(), lstm(2)],
+        stacking="cells",
+        initial_state="random",
+        **SEQ_STATE,
+    ),
+    case(
+        "bfloat16_gru",
+        vec(dtype="bfloat16"),
+        [gru()],
+        return_state=True,
+        initial_state="ones",
+    ),
+    case(
+        "float16_cells_input",
+        vec(dtype="float16"),
+        [lstm(), srnn()],
+        stacking="cells",
+        initial_state="input",
+        return_state=True,
+    ),
+    case(
+        "float64_dynamic_random",
+        vec(None, None, dtype="float64"),
+        [gru(), lstm()],
+        initial_state="random",
+        **SEQ_STATE,
+    ),
+    case(
+        "float64_bidi_lstm",
+        vec(dtype="float64"),
+        [lstm()],
+        bidirectional=True,
+        **SEQ_STATE,
+    ),
+    case(
+        "bfloat16_bidi_cells",
+        vec(dtype="bfloat16"),
+        [gru(), lstm()],
+        stacking="cells",
+        bidirectional={"merge_mode": "none"},
+        return_state=True,
+    ),
     # optional cell keys
-    case("gru_options", vec(), [gru(activation="relu", recurrent_activation="hard_sigmoid", use_bias=False, reset_after=False)], return_state=True),
-    case("lstm_options", vec(), [lstm(unit_forget_bias=False, kernel_initializer="he_normal", recurrent_initializer="glorot_uniform", bias_initializer="ones")], **SEQ_STATE),
-    case("simple_rnn_dropout", vec(), [srnn(activation="relu", dropout=0.2, recurrent_dropout=0.2)], layer="rnn", **SEQ_STATE),
+    case(
+        "gru_options",
+        vec(),
+        [
+            gru(
+                activation="relu",
+                recurrent_activation="hard_sigmoid",
+                use_bias=False,
+                reset_after=False,
+            )
+        ],
+        return_state=True,
+    ),
+    case(
+        "lstm_options",
+        vec(),
+        [
+            lstm(
+                unit_forget_bias=False,
+                kernel_initializer="he_normal",
+                recurrent_initializer="glorot_uniform",
+                bias_initializer="ones",
+            )
+        ],
+        **SEQ_STATE,
+    ),
+    case(
+        "simple_rnn_dropout",
+        vec(),
+        [srnn(activation="relu", dropout=0.2, recurrent_dropout=0.2)],
+        layer="rnn",
+        **SEQ_STATE,
+    ),
 ]
 
 
@@ -225,7 +509,13 @@ def test_matrix_is_wide():
     opts = [ref.options(c.spec) for c in CASES]
     assert {cell["type"] for o in opts for cell in o.cells} == set(ref.FUSED)
     assert {o.merge_mode for o in opts} == {None, "concat", "sum", "mul", "ave", "none"}
-    assert {o.initial_state for o in opts} == {"zeros", "ones", "random", "input", "none"}
+    assert {o.initial_state for o in opts} == {
+        "zeros",
+        "ones",
+        "random",
+        "input",
+        "none",
+    }
     assert {(o.return_sequences, o.return_state) for o in opts} == set(
         itertools.product([False, True], repeat=2)
     )
@@ -250,7 +540,9 @@ def test_state_size(c: Case):
     assert len(flat_cells) == len(opts.cells)
     if not opts.is_conv:
         for cell_plan, cell in zip(flat_cells, opts.cells):
-            assert cell_plan.state_size == ref.to_tuples(ref.make_cell(cell, opts).state_size)
+            assert cell_plan.state_size == ref.to_tuples(
+                ref.make_cell(cell, opts).state_size
+            )
 
 
 @pytest.mark.usefixtures("_fresh_keras")
@@ -294,7 +586,11 @@ def test_keras_returns(c: Case):
     cells = opts.cells
     expected = []
     for direction, index, role in ref.state_descriptors(layers, batch_size):
-        cell = cells[index]["type"] if len(cells) == 1 else f"{cells[index]['type']}_{index + 1}"
+        cell = (
+            cells[index]["type"]
+            if len(cells) == 1
+            else f"{cells[index]['type']}_{index + 1}"
+        )
         prefix = f"{direction}_" if direction else ""
         expected.append((f"{prefix}{cell}_{role}", role))
     assert [(state.name, state.role) for state in plan.state_tensors] == expected
@@ -332,7 +628,9 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     assert ref.shapes(made) == _plan_state_shapes(plan.initial_state, some_batch)
 
     model = module.build_model()
-    assert tensor_shapes(model.outputs) == plan_shapes(plan, opts.batch_size, opts.timesteps)
+    assert tensor_shapes(model.outputs) == plan_shapes(
+        plan, opts.batch_size, opts.timesteps
+    )
     if opts.initial_state == "input":
         assert len(model.inputs) == 1 + len(plan.state_tensors)
     else:
@@ -353,9 +651,12 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     fresh_keras()
     eager_layers = ref.make_layers(opts)
     x = ref.random_sequence(opts, batch_size, timesteps)
-    eager = ref.run(eager_layers, opts, x, eager_initial_state(module, opts, batch_size))
+    eager = ref.run(
+        eager_layers, opts, x, eager_initial_state(module, opts, batch_size)
+    )
     assert printed == [
-        f"{name}: {shape}" for name, shape in zip(module.RETURNED, tensor_shapes(eager), strict=True)
+        f"{name}: {shape}"
+        for name, shape in zip(module.RETURNED, tensor_shapes(eager), strict=True)
     ]
 
 
@@ -415,7 +716,10 @@ def _named_h_is_the_output(plan, opts: ref.Options, returned: list) -> None:
     elif opts.merge_mode == "concat":
         half = outputs[0].shape[-1] // 2
         output = outputs[0]
-        directions = [("forward_", output[..., :half], -1), ("backward_", output[..., half:], 0)]
+        directions = [
+            ("forward_", output[..., :half], -1),
+            ("backward_", output[..., half:], 0),
+        ]
     else:
         return  # sum, mul, ave: the directions cannot be told apart
     for prefix, output, step in directions:
@@ -449,7 +753,9 @@ def test_output_dtypes(c: Case, tmp_path: Path):
     batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
     x = ref.random_sequence(opts, batch_size, timesteps)
     initial = eager_initial_state(module, opts, batch_size)
-    got = model([x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x)
+    got = model(
+        [x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x
+    )
     assert [dtype_of(t) for t in keras.tree.flatten(got)] == expected
 
 
@@ -494,9 +800,7 @@ SAVED = [
 # Keras' own saving converts its variables with np.array(x, copy=False) under numpy 2
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 @pytest.mark.usefixtures("_fresh_keras")
-@pytest.mark.parametrize(
-    "c", [p for p in PARAMS if p.values[0].id in SAVED]
-)
+@pytest.mark.parametrize("c", [p for p in PARAMS if p.values[0].id in SAVED])
 def test_save_and_load(c: Case, tmp_path: Path):
     """A generated model is a keras.Model like any other: it saves, loads and computes
     the same numbers, initial state included."""
@@ -511,5 +815,7 @@ def test_save_and_load(c: Case, tmp_path: Path):
     x = ref.random_sequence(opts, batch_size, timesteps)
     initial = eager_initial_state(module, opts, batch_size)
     inputs = [x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x
-    for a, b in zip(keras.tree.flatten(model(inputs)), keras.tree.flatten(loaded(inputs))):
+    for a, b in zip(
+        keras.tree.flatten(model(inputs)), keras.tree.flatten(loaded(inputs))
+    ):
         np.testing.assert_allclose(_numpy(a), _numpy(b), **close(opts.dtype))

@@ -14,9 +14,16 @@ SPEC = ROOT / "examples" / "conv_lstm2d.yaml"
 def test_render_and_check_work_where_tensorflow_fails_to_import(tmp_path: Path) -> None:
     for package in ("tensorflow", "keras"):
         (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text(f"raise ImportError('{package} is broken here')\n")
+        (tmp_path / package / "__init__.py").write_text(
+            f"raise ImportError('{package} is broken here')\n"
+        )
     blocked = {"PYTHONPATH": str(tmp_path)}  # found before the real packages
-    probe = subprocess.run([sys.executable, "-c", "import tensorflow"], env=blocked, capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        env=blocked,
+        capture_output=True,
+        text=True,
+    )
     assert "tensorflow is broken here" in probe.stderr
     rendered = run_cli("render", SPEC, env=blocked)
     assert rendered.returncode == 0, rendered.stderr
@@ -31,5 +38,10 @@ def test_the_pipeline_leaves_tensorflow_unimported() -> None:
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'numpy')); "
         "print(loaded)"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(SPEC)], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(SPEC)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr

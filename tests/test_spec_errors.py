@@ -20,8 +20,14 @@ YAML_CASES = {
         GOOD.replace("units: 64}", "units: 64}\n  - {type: lstm, units: 64x}"),
         '5:25: cells[1].units: must be an integer >= 1, got "64x"',
     ),
-    "zero units": (GOOD.replace("units: 64", "units: 0"), "4:25: cells[0].units: must be an integer >= 1, got 0"),
-    "bool is no int": (GOOD.replace("features: 10", "features: true"), "2:48: input.features: must be an integer >= 1, got true"),
+    "zero units": (
+        GOOD.replace("units: 64", "units: 0"),
+        "4:25: cells[0].units: must be an integer >= 1, got 0",
+    ),
+    "bool is no int": (
+        GOOD.replace("features: 10", "features: true"),
+        "2:48: input.features: must be an integer >= 1, got true",
+    ),
     "unknown key": (
         GOOD + "return_states: true\n",
         "5:1: return_states: unknown key; expected one of bidirectional, cells, description, "
@@ -35,21 +41,51 @@ YAML_CASES = {
     ),
     "unknown cell type": (
         GOOD.replace("type: lstm", "type: LSTM"),
-        '4:12: cells[0].type: unknown cell type; expected one of simple_rnn, gru, lstm, conv_lstm1d, '
+        "4:12: cells[0].type: unknown cell type; expected one of simple_rnn, gru, lstm, conv_lstm1d, "
         'conv_lstm2d, conv_lstm3d, got "LSTM"',
     ),
     "missing cells": (GOOD.split("cells:")[0], "1:1: cells: required key is missing"),
-    "missing units": (GOOD.replace(", units: 64", ""), "4:5: cells[0].units: required key is missing"),
-    "bad name": ("name: Model-1\n" + GOOD.split("\n", 1)[1], '1:7: name: must be a Python identifier (lowercase letters, digits and _, not starting with a digit), got "Model-1"'),
-    "keyword name": ("name: lambda\n" + GOOD.split("\n", 1)[1], '1:7: name: must be an identifier that is not a Python keyword, got "lambda"'),
-    "bad merge mode": (GOOD + "bidirectional: {merge_mode: max}\n", "5:29: bidirectional.merge_mode: must be one of 'concat', 'sum', 'mul', 'ave' or 'none', got \"max\""),
-    "bad bidirectional": (GOOD + "bidirectional: yes please\n", '5:16: bidirectional: must be true or false or a mapping, got "yes please"'),
-    "dropout out of range": (GOOD.replace("units: 64", "units: 64, dropout: 1.5"), "4:38: cells[0].dropout: must be a number < 1.0, got 1.5"),
-    "bad activation": (GOOD.replace("units: 64", "units: 64, activation: tanhh"), "4:41: cells[0].activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid' or 'hard_tanh', got \"tanhh\""),
+    "missing units": (
+        GOOD.replace(", units: 64", ""),
+        "4:5: cells[0].units: required key is missing",
+    ),
+    "bad name": (
+        "name: Model-1\n" + GOOD.split("\n", 1)[1],
+        '1:7: name: must be a Python identifier (lowercase letters, digits and _, not starting with a digit), got "Model-1"',
+    ),
+    "keyword name": (
+        "name: lambda\n" + GOOD.split("\n", 1)[1],
+        '1:7: name: must be an identifier that is not a Python keyword, got "lambda"',
+    ),
+    "bad merge mode": (
+        GOOD + "bidirectional: {merge_mode: max}\n",
+        "5:29: bidirectional.merge_mode: must be one of 'concat', 'sum', 'mul', 'ave' or 'none', got \"max\"",
+    ),
+    "bad bidirectional": (
+        GOOD + "bidirectional: yes please\n",
+        '5:16: bidirectional: must be true or false or a mapping, got "yes please"',
+    ),
+    "dropout out of range": (
+        GOOD.replace("units: 64", "units: 64, dropout: 1.5"),
+        "4:38: cells[0].dropout: must be a number < 1.0, got 1.5",
+    ),
+    "bad activation": (
+        GOOD.replace("units: 64", "units: 64, activation: tanhh"),
+        "4:41: cells[0].activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid' or 'hard_tanh', got \"tanhh\"",
+    ),
     "duplicate key": (GOOD + "name: again\n", "5:1: name: duplicate key"),
-    "not a mapping": ("- just\n- a list\n", "1:1: expected a mapping with name, input and cells, got a list"),
-    "empty": ("", "1:1: the spec is empty; expected a mapping with name, input and cells"),
-    "yaml syntax": ("name: [oops\n", "2:1: not valid YAML: expected ',' or ']', but got '<stream end>'"),
+    "not a mapping": (
+        "- just\n- a list\n",
+        "1:1: expected a mapping with name, input and cells, got a list",
+    ),
+    "empty": (
+        "",
+        "1:1: the spec is empty; expected a mapping with name, input and cells",
+    ),
+    "yaml syntax": (
+        "name: [oops\n",
+        "2:1: not valid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
     # rules across keys
     "stateful without batch": (
         GOOD.replace("batch_size: 1", "batch_size: null") + "stateful: true\n",
@@ -66,33 +102,49 @@ YAML_CASES = {
         "(or no layer key), got fused",
     ),
     "conv with features": (
-        GOOD.replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}"),
+        GOOD.replace(
+            "{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}"
+        ),
         "2:48: input.features: conv_lstm cells take input.shape (spatial dims + channels), got input.features",
     ),
     "conv shape rank": (
-        GOOD.replace("features: 10", "shape: [8, 3]").replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}"),
+        GOOD.replace("features: 10", "shape: [8, 3]").replace(
+            "{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}"
+        ),
         "2:45: input.shape: conv_lstm2d takes 2 spatial dims + channels: expected 3 values, got 2",
     ),
     "conv as rnn": (
-        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}") + "layer: rnn\n",
+        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace(
+            "{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}"
+        )
+        + "layer: rnn\n",
         "5:8: layer: keras.layers has no public ConvLSTM cell, so conv_lstm cells use the ConvLSTMnD layers: "
         "expected stacking: layers and layer: fused, got layer: rnn",
     ),
     "conv kernel too big": (
-        GOOD.replace("features: 10", "shape: [4, 4, 3]").replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 5}"),
+        GOOD.replace("features: 10", "shape: [4, 4, 3]").replace(
+            "{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 5}"
+        ),
         "4:50: cells[0].kernel_size: with padding: valid this kernel leaves no output: the spatial shape "
         "would be (0, 0); expected a smaller kernel_size or padding: same",
     ),
     "conv kernel list length": (
-        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: [3, 3, 3]}"),
+        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace(
+            "{type: lstm, units: 64}",
+            "{type: conv_lstm2d, filters: 4, kernel_size: [3, 3, 3]}",
+        ),
         "4:50: cells[0].kernel_size: conv_lstm2d needs 2 value(s) for kernel_size, got 3",
     ),
     "vector after conv": (
-        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace("{type: lstm, units: 64}", "{type: conv_lstm2d, filters: 4, kernel_size: 3}\n  - {type: lstm, units: 4}"),
+        GOOD.replace("features: 10", "shape: [8, 8, 3]").replace(
+            "{type: lstm, units: 64}",
+            "{type: conv_lstm2d, filters: 4, kernel_size: 3}\n  - {type: lstm, units: 4}",
+        ),
         "5:12: cells[1].type: conv_lstm cells output spatial tensors that vector cells cannot take: expected conv_lstm2d, got lstm",
     ),
     "merge none with layers": (
-        GOOD.replace("units: 64}", "units: 64}\n  - {type: gru, units: 8}") + "bidirectional: {merge_mode: none}\n",
+        GOOD.replace("units: 64}", "units: 64}\n  - {type: gru, units: 8}")
+        + "bidirectional: {merge_mode: none}\n",
         "6:29: bidirectional.merge_mode: merge_mode: none returns two outputs, which the next layer of a stacking: "
         "layers stack cannot take; expected concat, sum, mul or ave (or stacking: cells), got none",
     ),
@@ -108,10 +160,18 @@ def test_yaml_errors_name_the_place(write, text: str, expected: str) -> None:
 
 
 def test_all_problems_are_reported_in_file_order(write) -> None:
-    path = write("spec.yaml", GOOD.replace("features: 10", 'features: "10"').replace("units: 64", "units: -1"))
+    path = write(
+        "spec.yaml",
+        GOOD.replace("features: 10", 'features: "10"').replace(
+            "units: 64", "units: -1"
+        ),
+    )
     with pytest.raises(SpecError) as caught:
         load_spec(path)
-    assert [(p.line, p.path) for p in caught.value.problems] == [(2, "input.features"), (4, "cells[0].units")]
+    assert [(p.line, p.path) for p in caught.value.problems] == [
+        (2, "input.features"),
+        (4, "cells[0].units"),
+    ]
 
 
 def test_toml_errors_point_at_the_key(write) -> None:
@@ -121,7 +181,10 @@ def test_toml_errors_point_at_the_key(write) -> None:
     )
     with pytest.raises(SpecError) as caught:
         load_spec(path)
-    assert str(caught.value) == f'{path}:11:9: cells[1].units: must be an integer >= 1, got "64x"'
+    assert (
+        str(caught.value)
+        == f'{path}:11:9: cells[1].units: must be an integer >= 1, got "64x"'
+    )
 
 
 def test_toml_syntax_error(write) -> None:
@@ -131,21 +194,32 @@ def test_toml_syntax_error(write) -> None:
 
 
 def test_json_errors_point_at_the_value(write) -> None:
-    path = write("spec.json", '{\n  "name": "j",\n  "input": {"features": 0},\n  "cells": [{"type": "gru", "units": 3}]\n}\n')
+    path = write(
+        "spec.json",
+        '{\n  "name": "j",\n  "input": {"features": 0},\n  "cells": [{"type": "gru", "units": 3}]\n}\n',
+    )
     with pytest.raises(SpecError) as caught:
         load_spec(path)
-    assert str(caught.value) == f"{path}:3:25: input.features: must be an integer >= 1, got 0"
+    assert (
+        str(caught.value)
+        == f"{path}:3:25: input.features: must be an integer >= 1, got 0"
+    )
 
 
 def test_json_syntax_error(write) -> None:
     path = write("spec.json", '{"name": "j",}\n')
-    with pytest.raises(SpecError, match=r"spec\.json:1:14: not valid JSON: Expecting property name"):
+    with pytest.raises(
+        SpecError, match=r"spec\.json:1:14: not valid JSON: Expecting property name"
+    ):
         load_spec(path)
 
 
 def test_unknown_suffix(write) -> None:
     path = write("spec.txt", GOOD)
-    with pytest.raises(SpecError, match=r"spec\.txt:1:1: expected a \.yaml, \.yml, \.toml or \.json file, got '\.txt'"):
+    with pytest.raises(
+        SpecError,
+        match=r"spec\.txt:1:1: expected a \.yaml, \.yml, \.toml or \.json file, got '\.txt'",
+    ):
         load_spec(path)
 
 
@@ -156,4 +230,6 @@ def test_the_three_formats_give_the_same_spec(write, suffix: str) -> None:
         "toml": 'name = "good"\ninput = {batch_size = 1, timesteps = 5, features = 10}\n[[cells]]\ntype = "lstm"\nunits = 64\n',
         "json": '{"name": "good", "input": {"batch_size": 1, "timesteps": 5, "features": 10}, "cells": [{"type": "lstm", "units": 64}]}',
     }
-    assert load_spec(write(f"spec.{suffix}", texts[suffix])) == load_spec(write("ref.yaml", GOOD))
+    assert load_spec(write(f"spec.{suffix}", texts[suffix])) == load_spec(
+        write("ref.yaml", GOOD)
+    )

@@ -19,4 +19,6 @@ MODE = black.Mode(target_versions={black.TargetVersion.PY311})
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_source_is_black_formatted(path) -> None:
     source = path.read_text(encoding="utf-8")
-    assert black.format_str(source, mode=MODE) == source, f"run: black {path.relative_to(ROOT)}"
+    assert (
+        black.format_str(source, mode=MODE) == source
+    ), f"run: black {path.relative_to(ROOT)}"

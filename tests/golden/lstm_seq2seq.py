@@ -146,7 +146,7 @@ def greedy_decode(model, encoder_inputs, first_step, steps=3):
         check_shape("decoder_lstm_c", decoder_lstm_c, (batch_size, 256))
         states = [decoder_lstm_h, decoder_lstm_c]
         classes = np.argmax(keras.ops.convert_to_numpy(decoder_output), axis=-1)
-        step = np.eye(93, dtype=DTYPE)[classes]
+        step = np.eye(93, dtype=DTYPE)[classes].reshape(step.shape)
     return decoder_output, states
 
 

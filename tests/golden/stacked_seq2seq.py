@@ -226,7 +226,7 @@ def greedy_decode(model, encoder_inputs, first_step, steps=3):
             decoder_lstm_2_c,
         ]
         classes = np.argmax(keras.ops.convert_to_numpy(decoder_output), axis=-1)
-        step = np.eye(30, dtype=DTYPE)[classes]
+        step = np.eye(30, dtype=DTYPE)[classes].reshape(step.shape)
     return decoder_output, states
 
 

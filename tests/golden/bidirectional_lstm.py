@@ -32,6 +32,8 @@ RETURNED = [
 def make_initial_state(batch_size=BATCH_SIZE):
     """The initial state, nested as `initial_state=` takes it: [h, c, h, c].
 
+    BATCH_SIZE is None (any batch size): pass the batch size you need.
+
     build_model() takes these as inputs; here they are seeded random values to feed it.
     """
     rng = np.random.default_rng(SEED)

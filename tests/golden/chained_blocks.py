@@ -34,6 +34,8 @@ RETURNED = [
 def make_initial_state(batch_size=BATCH_SIZE):
     """Each block's own initial state, nested as its `initial_state=` takes it.
 
+    BATCH_SIZE is None (any batch size): pass the batch size you need.
+
     Blocks with initial_state: input take theirs as model inputs: here they are
     seeded random values to feed them.
     """

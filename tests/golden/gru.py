@@ -43,7 +43,10 @@ class RepeatOverBatch(keras.layers.Layer):
 
 
 def make_initial_state(batch_size=BATCH_SIZE):
-    """The initial state, nested as `initial_state=` takes it: [h]."""
+    """The initial state, nested as `initial_state=` takes it: [h].
+
+    BATCH_SIZE is None (any batch size): pass the batch size you need.
+    """
     rng = np.random.default_rng(SEED)
     gru_h = rng.standard_normal((batch_size, 32)).astype(DTYPE)
     return [gru_h]

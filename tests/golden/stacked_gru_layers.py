@@ -50,7 +50,10 @@ class RepeatOverBatch(keras.layers.Layer):
 
 
 def make_initial_state(batch_size=BATCH_SIZE):
-    """The initial state, nested as `initial_state=` takes it: [[h, h], [h, h]]."""
+    """The initial state, nested as `initial_state=` takes it: [[h, h], [h, h]].
+
+    BATCH_SIZE is None (any batch size): pass the batch size you need.
+    """
     forward_gru_1_h = np.zeros((batch_size, 24), DTYPE)
     backward_gru_1_h = np.zeros((batch_size, 24), DTYPE)
     forward_gru_2_h = np.zeros((batch_size, 12), DTYPE)

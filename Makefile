@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 
 $(BIN)/rnnspec: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[keras,test]'
 	touch $@
 

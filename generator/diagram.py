@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from .graph import BlockPlan, Bridge, GraphPlan
-from .plan import Dim, LayerPlan, Plan, Stack, StateTensor
+from .plan import Dim, LayerPlan, Plan, Stack, StateTensor, resolve_dims
 
 FONT = 12  # px, labels
 CHAR = 7.2  # px, a monospace character at FONT
@@ -47,14 +47,8 @@ text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 
 
 def run_shape(dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> tuple[int, ...]:
-    """A shape as the smoke run has it: dynamic dims at the sizes main() uses.
-
-    A graph's time dims are per input ("timesteps['source']")."""
-    steps = plan.smoke_timesteps
-    sizes = {"batch_size": plan.smoke_batch_size, "timesteps": steps}
-    if isinstance(steps, dict):
-        sizes |= {f"timesteps[{name!r}]": size for name, size in steps.items()}
-    return tuple(sizes[dim] if isinstance(dim, str) else dim for dim in dims)
+    """A shape as the smoke run has it: dynamic dims at the sizes main() uses."""
+    return resolve_dims(dims, plan.smoke_batch_size, plan.smoke_timesteps)  # type: ignore[return-value]
 
 
 def shape_line(name: str, dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> str:
@@ -179,6 +173,20 @@ class _Canvas:
         self.items.append(f'<path class="{cls}" d="{d}"/>')
 
 
+def _returned(
+    canvas: _Canvas,
+    x: int,
+    width: int,
+    cy: int,
+    line: str,
+    index: int,
+    path: list[tuple[int, int]],
+) -> None:
+    """A returned tensor's box, centred on `cy`, numbered, with the arrow into it."""
+    canvas.box(x, cy - BOX // 2, width, BOX, "returned", [line], index=str(index))
+    canvas.arrow(path)
+
+
 def draw(plan: Plan | GraphPlan) -> str:
     """The plan as a standalone SVG document."""
     if isinstance(plan, GraphPlan):
@@ -271,16 +279,10 @@ def draw(plan: Plan | GraphPlan) -> str:
                 )
                 canvas.arrow([(x_left + w_left, cy), (x_mid - 2, cy)], dashed=absent)
                 if returned_states:
-                    canvas.box(
-                        x_right,
-                        cy - BOX // 2,
-                        w_right,
-                        BOX,
-                        "returned",
-                        [line],
-                        index=str(index_of[row.state.name]),
-                    )
-                    canvas.arrow([(x_mid + w_mid, cy), (x_right - 2, cy)])
+                    _returned(
+                        canvas, x_right, w_right, cy, line, index_of[row.state.name],
+                        [(x_mid + w_mid, cy), (x_right - 2, cy)],
+                    )  # fmt: skip
             y += block
             previous = (direction, y - 3)
             y += 14
@@ -295,18 +297,10 @@ def draw(plan: Plan | GraphPlan) -> str:
     bottom = y - 24
     for name, dims in outputs:
         cy = y + ROW // 2
-        canvas.box(
-            x_right,
-            cy - BOX // 2,
-            w_right,
-            BOX,
-            "returned",
-            [shape_line(name, dims, plan)],
-            index=str(index_of[name]),
-        )
-        canvas.arrow(
-            [(x_mid + w_mid // 2, bottom), (x_mid + w_mid // 2, cy), (x_right - 2, cy)]
-        )
+        _returned(
+            canvas, x_right, w_right, cy, shape_line(name, dims, plan), index_of[name],
+            [(x_mid + w_mid // 2, bottom), (x_mid + w_mid // 2, cy), (x_right - 2, cy)],
+        )  # fmt: skip
         y += ROW
     height = y + MARGIN
 
@@ -576,16 +570,10 @@ def _draw_block(
     if block.name in plan.outputs:
         cy = y - 24 + ROW // 2 + 4
         line = shape_line(*block.output, plan)
-        canvas.box(
-            cols.right,
-            cy - BOX // 2,
-            cols.w_right,
-            BOX,
-            "returned",
-            [line],
-            index=str(index_of[block.output[0]]),
-        )
-        canvas.arrow([out, (cols.center, cy), (cols.right - 2, cy)])
+        _returned(
+            canvas, cols.right, cols.w_right, cy, line, index_of[block.output[0]],
+            [out, (cols.center, cy), (cols.right - 2, cy)],
+        )  # fmt: skip
         y = cy + ROW // 2 + 24
     if block.source:
         y = max(
@@ -686,16 +674,10 @@ def _draw_layers(
                     [(cols.init + cols.w_init, cy), (cols.mid - 2, cy)], dashed=absent
                 )
                 if returned:
-                    canvas.box(
-                        cols.right,
-                        cy - BOX // 2,
-                        cols.w_right,
-                        BOX,
-                        "returned",
-                        [line],
-                        index=str(index_of[row.state.name]),
-                    )
-                    canvas.arrow([(cols.mid + cols.w_mid, cy), (cols.right - 2, cy)])
+                    _returned(
+                        canvas, cols.right, cols.w_right, cy, line, index_of[row.state.name],
+                        [(cols.mid + cols.w_mid, cy), (cols.right - 2, cy)],
+                    )  # fmt: skip
             y += block_h
             previous = (key[0], y - 3)
             y += 14

@@ -207,20 +207,8 @@ def render_page(
         "",
         *_layer_lines(plan),
         "",
-        "## What comes back",
-        "",
-        f"`python {name}.py` runs the model on seeded random data, checks the shape of every "
-        "returned tensor and printed:",
-        "",
-        *_fenced(output, "text"),
-        "",
-        *_dynamic_note(plan),
-        "| # | tensor | shape | what it is |",
-        "|---|---|---|---|",
+        *_returns_section(plan, output, printed, _dynamic_note(plan), _meanings(plan)),
     ]
-    meanings = _meanings(plan)
-    for i, (tensor, _) in enumerate(plan.returns):
-        lines.append(f"| {i} | `{tensor}` | `{printed[tensor]}` | {meanings[tensor]} |")
     lines += [
         "",
         *_returned_note(plan),
@@ -244,6 +232,31 @@ def _page_head(plan: Plan | GraphPlan, spec_file: str, picture: str) -> list[str
     if plan.description:
         lines += [f"> {_inline(plan.description)}", ""]
     return lines + [f"![{plan.name}: {picture}]({plan.name}.svg)", ""]
+
+
+def _returns_section(
+    plan: Plan | GraphPlan,
+    output: str,
+    printed: dict[str, str],
+    note: list[str],
+    meanings: dict[str, str],
+) -> list[str]:
+    """The captured output and a table of the returned tensors, shapes as printed."""
+    lines = [
+        "## What comes back",
+        "",
+        f"`python {plan.name}.py` runs the model on seeded random data, checks the shape of "
+        "every returned tensor and printed:",
+        "",
+        *_fenced(output, "text"),
+        "",
+        *note,
+        "| # | tensor | shape | what it is |",
+        "|---|---|---|---|",
+    ]
+    for i, (tensor, _) in enumerate(plan.returns):
+        lines.append(f"| {i} | `{tensor}` | `{printed[tensor]}` | {meanings[tensor]} |")
+    return lines
 
 
 def _page_tail(name: str, spec_file: str, spec_text: str, module: str) -> list[str]:
@@ -285,21 +298,9 @@ def render_graph_page(
     ]
     for block in plan.blocks:
         lines += [f"### `{block.name}`", "", *_block_lines(plan, block), ""]
-    lines += [
-        "## What comes back",
-        "",
-        f"`python {name}.py` runs the model on seeded random data, checks the shape of every "
-        "returned tensor and printed:",
-        "",
-        *_fenced(output, "text"),
-        "",
-        *_graph_dynamic_note(plan),
-        "| # | tensor | shape | what it is |",
-        "|---|---|---|---|",
-    ]
-    meanings = _graph_meanings(plan)
-    for i, (tensor, _) in enumerate(plan.returns):
-        lines.append(f"| {i} | `{tensor}` | `{printed[tensor]}` | {meanings[tensor]} |")
+    lines += _returns_section(
+        plan, output, printed, _graph_dynamic_note(plan), _graph_meanings(plan)
+    )
     lines += ["", *_inference_lines(plan, printed)]
     lines += _page_tail(name, spec_file, spec_text, module)
     return "\n".join(lines)

@@ -17,7 +17,7 @@ Every mismatch is a `RuleError` naming both blocks, what each has, and the fix.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .plan import _MIXED, Dim, LayerPlan, Stack, StateTensor, plan_stack
 from .spec import (
@@ -404,7 +404,7 @@ def _plan_block(
         bridges = _bridges(
             source, plan, block.initial_state.bridge, where + ("initial_state",)
         )
-        plan = BlockPlan(**{**plan.__dict__, "bridges": bridges})
+        plan = replace(plan, bridges=bridges)
     return plan
 
 
@@ -526,19 +526,15 @@ def _describe(states: tuple[StateTensor, ...] | list[StateTensor]) -> str:
 
 def _decoder(spec: GraphSpec, blocks: list[BlockPlan]) -> str | None:
     """The block to step one time step at a time: the one that starts from another's
-    state, if there is exactly one, reads a model input, and runs one direction."""
-    targets = [b for b in blocks if b.source is not None]
+    state, if there is exactly one, reads a model input, runs one direction, is not
+    stateful and returns its state."""
+    targets = [
+        (b, given) for b, given in zip(blocks, spec.blocks) if b.source is not None
+    ]
     if len(targets) != 1:
         return None
-    block, given = (
-        targets[0],
-        spec.blocks[[b.name for b in blocks].index(targets[0].name)],
+    block, given = targets[0]
+    steppable = (
+        block.input in spec.inputs and not given.merge_mode and not given.stateful
     )
-    if (
-        block.input not in spec.inputs
-        or given.merge_mode
-        or given.stateful
-        or not given.return_state
-    ):
-        return None
-    return block.name
+    return block.name if steppable and given.return_state else None

@@ -221,6 +221,21 @@ class Plan(Stack):
         return lines
 
 
+def resolve_dims(
+    dims: tuple[Dim, ...],
+    batch_size: int | None,
+    timesteps: int | None | dict[str, int | None],
+) -> tuple[int | None, ...]:
+    """A shape with its named dims filled in; a graph's timesteps are per input,
+    named "timesteps['source']"."""
+    sizes: dict[str, int | None] = {"batch_size": batch_size}
+    if isinstance(timesteps, dict):
+        sizes |= {f"timesteps[{name!r}]": size for name, size in timesteps.items()}
+    else:
+        sizes["timesteps"] = timesteps
+    return tuple(sizes[dim] if isinstance(dim, str) else dim for dim in dims)
+
+
 def make_plan(spec: Spec) -> Plan:
     """Decide layers, cells, arguments and the full state tree of a checked spec."""
     step_shape = tuple(spec.input.shape) if spec.is_conv else (spec.input.features,)

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from .graph import BlockPlan, GraphPlan
-from .plan import Dim, Plan, StateTree
-
-_INPUT_TIME = re.compile(r"timesteps\['(\w+)'\]")
+from .plan import Dim, Plan, StateTree, resolve_dims
 
 
 def concrete(dims: tuple[Dim, ...], plan: Plan | GraphPlan) -> tuple[int | None, ...]:
     """A shape with the spec's batch size and timesteps (None where dynamic)."""
-
-    def size(dim: Dim) -> int | None:
-        if isinstance(dim, int):
-            return dim
-        if dim == "batch_size":
-            return plan.batch_size
-        found = _INPUT_TIME.fullmatch(dim)
-        return plan.timesteps[found[1]] if found else plan.timesteps  # type: ignore[index,return-value]
-
-    return tuple(size(dim) for dim in dims)
+    return resolve_dims(dims, plan.batch_size, plan.timesteps)
 
 
 def describe_plan(plan: Plan | GraphPlan) -> str:

@@ -191,8 +191,6 @@ class Spec(Block):
 class HandOver(_Strict):
     """A block's initial state taken from another block's final state."""
 
-    model_config = ConfigDict(populate_by_name=False)
-
     source: Identifier = Field(
         alias="from", description="the block whose states start this one"
     )

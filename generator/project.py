@@ -3,10 +3,13 @@
 `RnnspecExtension` is the Jinja extension that `copier.yml` names in
 `_jinja_extensions`. It gives the template what it cannot do alone, and nothing else:
 
-- `rnnspec_spec_text()`: the text of the project's `rnnspec.yaml`, written from the
-  answers, or the bytes of the answered `spec_file`, unchanged;
+- `rnnspec_spec_text()`: the text of the project's `rnnspec.yaml`, dumped by PyYAML from
+  the answers, or the bytes of the answered `spec_file`, unchanged;
 - `... | rnnspec_render`: the model module for a spec's text, by the one renderer that
   `rnnspec render` uses (`generator.render_spec`), so the two are byte-identical;
+- the one way free text reaches each kind of file: `rnnspec_python_str` (a repr()'d
+  literal), `rnnspec_toml_str` (a TOML basic string), `rnnspec_markdown_text` (markup
+  characters backslash-escaped); `package_name` is a checked identifier and goes in as is;
 - the validators' checks (`rnnspec_*_error`): each returns "" for a good answer and
   otherwise a message saying what is allowed, as copier's `validator:` expects.
 
@@ -15,25 +18,53 @@ Copier imports this module, so it needs `--trust` and rnnspec installed next to 
 
 from __future__ import annotations
 
-import json
-import keyword
 import re
+import sys
 import tempfile
+import unicodedata
 from collections.abc import Mapping
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jinja2 import pass_context
 from jinja2.ext import Extension
+from pydantic import TypeAdapter, ValidationError
 
 from . import render_spec
 from .load import SpecError
+from .spec import Identifier
 
 CELL_TYPES = ("simple_rnn", "gru", "lstm")
-MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 NONE_WORDS = ("", "none", "null", "~")
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+MAX_PROJECT_NAME = 200
+MAX_DIGITS = 18
+# Imported by the generated project (its src/ comes first on sys.path), or rnnspec's own.
+PROJECT_IMPORTS = frozenset(
+    "keras numpy tensorflow pytest jax torch tests generator rnnspec "
+    "black click jinja2 pydantic yaml copier".split()
+)
+# Distributions whose modules (and their dependencies') a package must not shadow.
+DEPENDENCIES = ("keras", "tensorflow", "tensorflow-cpu", "numpy", "pytest", "rnnspec")
+_DIGITS_NOTE = f"an integer is written in the ASCII digits 0-9, at most {MAX_DIGITS}"
+# Characters that project_name refuses besides categories Cc, Cs, Cn, Zl and Zp.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>#!|~&$])")  # CommonMark, GitHub's and HTML's
+_TOML_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+_IDENTIFIER = TypeAdapter(Identifier)
 
 
 def split_list(value: Any) -> list[str]:
@@ -44,24 +75,139 @@ def split_list(value: Any) -> list[str]:
     return [item for item in re.split(r"[\s,]+", text) if item]
 
 
+# --- escaping: the one way free text reaches each kind of file ----------------------
+
+
+def python_str(value: Any) -> str:
+    """A Python string literal: `repr()`, which no text can break out of."""
+    return repr(str(value))
+
+
+def toml_str(value: Any) -> str:
+    """A TOML basic string: quote, backslash and control characters escaped."""
+    out = []
+    for char in str(value):
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        elif unicodedata.category(char) == "Cs":
+            raise ValueError(f"a TOML string cannot hold the surrogate U+{ord(char):X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def markdown_text(value: Any) -> str:
+    """Text for one Markdown line: every character that Markdown (CommonMark, GitHub's)
+    or HTML could read as markup is backslash-escaped, so it shows as typed."""
+    return _MARKUP.sub(r"\\\1", str(value))
+
+
+# --- names ---------------------------------------------------------------------------
+
+
 def package_name(project_name: Any) -> str:
-    """A package name derived from the project's: `My RNN model` -> `my_rnn_model`."""
-    name = re.sub(r"[^a-z0-9_]+", "_", str(project_name).lower()).strip("_")[:58]
-    if not name or name[0].isdigit() or keyword.iskeyword(name):
+    """A package name derived from the project's, never a refused one:
+    `My RNN model` -> `my_rnn_model`, `2048 GRU` -> `model_2048_gru`, `Keras` ->
+    `keras_model`, `Ünïcode` -> `unicode`."""
+    text = unicodedata.normalize("NFKD", str(project_name)).encode("ascii", "ignore")
+    name = re.sub(r"[^a-z0-9]+", "_", text.decode().lower()).strip("_")[:52].rstrip("_")
+    if not name or name[0].isdigit():
         name = f"model_{name}".rstrip("_")
-    return name
+    for candidate in (name, f"{name}_model", f"model_{name}"):
+        if not package_name_error(candidate, suggest=False):
+            return candidate
+    return "model"
+
+
+@cache
+def dependency_modules() -> frozenset[str]:
+    """Top-level modules of the installed `DEPENDENCIES` and all they require."""
+    wanted, todo = set(), list(DEPENDENCIES)
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [
+            re.match(r"[A-Za-z0-9._-]+", req)[0]
+            for req in requires
+            if "extra" not in req.partition(";")[2]
+        ]
+    return frozenset(
+        module
+        for module, dists in metadata.packages_distributions().items()
+        if any(re.sub(r"[-_.]+", "-", d).lower() in wanted for d in dists)
+    )
+
+
+def shadowed(name: str) -> str:
+    """What a package called `name` would shadow in the generated project, or ""."""
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return "a standard-library module"
+    if name in PROJECT_IMPORTS:
+        return "a module that the generated project or rnnspec imports"
+    if name in dependency_modules():
+        return "a module of one of the generated project's dependencies"
+    return ""
 
 
 # --- validators: "" when the answer is good, else what is allowed -------------------
 
 
+def project_name_error(name: Any) -> str:
+    text = str(name)
+    if not text.strip():
+        return "project_name must not be empty"
+    if len(text) > MAX_PROJECT_NAME:
+        return (
+            f"project_name must be at most {MAX_PROJECT_NAME} characters; "
+            f"got {len(text)}"
+        )
+    bad = dict.fromkeys(char for char in text if _unprintable(char))
+    if bad:
+        return (
+            "project_name must be printable text on one line: no control characters "
+            "(newline, tab, NUL, ...), line separators, bidirectional controls, "
+            "surrogates or unassigned code points; got "
+            + ", ".join(f"U+{ord(char):04X}" for char in bad)
+            + f" in {text!r}"
+        )
+    return ""
+
+
 def identifier_error(name: Any, what: str = "package_name") -> str:
-    name = str(name)
-    if not _IDENTIFIER.match(name) or keyword.iskeyword(name) or len(name) > 64:
+    try:
+        _IDENTIFIER.validate_python(str(name))
+    except ValidationError:
         return (
             f"{what} must be a Python identifier: lowercase letters, digits and _, "
             f"not starting with a digit, not a Python keyword, at most 64 characters; "
-            f"got {name!r}"
+            f"got {str(name)!r}"
+        )
+    return ""
+
+
+def package_name_error(name: Any, suggest: bool = True) -> str:
+    """An identifier (the spec's name too) that shadows nothing the project imports."""
+    text = str(name)
+    if message := identifier_error(text):
+        return message
+    if text.startswith("_") or text.endswith("_"):
+        return (
+            "package_name must start and end with a letter or digit: pyproject.toml's "
+            f"project name is package_name with - for _; got {text!r}"
+        )
+    if why := shadowed(text):
+        hint = f" (try {package_name(text)!r})" if suggest else ""
+        return (
+            f"package_name must not shadow a module the project imports: {text!r} is "
+            f"{why}; got {text!r}{hint}"
         )
     return ""
 
@@ -85,8 +231,8 @@ def units_error(units: Any, cells: Any = None) -> str:
         "units must be positive integers: one for every cell (64) or one per cell, "
         "comma-separated (64,32)"
     )
-    if not values or not all(v.isdigit() and int(v) >= 1 for v in values):
-        return f"{allowed}; got {str(units)!r}"
+    if not values or not all((ascii_int(v) or 0) >= 1 for v in values):
+        return f"{allowed}; got {str(units)!r} ({_DIGITS_NOTE})"
     count = len(split_list(cells)) if cells is not None else len(values)
     if len(values) not in (1, count):
         return f"{allowed}; got {len(values)} values for {count} cells"
@@ -97,14 +243,18 @@ def size_error(value: Any, what: str, allow_none: bool = True) -> str:
     text = str(value).strip().lower()
     if allow_none and text in NONE_WORDS:
         return ""
-    if text.isdigit() and int(text) >= 1:
+    if (ascii_int(text) or 0) >= 1:
         return ""
     allowed = "an integer >= 1" + (", or none for any size" if allow_none else "")
-    return f"{what} must be {allowed}; got {str(value)!r}"
+    return f"{what} must be {allowed}; got {str(value)!r} ({_DIGITS_NOTE})"
 
 
 def stateful_error(stateful: Any, batch_size: Any) -> str:
-    if _truthy(stateful) and _size(batch_size) is None:
+    try:
+        fixed = _size(batch_size) is not None
+    except ValueError:
+        return ""  # batch_size's own validator says why
+    if _truthy(stateful) and not fixed:
         return (
             "stateful: true needs a fixed batch_size (an integer >= 1): a stateful layer "
             "keeps one state per sequence of the batch; answer a batch_size or stateful: false"
@@ -162,46 +312,44 @@ def answers_error(answers: Mapping[str, Any]) -> str:
 
 
 def spec_from_answers(answers: Mapping[str, Any]) -> str:
-    """The text of `rnnspec.yaml` for the architecture answers."""
+    """The text of `rnnspec.yaml` for the architecture answers, dumped by PyYAML."""
     types = split_list(answers.get("cells", "lstm"))
     units = split_list(answers.get("units", "64"))
-    for message in (cells_error(types), units_error(units, types)):
+    features = str(answers.get("features", 10))
+    for message in (
+        cells_error(types),
+        units_error(units, types),
+        size_error(features, "features", allow_none=False),
+    ):
         if message:
             raise ValueError(message)
     if len(units) == 1:
         units = units * len(types)
-    size = {key: _size(answers.get(key)) for key in ("batch_size", "timesteps")}
-    features = int(answers.get("features", 10))
-    name = answers.get("package_name") or "model"
-    description = (
-        f"{answers.get('project_name') or name}: the recurrent model, "
-        "scaffolded with copier from rnnspec's template."
-    )
-    merge = str(answers.get("merge_mode", "concat"))
-    bidirectional = (
-        f"{{merge_mode: {merge}}}" if _truthy(answers.get("bidirectional")) else "false"
-    )
-    lines = [
-        f"name: {name}",
-        f"description: {json.dumps(description)}",
-        "input: {batch_size: %s, timesteps: %s, features: %d}"
-        % (_yaml_size(size["batch_size"]), _yaml_size(size["timesteps"]), features),
-        "cells:",
-        *(
-            f"  - {{type: {cell}, units: {int(unit)}}}"
-            for cell, unit in zip(types, units)
-        ),
-    ]
+    name = str(answers.get("package_name") or "model")
+    spec: dict[str, Any] = {
+        "name": name,
+        "description": f"{answers.get('project_name') or name}: the recurrent model, "
+        "scaffolded with copier from rnnspec's template.",
+        "input": {
+            "batch_size": _size(answers.get("batch_size")),
+            "timesteps": _size(answers.get("timesteps")),
+            "features": ascii_int(features.strip()),
+        },
+        "cells": [
+            {"type": cell, "units": ascii_int(unit)} for cell, unit in zip(types, units)
+        ],
+    }
     if len(types) > 1:
-        lines.append(f"stacking: {answers.get('stacking', 'layers')}")
-    lines += [
-        f"bidirectional: {bidirectional}",
-        f"return_sequences: {_yaml_bool(answers.get('return_sequences', True))}",
-        f"return_state: {_yaml_bool(answers.get('return_state', True))}",
-        f"stateful: {_yaml_bool(answers.get('stateful', False))}",
-        f"initial_state: {answers.get('initial_state', 'zeros')}",
-    ]
-    return "\n".join(lines) + "\n"
+        spec["stacking"] = str(answers.get("stacking", "layers"))
+    merge = {"merge_mode": str(answers.get("merge_mode", "concat"))}
+    spec["bidirectional"] = merge if _truthy(answers.get("bidirectional")) else False
+    spec["return_sequences"] = _truthy(answers.get("return_sequences", True))
+    spec["return_state"] = _truthy(answers.get("return_state", True))
+    spec["stateful"] = _truthy(answers.get("stateful", False))
+    spec["initial_state"] = str(answers.get("initial_state", "zeros"))
+    return yaml.safe_dump(
+        spec, sort_keys=False, allow_unicode=True, default_flow_style=None, width=4096
+    )
 
 
 def spec_text(answers: Mapping[str, Any]) -> str:
@@ -235,6 +383,17 @@ def _render_filter(text: str) -> str:
         ) from None
 
 
+def ascii_int(text: str) -> int | None:
+    """`text` as an int when it is only ASCII digits (not `²` or `٦٤`), else None."""
+    return int(text) if re.fullmatch(f"[0-9]{{1,{MAX_DIGITS}}}", text) else None
+
+
+def _unprintable(char: str) -> bool:
+    """Control, separator, surrogate, unassigned or bidirectional-control characters."""
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cs", "Cn", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "y", "1", "on")
@@ -245,17 +404,10 @@ def _size(value: Any) -> int | None:
     text = str(value).strip().lower() if value is not None else ""
     if text in NONE_WORDS:
         return None
-    if not text.isdigit() or int(text) < 1:
+    number = ascii_int(text)
+    if number is None or number < 1:
         raise ValueError(size_error(value, "a size"))
-    return int(text)
-
-
-def _yaml_size(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def _yaml_bool(value: Any) -> str:
-    return "true" if _truthy(value) else "false"
+    return number
 
 
 class RnnspecExtension(Extension):
@@ -267,6 +419,11 @@ class RnnspecExtension(Extension):
             rnnspec_render=_render_filter,
             rnnspec_split=split_list,
             rnnspec_package_name=package_name,
+            rnnspec_python_str=python_str,
+            rnnspec_toml_str=toml_str,
+            rnnspec_markdown_text=markdown_text,
+            rnnspec_project_name_error=project_name_error,
+            rnnspec_package_name_error=package_name_error,
             rnnspec_identifier_error=identifier_error,
             rnnspec_cells_error=cells_error,
             rnnspec_units_error=units_error,

@@ -1,27 +1,45 @@
 """The copier template (`copier.yml`, `template/`): real copier, real git, real pytest.
 
 The model module of a generated project must be byte-identical to `rnnspec render
-rnnspec.yaml`; the project's own tests run once on a fresh copy and once after a
-`copier update`; every validator is fed a bad answer.
+rnnspec.yaml`; the project's own tests run once on a fresh copy, once after a
+`copier update` and once for a hostile project name; every validator is fed a bad
+answer; answers that look like code stay text in every file.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
-copier = pytest.importorskip("copier")
-
-from generator import load_spec, render_spec  # noqa: E402
+from generator import load_spec, project, render_spec
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+
+# Project names that are code, escapes or markup in some file's language: each must stay
+# text in every file. INJECTION ran `touch PWNED` on import through a raw docstring.
+SENTINEL = "PWNED"
+INJECTION = f'"""; import os; os.system(\'touch {SENTINEL}\'); """'
+HOSTILE_NAMES = [
+    INJECTION,
+    "\\N{bogus} \\x41 \\u00e9 \\ ' \" ''' \"\"\" ends in a backslash \\",
+    "$(touch PWNED) `touch PWNED` {{ 7 * 7 }} {% if true %}x{% endif %} {# c #} "
+    "{{ project_name }} {% raw %}",
+    "<b>&amp;</b> <script>x</script> [a](https://example.invalid) ![i](x) *b* _c_ "
+    "~~d~~ | $e$ #",
+    "😀 Ünïcode 中文 👨\u200d👩\u200d👧 \u00a0 ﷽",
+    "!!python/object/apply:os.system [touch PWNED] &a *a {x: y} - null: ~ # yaml",
+]
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "rnnspec tests",
@@ -77,7 +95,7 @@ def copy(src: Path, dest: Path, **data) -> Path:
 
 def check_project(dest: Path) -> tuple[dict, str]:
     """The generated project's files, its spec valid and its model byte-identical."""
-    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
     package = answers["package_name"]
     for path in (
         "pyproject.toml",
@@ -89,10 +107,9 @@ def check_project(dest: Path) -> tuple[dict, str]:
     spec = load_spec(dest / "rnnspec.yaml")  # raises SpecError on an invalid spec
     model = (dest / "src" / package / "model.py").read_text(encoding="utf-8")
     assert model == render_spec(dest / "rnnspec.yaml")
-    assert (
-        f"rnnspec render rnnspec.yaml -o src/{package}/model.py"
-        in (dest / "README.md").read_text()
-    )
+    assert f"rnnspec render rnnspec.yaml -o src/{package}/model.py" in (
+        dest / "README.md"
+    ).read_text(encoding="utf-8")
     return answers, spec
 
 
@@ -313,6 +330,16 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
             "merge_mode",
             "merge_mode: none returns two outputs",
         ),
+        (
+            {"project_name": "My\nmodel"},
+            "project_name",
+            "must be printable text on one line",
+        ),
+        ({"package_name": "keras"}, "package_name", "must not shadow a module"),
+        ({"package_name": "tests"}, "package_name", "must not shadow a module"),
+        ({"batch_size": "²"}, "batch_size", "ASCII digits 0-9"),
+        ({"units": "٦٤"}, "units", "ASCII digits 0-9"),
+        ({"features": "１２"}, "features", "ASCII digits 0-9"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -337,3 +364,235 @@ def test_a_bad_spec_file_is_refused_with_its_place(template_repo, tmp_path):
     ) as error:
         copy(template_repo, tmp_path / "project", spec_file=str(bad))
     assert "cells[0].units: must be an integer >= 1" in str(error.value)
+
+
+# --- hostile answers: text stays text in every file ----------------------------------
+
+
+def no_sentinel(*folders: Path) -> None:
+    for folder in folders:
+        assert not list(folder.rglob(SENTINEL)), f"{SENTINEL} created under {folder}"
+
+
+def heading_text(readme: str) -> str:
+    """The README's first heading as CommonMark (+ GitHub's tables and strikethrough)
+    reads it: its text, which must be nothing but text."""
+    markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = markdown.parse(readme.splitlines()[0] + "\n")
+    assert [token.type for token in tokens] == [
+        "heading_open",
+        "inline",
+        "heading_close",
+    ]
+    children = tokens[1].children or []
+    assert {child.type for child in children} <= {"text"}, children
+    return "".join(child.content for child in children)
+
+
+def check_hostile_project(dest: Path, name: str) -> str:
+    """Every file parses in its own language and holds `name` as the text it is."""
+    answers, spec = check_project(dest)  # rnnspec.yaml and .copier-answers.yml: YAML
+    package = answers["package_name"]
+    assert answers["project_name"] == name
+    assert spec.description.startswith(f"{name}: ")
+    for file in dest.rglob("*.py"):
+        ast.parse(file.read_text(encoding="utf-8"), str(file))
+    init = ast.parse((dest / "src" / package / "__init__.py").read_text("utf-8"))
+    assert len(init.body) == 1, "the package runs more than its docstring"
+    assert ast.get_docstring(init, clean=False) == (
+        f"{name}: the recurrent model is in `model.py`, rendered by rnnspec from "
+        "rnnspec.yaml."
+    )
+    model = ast.parse((dest / "src" / package / "model.py").read_text("utf-8"))
+    assert ast.get_docstring(model, clean=False) == spec.description
+    meta = tomllib.loads((dest / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["name"] == package.replace("_", "-")
+    assert meta["project"]["description"] == (
+        f"{name}: a Keras recurrent model rendered by rnnspec from rnnspec.yaml"
+    )
+    assert heading_text((dest / "README.md").read_text(encoding="utf-8")) == name
+    no_sentinel(dest)
+    return package
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [(name, {}) for name in HOSTILE_NAMES[1:]]
+    + [("Keras", {}), ("tests", {}), ("null", {"package_name": "null"})],
+    ids=[
+        "backslashes",
+        "shell-jinja",
+        "markup",
+        "unicode",
+        "yaml",
+        "keras",
+        "tests",
+        "null",
+    ],
+)
+def test_hostile_answers_stay_text(template_repo, tmp_path, name, data):
+    dest = copy(template_repo, tmp_path / "project", project_name=name, **data)
+    package = check_hostile_project(dest, name)
+    assert package == data.get("package_name", project.package_name(name))
+    assert project.package_name_error(package) == ""
+    no_sentinel(tmp_path, Path.cwd())
+
+
+def test_an_injected_name_never_runs_and_the_project_passes(template_repo, tmp_path):
+    """The one full run: the project imports its package in its own tests, after a
+    copy and after an update that renames it to Jinja syntax."""
+    dest = copy(template_repo, tmp_path / "project", project_name=INJECTION)
+    check_hostile_project(dest, INJECTION)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "from the template")
+    renamed = HOSTILE_NAMES[2] + " " + INJECTION
+    copier.run_update(
+        dest,
+        data={"project_name": renamed, "units": "32"},
+        defaults=True,
+        unsafe=True,
+        overwrite=True,
+        quiet=True,
+    )
+    assert not list(dest.rglob("*.rej"))
+    check_hostile_project(dest, renamed)
+    run_project_tests(dest)
+    no_sentinel(tmp_path, Path.cwd())
+
+
+# --- the validators and escaping filters themselves ----------------------------------
+
+
+@pytest.mark.parametrize("text", ["²", "٦٤", "１２", "-1", "0", "1e3", "+4", "9" * 19])
+def test_numbers_are_ascii_digits_only(text):
+    for message in (
+        project.size_error(text, "batch_size"),
+        project.size_error(text, "features", allow_none=False),
+        project.units_error(text),
+        project.units_error(f"8,{text}", "lstm,gru"),
+    ):
+        assert "ASCII digits 0-9" in message and text in message
+    for key in ("batch_size", "timesteps", "features"):
+        with pytest.raises(ValueError, match="ASCII digits 0-9"):
+            project.spec_from_answers({key: text})
+    assert project.stateful_error(True, text) == ""  # batch_size's own check says why
+
+
+def test_numbers_in_ascii_digits_are_read_as_ints():
+    answers = {"batch_size": "007", "timesteps": "none", "features": "12"}
+    spec = yaml.safe_load(
+        project.spec_from_answers({**answers, "cells": "lstm,gru", "units": "8,4"})
+    )
+    assert spec["input"] == {"batch_size": 7, "timesteps": None, "features": 12}
+    assert [cell["units"] for cell in spec["cells"]] == [8, 4]
+    assert project.size_error("9" * 18, "batch_size") == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("keras", "a module that the generated project or rnnspec imports"),
+        ("numpy", "a module that the generated project or rnnspec imports"),
+        ("tensorflow", "a module that the generated project or rnnspec imports"),
+        ("pytest", "a module that the generated project or rnnspec imports"),
+        ("tests", "a module that the generated project or rnnspec imports"),
+        ("yaml", "a module that the generated project or rnnspec imports"),
+        ("generator", "a module that the generated project or rnnspec imports"),
+        ("absl", "a module of one of the generated project's dependencies"),
+        ("os", "a standard-library module"),
+        ("json", "a standard-library module"),
+        ("typing", "a standard-library module"),
+        ("class", "not a Python keyword"),
+        ("none", ""),
+        ("_model", "must start and end with a letter or digit"),
+        ("model_", "must start and end with a letter or digit"),
+    ],
+)
+def test_package_name_refuses_what_it_would_shadow(name, why):
+    message = project.package_name_error(name)
+    if not why:  # a lowercase word that is a keyword only when capitalised
+        assert message == ""
+        return
+    assert why in message and repr(name) in message
+    derived = project.package_name(name)
+    assert derived != name and project.package_name_error(derived) == ""
+
+
+def test_soft_keywords_are_good_package_names():
+    """`match`, `case` and `type` are keywords only in their statements; `import
+    match` and `from match import model` parse."""
+    for name in ("match", "case", "type"):
+        assert project.package_name_error(name) == ""
+        ast.parse(f"import {name}\nfrom {name} import model\n")
+
+
+@pytest.mark.parametrize(
+    ("project_name", "expected"),
+    [
+        ("My RNN model", "my_rnn_model"),
+        ("Keras", "keras_model"),
+        ("NumPy", "numpy_model"),
+        ("tests", "tests_model"),
+        ("JSON", "json_model"),
+        ("class", "class_model"),
+        ("2048 GRU", "model_2048_gru"),
+        ("Ünïcode model", "unicode_model"),
+        ("😀", "model"),
+        ("__main__", "main"),
+        ("x" * 300, "x" * 52),
+        *((name, None) for name in HOSTILE_NAMES),
+    ],
+)
+def test_the_derived_package_name_is_never_refused(project_name, expected):
+    derived = project.package_name(project_name)
+    assert project.package_name_error(derived) == ""
+    if expected is not None:
+        assert derived == expected
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u202e"]
+    + ["\u2066", "\ud800", "\u0378"],
+)
+def test_project_name_refuses_control_characters(char):
+    message = project.project_name_error(f"My{char}model")
+    assert "must be printable text on one line" in message
+    assert f"U+{ord(char):04X}" in message
+
+
+def test_project_name_takes_printable_text_up_to_200_characters():
+    for name in HOSTILE_NAMES + ["x" * 200]:
+        assert project.project_name_error(name) == "", name
+    assert "must not be empty" in project.project_name_error(" ")
+    assert "at most 200 characters; got 201" in project.project_name_error("x" * 201)
+
+
+ESCAPED_TEXTS = HOSTILE_NAMES + [
+    "".join(map(chr, range(0x20))) + "\x7f\x85\u2028",
+    "\\u0041 \\U00000041 \\x41 \\/ \\n \\",
+    "\U0001f600\ufeff\ufffd",
+]
+
+
+@pytest.mark.parametrize("text", ESCAPED_TEXTS)
+def test_toml_and_python_strings_round_trip(text):
+    assert tomllib.loads(f"key = {project.toml_str(text)}\n")["key"] == text
+    assert ast.literal_eval(project.python_str(text)) == text
+
+
+@pytest.mark.parametrize("text", HOSTILE_NAMES)
+def test_markdown_text_is_read_back_as_the_text(text):
+    assert heading_text(f"# {project.markdown_text(text)}\n") == text
+
+
+@pytest.mark.parametrize("text", ESCAPED_TEXTS)
+def test_the_spec_from_answers_holds_the_name_as_text(text):
+    spec = yaml.safe_load(project.spec_from_answers({"project_name": text}))
+    assert spec["description"].startswith(f"{text}: ")
+
+
+def test_a_package_name_that_yaml_reads_as_null_stays_a_name():
+    spec = yaml.safe_load(project.spec_from_answers({"package_name": "null"}))
+    assert spec["name"] == "null"

@@ -14,7 +14,6 @@ a decoder, `build_inference_models()` and the one-step decoder's printed lines
 from __future__ import annotations
 
 import html
-import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from .diagram import draw, head_label, run_shape, shape_line, state_rows
 from .graph import BlockPlan, GraphPlan
 from .plan import LayerPlan, Plan
 from .spec import GraphSpec, Spec
+from .write import NotRegular, WriteError, check_writable, read_existing, write_file
 
 INDEX = "index.md"
 # A shape as Python prints a tuple of sizes: "(2, 32)", "(2,)", "(None, 8)".
@@ -150,41 +150,42 @@ def step_lines(plan: GraphPlan) -> list[tuple[str, tuple]]:
 
 
 def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
-    """(name, "missing" | "stale") for each file in `files` that `folder` lacks or differs in."""
+    """(name, why) for each file in `files` that `folder` lacks or differs in: "missing",
+    "stale", or why what is there is no regular file (a directory, a symlink loop, ...).
+
+    Opens nothing but regular files (a FIFO never blocks) and never raises for what it finds.
+    """
     found = []
     for name, text in files.items():
-        path = folder / name
         try:
-            current = path.read_bytes()
-        except FileNotFoundError:
-            found.append((name, "missing"))
+            current = read_existing(folder / name)
+        except NotRegular as exc:
+            found.append((name, f"stale: {exc}"))
             continue
-        if current != text.encode("utf-8"):
+        if current is None:
+            found.append((name, "missing"))
+        elif current != text.encode("utf-8"):
             found.append((name, "stale"))
     return found
 
 
 def write_docs(files: dict[str, str], folder: Path) -> list[str]:
-    """Write every changed file atomically (a temporary file, then a rename); their names."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write every changed file by generator/write.py's rules; their names.
+
+    Every target is checked before the first is written, so a refused one (a directory,
+    a read-only file, ...) leaves the folder unchanged. Raises WriteError."""
     changed = [name for name, _ in stale_files(files, folder)]
+    if folder.is_dir():
+        for name in changed:
+            check_writable(folder / name, "the docs")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(
+            f"{folder}: cannot write the docs: {(exc.strerror or str(exc)).lower()}"
+        ) from None
     for name in changed:
-        path = folder / name
-        with tempfile.NamedTemporaryFile(
-            "w",
-            dir=folder,
-            prefix=f".{name}.",
-            suffix=".tmp",
-            delete=False,
-            encoding="utf-8",
-            newline="\n",
-        ) as handle:
-            handle.write(files[name])
-        try:
-            os.replace(handle.name, path)
-        except OSError:
-            os.unlink(handle.name)
-            raise
+        write_file(folder / name, files[name], "the docs")
     return changed
 
 

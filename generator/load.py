@@ -1,21 +1,23 @@
 """Load a spec file (YAML, TOML or JSON) into a checked `Spec`.
 
 Every mistake becomes a `SpecError` that names the file, line and column, the key
-path, what was expected and what was found.
+path, what was expected and what was found. `spec_file` reads the text safely, the
+readers (`yaml_marks`, `json_marks`, `toml_marks`) turn it into plain, bounded data
+and marks, and this module checks that data against the spec model.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from .json_marks import read_json
+from .marks import Mark, Marks, TextProblem, describe
 from .spec import (
     BidirectionalSpec,
     ConvLSTMCell,
@@ -31,9 +33,11 @@ from .spec import (
     SimpleRNNCell,
     Spec,
 )
+from .spec_file import read_spec_text
+from .toml_marks import read_toml
+from .yaml_marks import read_yaml
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
-Mark = tuple[int, int]  # 1-based line and column
 
 
 @dataclass(frozen=True)
@@ -61,23 +65,6 @@ class SpecError(Exception):
         self.problems = problems
 
 
-@dataclass
-class Marks:
-    """Where each key and value of a spec file starts."""
-
-    values: dict[Path, Mark]
-    keys: dict[Path, Mark]
-
-    def find(self, path: Path, *, key: bool = False) -> Mark:
-        """The mark of `path`, or of its nearest ancestor that has one."""
-        if key and path in self.keys:
-            return self.keys[path]
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.values:
-                return self.values[path[:end]]
-        return (1, 1)
-
-
 def load_spec(file: str | FilePath) -> Spec | GraphSpec:
     """Read and check one spec file."""
     file = FilePath(file)
@@ -90,96 +77,22 @@ def load_spec(file: str | FilePath) -> Spec | GraphSpec:
             f"expected a .yaml, .yml, .toml or .json file, got {file.suffix or 'no suffix'!r}",
         )
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _error(file, (1, 1), (), f"cannot read the spec: {exc}") from None
+        text = read_spec_text(file)
+    except TextProblem as exc:
+        raise _error(file, exc.mark, exc.path, exc.message) from None
     data, marks = parse(text, kind, file)
     return validate(data, marks, file)
 
 
+_READERS = {"yaml": read_yaml, "json": read_json, "toml": read_toml}
+
+
 def parse(text: str, kind: str, file: FilePath) -> tuple[Any, Marks]:
-    if kind == "toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-            mark = (int(found[1]), int(found[2])) if found else (1, 1)
-            raise _error(
-                file, mark, (), f"not valid TOML: {str(exc).split(' (at')[0]}"
-            ) from None
-        return data, _toml_marks(text)
-    if kind == "json":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _error(
-                file, (exc.lineno, exc.colno), (), f"not valid JSON: {exc.msg}"
-            ) from None
-    try:  # JSON is YAML too: one reader gives the marks for both
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _error(
-            file, where, (), f"not valid {kind.upper()}: {exc.problem}"
-        ) from None
-    if node is None:
-        raise _error(
-            file,
-            (1, 1),
-            (),
-            "the spec is empty; expected a mapping with name, input and cells",
-        )
-    marks = Marks({}, {})
-    data = _construct(node, (), marks, file)
-    return data, marks
-
-
-def _construct(node: yaml.Node, path: Path, marks: Marks, file: FilePath) -> Any:
-    """Build plain data from a YAML node tree, recording marks and refusing duplicate keys."""
-    marks.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.SafeLoader(" ").construct_object(key_node)
-            if key in result:
-                where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                raise _error(file, where, path + (key,), "duplicate key")
-            marks.keys[path + (key,)] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            result[key] = _construct(value_node, path + (key,), marks, file)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, path + (i,), marks, file)
-            for i, item in enumerate(node.value)
-        ]
-    return yaml.SafeLoader(" ").construct_object(node)
-
-
-_TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?")
-_TOML_KEY = re.compile(r"^(\s*)([A-Za-z0-9_]+)\s*=\s*")
-
-
-def _toml_marks(text: str) -> Marks:
-    """Marks for TOML, read off the lines: tables, arrays of tables and `key = value`."""
-    marks = Marks({(): (1, 1)}, {})
-    table: Path = ()
-    counts: dict[Path, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if header := _TOML_TABLE.match(line):
-            table = tuple(header[2].split("."))
-            if header[1] == "[[":
-                counts[table] = counts.get(table, -1) + 1
-                table = table + (counts[table],)
-            marks.values[table] = (number, header.start(2) + 1)
-        elif key := _TOML_KEY.match(line):
-            path = table + (key[2],)
-            marks.keys[path] = (number, len(key[1]) + 1)
-            marks.values[path] = (number, key.end() + 1)
-    return marks
+    """Plain data and marks for a spec text (nothing but str, int, float, bool, None)."""
+    try:
+        return _READERS[kind](text)
+    except TextProblem as exc:
+        raise _error(file, exc.mark, exc.path, exc.message) from None
 
 
 def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
@@ -189,13 +102,14 @@ def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
             file,
             marks.find(()),
             (),
-            f"expected a mapping with name, input and cells, got {_describe(data)}",
+            f"expected a mapping with name, input and cells, got {describe(data)}",
         )
     try:
         model = GraphSpec if "blocks" in data else Spec  # the long form, or the short
         return model.model_validate(data)
     except RuleError as exc:
-        raise _error(file, marks.find(exc.path), exc.path, exc.message) from None
+        mark = marks.find(exc.path, key=exc.at_key)
+        raise _error(file, mark, exc.path, exc.message) from None
     except ValidationError as exc:
         problems = _problems(exc, data, marks, file)
         raise SpecError(problems) from None
@@ -290,14 +204,16 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     kinds = {e["type"] for e in errors}
     error = errors[0]
     ctx = error.get("ctx", {})
-    found = _describe(error["input"])
+    found = describe(error["input"])
+    if "too_long" in kinds or "too_short" in kinds:
+        found = f"{len(error['input'])} item(s)"
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
         tags = ", ".join(_CELL_MODELS)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
         return (
             path + ("type",),
-            f"unknown cell type; expected one of {tags}, got {_describe(ctx.get('tag'))}",
+            f"unknown cell type; expected one of {tags}, got {describe(ctx.get('tag'))}",
         )
     if "missing" in kinds:
         return path, "required key is missing"
@@ -326,6 +242,8 @@ def _expected(error: dict[str, Any]) -> str:
         )
     if kind == "less_than":
         return f"a number < {ctx['lt']}"
+    if kind == "less_than_equal":
+        return f"an integer <= {ctx['le']}"
     if kind in ("float_type", "float_parsing"):
         return "a number"
     if kind == "bool_type":
@@ -351,15 +269,6 @@ def _expected(error: dict[str, Any]) -> str:
     return error["msg"]
 
 
-def _describe(value: Any) -> str:
-    """The value found, as the user would write it."""
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return json.dumps(value)
-
-
 def _problem(file: FilePath, mark: Mark, path: Path, message: str) -> Problem:
     return Problem(str(file), mark[0], mark[1], format_path(path), message)
 
@@ -368,13 +277,17 @@ def _error(file: FilePath, mark: Mark, path: Path, message: str) -> SpecError:
     return SpecError([_problem(file, mark, path, message)])
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def format_path(path: Path) -> str:
-    """('cells', 1, 'units') -> 'cells[1].units'."""
+    """('cells', 1, 'units') -> 'cells[1].units'; other keys quoted: 'a["x y"]'."""
     text = ""
     for part in path:
-        text += (
-            f"[{part}]"
-            if isinstance(part, int)
-            else (f".{part}" if text else str(part))
-        )
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:  # escaped: a key never breaks the one line a problem gets
+            text += f"[{json.dumps(part)}]"
     return text

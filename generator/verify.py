@@ -121,6 +121,8 @@ def format_failures(
 
 def _syntax_error(path: Path) -> _Reply | None:
     """A failure reply if the file cannot be read or parsed, else None."""
+    if path.exists() and not path.is_file():  # a FIFO would block the read
+        return False, f"{path}: not a regular file", ""
     try:
         ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError) as exc:

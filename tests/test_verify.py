@@ -342,3 +342,12 @@ def test_a_bad_timeout_ends_the_real_command_without_traceback() -> None:
         "Error: Invalid value for '--timeout': must be a positive number of seconds,"
         " got 'inf'\n"
     )
+
+
+def test_a_module_path_that_is_a_fifo_fails_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.py"
+    os.mkfifo(fifo)
+    result = run_cli("smoke", fifo, "--timeout", "5")
+    assert result.returncode == 1, result.stderr
+    assert "not a regular file" in result.stdout
+    assert "Traceback" not in result.stderr

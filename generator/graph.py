@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from .params import dense_params
 from .plan import _MIXED, Dim, LayerPlan, Stack, StateTensor, plan_stack
 from .spec import (
+    MAX_ALL_CELLS,
     GraphBlock,
     GraphSpec,
     HandOver,
@@ -106,6 +108,26 @@ class BlockPlan(Stack):
     def head_layer(self) -> str:
         return f"{self.name}_head"
 
+    @property
+    def head_params(self) -> int:
+        if self.head is None:
+            return 0
+        features = int(self.layers[-1].outputs[0][1][-1])
+        return dense_params(features, self.head.units, self.head.use_bias is not False)
+
+    @property
+    def bridge_params(self) -> int:
+        """The Dense layers of a project bridge, one per target state."""
+        return sum(
+            dense_params(sum(s.shape[-1] for s in b.sources), b.target.shape[-1])
+            for b in self.bridges
+            if b.kind == "project"
+        )
+
+    @property
+    def params(self) -> int:
+        return super().params + self.head_params + self.bridge_params
+
 
 @dataclass(frozen=True)
 class GraphPlan:
@@ -137,6 +159,17 @@ class GraphPlan:
     @property
     def state_size(self) -> dict[str, object]:
         return {b.name: b.state_size for b in self.blocks}
+
+    @property
+    def model_blocks(self) -> tuple[BlockPlan, ...]:
+        """The blocks the outputs depend on: the model's (any other is built, unused)."""
+        names = in_model(self.spec)
+        return tuple(b for b in self.blocks if b.name in names)
+
+    @property
+    def params(self) -> int:
+        """The model's weights: Keras' count_params()."""
+        return sum(b.params for b in self.model_blocks)
 
     @property
     def array_dtype(self) -> str:
@@ -272,6 +305,7 @@ class GraphPlan:
 
 def make_graph_plan(spec: GraphSpec) -> GraphPlan:
     """Plan every block, check what crosses blocks, and pick the decoder to step."""
+    _check_cell_count(spec)
     _check_names(spec)
     first = next(iter(spec.inputs.values()))
     for name, given in spec.inputs.items():
@@ -309,6 +343,19 @@ def make_graph_plan(spec: GraphSpec) -> GraphPlan:
         decoder=_decoder(spec, blocks),
         smoke_batch_size=first.batch_size or 2,
     )
+
+
+def _check_cell_count(spec: GraphSpec) -> None:
+    """All blocks together have at most MAX_ALL_CELLS cells."""
+    total = 0
+    for index, block in enumerate(spec.blocks):
+        total += len(block.cells)
+        if total > MAX_ALL_CELLS:
+            raise RuleError(
+                ("blocks", index, "cells"),
+                f"expected at most {MAX_ALL_CELLS} cells in all blocks together, "
+                f"got {total} up to this block",
+            )
 
 
 def _check_names(spec: GraphSpec) -> None:
@@ -525,11 +572,14 @@ def _describe(states: tuple[StateTensor, ...] | list[StateTensor]) -> str:
 
 
 def _decoder(spec: GraphSpec, blocks: list[BlockPlan]) -> str | None:
-    """The block to step one time step at a time: the one that starts from another's
-    state, if there is exactly one, reads a model input, runs one direction, is not
-    stateful and returns its state."""
+    """The block to step one time step at a time: the one block of the model that
+    starts from another's state, if there is exactly one, reads a model input, runs
+    one direction, is not stateful and returns its state."""
+    names = in_model(spec)
     targets = [
-        (b, given) for b, given in zip(blocks, spec.blocks) if b.source is not None
+        (b, given)
+        for b, given in zip(blocks, spec.blocks)
+        if b.source is not None and b.name in names
     ]
     if len(targets) != 1:
         return None
@@ -538,3 +588,14 @@ def _decoder(spec: GraphSpec, blocks: list[BlockPlan]) -> str | None:
         block.input in spec.inputs and not given.merge_mode and not given.stateful
     )
     return block.name if steppable and given.return_state else None
+
+
+def in_model(spec: GraphSpec) -> set[str]:
+    """The output blocks and every block and input they depend on."""
+    names = set(spec.output_blocks)
+    for given in reversed(spec.blocks):
+        if given.name in names:
+            names.add(given.input)
+            if isinstance(given.initial_state, HandOver):
+                names.add(given.initial_state.source)
+    return names

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Union
 
+from .params import recurrent_params
 from .spec import Block, ConvLSTMCell, Spec, conv_output_spatial
 
 Dim = Union[int, str]  # a size, or the name of a dynamic dim: "batch_size", "timesteps"
@@ -71,6 +72,28 @@ class CellPlan:
     def roles(self) -> tuple[str, ...]:
         return ("h",) if len(self.state_shapes) == 1 else ("h", "c")
 
+    @property
+    def window(self) -> tuple[int, ...]:
+        """A ConvLSTM's kernel_size, one value per spatial dim; () for a vector cell."""
+        if self.keras_cell is not None:
+            return ()
+        kernel = dict(self.args)["kernel_size"]
+        if isinstance(kernel, tuple):
+            return kernel
+        return (int(kernel),) * (len(self.output_shape) - 1)  # type: ignore[call-overload]
+
+    def params(self, features: int) -> int:
+        """Its weights (one direction) when it reads `features` values a step."""
+        args = dict(self.args)
+        return recurrent_params(
+            self.type,
+            self.output_shape[-1],
+            features,
+            use_bias=args.get("use_bias") is not False,
+            reset_after=args.get("reset_after") is not False,
+            kernel_size=self.window,
+        )
+
 
 @dataclass(frozen=True)
 class LayerPlan:
@@ -78,6 +101,7 @@ class LayerPlan:
 
     name: str
     form: Literal["fused", "rnn", "stacked"]
+    input_shape: tuple[int, ...]  # one time step of its input
     cells: tuple[CellPlan, ...]
     return_sequences: bool
     return_state: bool
@@ -109,6 +133,20 @@ class LayerPlan:
     def keras_merge_mode(self) -> str | None:
         return None if self.merge_mode == "none" else self.merge_mode
 
+    @property
+    def cell_params(self) -> tuple[int, ...]:
+        """Per cell, its weights: each reads the one below (the first, the layer's
+        input); Bidirectional holds two copies."""
+        features = (self.input_shape[-1], *(c.output_shape[-1] for c in self.cells))
+        copies = 2 if self.merge_mode else 1
+        return tuple(
+            copies * cell.params(width) for cell, width in zip(self.cells, features)
+        )
+
+    @property
+    def params(self) -> int:
+        return sum(self.cell_params)
+
 
 class Stack:
     """What a stack of recurrent layers (a spec's, or a block's) says of its state."""
@@ -138,6 +176,11 @@ class Stack:
     @property
     def state_tensors(self) -> tuple[StateTensor, ...]:
         return tuple(state for layer in self.layers for state in layer.states)
+
+    @property
+    def params(self) -> int:
+        """The weights of its layers: Keras' count_params()."""
+        return sum(layer.params for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -267,20 +310,28 @@ def plan_stack(
 ) -> tuple[LayerPlan, ...]:
     """The layers of one block; names start with `prefix`, its output is `output`."""
     cells = _plan_cells(block, step_shape)
-    # Layer names double as Python variables: from cell types only, so that no spec
-    # name can shadow keras, np or a local of build_model().
+    # Layer names double as Python variables: from cell types and the block's name
+    # only (generator/names.py checks that block and input names make no name twice).
     if block.stacking == "cells":
         groups = [(f"{prefix}rnn", cells)]
     else:
         groups = [(f"{prefix}{cell.name}", [cell]) for cell in cells]
-    return tuple(
-        _plan_layer(
-            block, name, group, first=0 if block.stacking == "cells" else i, prefix=prefix, time=time,
-            output=output if i == len(groups) - 1 else f"{name}_output",
-            top=i == len(groups) - 1,
-        )
-        for i, (name, group) in enumerate(groups)
-    )  # fmt: skip
+    layers: list[LayerPlan] = []
+    for i, (name, group) in enumerate(groups):
+        top = i == len(groups) - 1
+        layers.append(
+            _plan_layer(
+                block, name, group, first=0 if block.stacking == "cells" else i, prefix=prefix, time=time,
+                output=output if top else f"{name}_output", top=top,
+                input_shape=_step(layers[-1]) if layers else step_shape,
+            )
+        )  # fmt: skip
+    return tuple(layers)
+
+
+def _step(layer: LayerPlan) -> tuple[int, ...]:
+    """One time step of an inner layer's output (a sequence), merged directions."""
+    return tuple(int(size) for size in layer.outputs[0][1][2:])
 
 
 def _plan_cells(spec: Block, step_shape: tuple[int, ...]) -> list[CellPlan]:
@@ -332,6 +383,7 @@ def _plan_layer(
     output: str,
     time: Dim,
     top: bool,
+    input_shape: tuple[int, ...],
 ) -> LayerPlan:
     """One layer over `cells`, the first of which is cell number `first` of its block."""
     merge_mode = spec.merge_mode
@@ -363,6 +415,7 @@ def _plan_layer(
     return LayerPlan(
         name=name,
         form="stacked" if spec.stacking == "cells" else spec.layer_form,
+        input_shape=input_shape,
         cells=tuple(cells),
         return_sequences=return_sequences,
         return_state=spec.return_state,

@@ -24,6 +24,9 @@ def describe_plan(plan: Plan | GraphPlan) -> str:
     lines += _table(("#", "state", "shape"), _rows(plan.state_tensors, plan))
     lines.append("returns:")
     lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
+    lines.append(
+        _params(plan.params, [(layer.name, layer.params) for layer in plan.layers])
+    )
     return "\n".join(lines)
 
 
@@ -42,13 +45,25 @@ def _describe_graph(plan: GraphPlan) -> str:
                 ("#", "state", "shape"), _rows(block.state_tensors, plan)
             )
         ]
+        parts = [(layer.name, layer.params) for layer in block.layers]
+        parts += [("head", block.head_params)] if block.head else []
+        parts += [("bridge", block.bridge_params)] if block.bridge_params else []
+        lines.append("  " + _params(block.params, parts))
     lines.append("returns:")
     lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
     if plan.decoder:
         lines.append(
             f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}"
         )
+    lines.append(_params(plan.params, [(b.name, b.params) for b in plan.model_blocks]))
     return "\n".join(lines)
+
+
+def _params(total: int, parts: list[tuple[str, int]]) -> str:
+    """ "parameters: 1,234 (lstm_1 1,000, lstm_2 234)": Keras' count_params()."""
+    if len(parts) < 2:
+        return f"parameters: {total:,}"
+    return f"parameters: {total:,} (" + ", ".join(f"{n} {c:,}" for n, c in parts) + ")"
 
 
 def _source(block: BlockPlan) -> str:

@@ -22,7 +22,23 @@ INITIALIZERS = (
     "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
     "truncated_normal", "variance_scaling",
 )  # fmt: skip
+# Keras' orthogonal initializer needs a tensor of rank >= 2: every kernel, but only a
+# GRU's bias with reset_after (shape (2, 3 * units)); every other bias is a vector.
+VECTOR_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
 CONV_RANK = {"conv_lstm1d": 1, "conv_lstm2d": 2, "conv_lstm3d": 3}
+
+# Upper bounds, so that every valid spec builds and runs on an ordinary CPU machine.
+# Units, filters, features, input dims, timesteps, batch_size, kernels and strides:
+MAX_SIZE = 65_536
+MAX_CELLS = 64  # cells of one block
+MAX_BLOCKS = 64  # blocks (and inputs) of a long-form spec
+# Cells of all blocks together: black formats some 1,000 lines of a module a second.
+MAX_ALL_CELLS = 256
+# Weights of the whole model: 400 MB in float32. Keras' default orthogonal recurrent
+# initializer costs O(units**3): an LSTM of 4,000 units (64M weights) takes 1.5 min
+# to build on a busy 2-core machine.
+MAX_PARAMS = 100_000_000
+MAX_VALUES = 2**28  # values of one tensor of a batch (1 GiB in float32)
 
 Path = tuple[Union[str, int], ...]
 
@@ -30,10 +46,11 @@ Path = tuple[Union[str, int], ...]
 class RuleError(Exception):
     """A rule across keys is broken; `path` is the key the message is about."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path, message: str, *, at_key: bool = False) -> None:
         super().__init__(message)
         self.path = path
         self.message = message
+        self.at_key = at_key  # point at the key (a name chosen as a key), not its value
 
 
 def _identifier(name: str) -> str:
@@ -47,10 +64,11 @@ Identifier = Annotated[
     Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64),
     AfterValidator(_identifier),
 ]
-Size = Annotated[int, Field(ge=1)]
+Size = Annotated[int, Field(ge=1, le=MAX_SIZE)]
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
+VectorInitializer = Literal[VECTOR_INITIALIZERS]  # type: ignore[valid-type]
 Dtype = Literal["float32", "float64", "float16", "bfloat16"]
 InitialState = Literal["zeros", "ones", "random", "input", "none"]
 MergeMode = Literal["concat", "sum", "mul", "ave", "none"]
@@ -69,7 +87,9 @@ class _Cell(_Strict):
     recurrent_dropout: Rate | None = None
     kernel_initializer: Initializer | None = None
     recurrent_initializer: Initializer | None = None
-    bias_initializer: Initializer | None = None
+    bias_initializer: VectorInitializer | None = Field(
+        default=None, description="not orthogonal: the bias is a vector"
+    )
 
     def keras_options(self) -> dict[str, object]:
         """The optional keys the user set, to pass to Keras under the same names."""
@@ -91,6 +111,10 @@ class GRUCell(_Cell):
     units: Size
     recurrent_activation: Activation | None = None
     reset_after: bool | None = None
+    bias_initializer: Initializer | None = Field(
+        default=None,
+        description="orthogonal only with reset_after: true, where the bias is a matrix",
+    )
 
 
 class LSTMCell(_Cell):
@@ -138,7 +162,7 @@ class BidirectionalSpec(_Strict):
 class Block(_Strict):
     """The keys of one recurrent block: the short form's, and each long-form block's."""
 
-    cells: list[Cell] = Field(min_length=1)
+    cells: list[Cell] = Field(min_length=1, max_length=MAX_CELLS)
     stacking: Literal["cells", "layers"] = "layers"
     layer: Literal["rnn", "fused"] | None = Field(
         default=None, description="default: fused, or rnn with stacking: cells"
@@ -178,7 +202,11 @@ class Spec(Block):
 
     @model_validator(mode="after")
     def _rules(self) -> Spec:
+        from .budget import check_budget
+        from .plan import make_plan  # the plan knows parameters and tensor sizes
+
         check_block(self, self.input, where=(), input_path=("input",))
+        check_budget(make_plan(self))
         return self
 
     @property
@@ -234,19 +262,22 @@ class GraphSpec(_Strict):
 
     name: Identifier
     description: str = ""
-    inputs: dict[Identifier, InputSpec] = Field(min_length=1)
-    blocks: list[GraphBlock] = Field(min_length=1)
+    inputs: dict[Identifier, InputSpec] = Field(min_length=1, max_length=MAX_BLOCKS)
+    blocks: list[GraphBlock] = Field(min_length=1, max_length=MAX_BLOCKS)
     outputs: list[Identifier] | None = Field(
         default=None, min_length=1, description="default: the last block"
     )
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        from .graph import (
-            make_graph_plan,
-        )  # the plan knows the shapes that cross blocks
+        # the plan knows the shapes that cross blocks, the names and the sizes
+        from .budget import check_budget
+        from .graph import make_graph_plan
+        from .names import check_names
 
-        make_graph_plan(self)
+        plan = make_graph_plan(self)
+        check_names(plan)
+        check_budget(plan)
         return self
 
     @property
@@ -269,6 +300,18 @@ def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -
 
 def _check_block(spec: Block, input: InputSpec) -> None:
     _check_input(spec, input)
+    for index, cell in enumerate(spec.cells):
+        if (
+            isinstance(cell, GRUCell)
+            and cell.bias_initializer == "orthogonal"
+            and cell.reset_after is False
+        ):
+            raise RuleError(
+                ("cells", index, "bias_initializer"),
+                "orthogonal needs a matrix, and with reset_after: false a GRU's bias is "
+                "a vector: expected another bias_initializer (or reset_after: true), "
+                "got orthogonal",
+            )
     if spec.stacking == "cells" and spec.layer == "fused":
         raise RuleError(
             ("layer",),
@@ -369,14 +412,29 @@ def _check_input(spec: Block, input: InputSpec) -> None:
         )
     spatial = tuple(input.shape[:-1])
     for index, cell in enumerate(conv):
-        spatial = conv_output_spatial(cell, spatial)
-        if min(spatial) < 1:
+        output = conv_output_spatial(cell, spatial)
+        if min(output) < 1:
             raise RuleError(
                 ("cells", index, "kernel_size"),
                 f"with padding: valid this kernel leaves no output: the spatial "
-                f"shape would be {spatial}; expected a smaller kernel_size or "
+                f"shape would be {output}; expected a smaller kernel_size or "
                 "padding: same",
             )
+        _check_window(cell, index, spatial)
+        spatial = output
+
+
+def _check_window(cell: ConvLSTMCell, index: int, spatial: tuple[int, ...]) -> None:
+    """A kernel and its strides stay within the spatial shape they move over."""
+    for key in ("kernel_size", "strides"):
+        listed = isinstance(getattr(cell, key), list)
+        for dim, (value, size) in enumerate(zip(cell.per_dim(key), spatial)):
+            if value > size:
+                raise RuleError(
+                    ("cells", index, key) + ((dim,) if listed else ()),
+                    f"{cell.type} moves over a spatial shape of {spatial}: expected "
+                    f"{key} <= {size} in spatial dim {dim}, got {value}",
+                )
 
 
 def conv_output_spatial(

@@ -16,7 +16,8 @@ import keras
 import numpy as np
 import pytest
 
-from generator import render_spec
+from generator import load_spec, make_graph_plan, render_spec
+from generator.report import describe_plan
 
 from .conftest import GRAPH_EXAMPLES
 
@@ -115,6 +116,7 @@ def test_generated_model_equals_the_hand_written_one(
     module = load_module(spec, tmp_path)
     model, reference = module.build_model(), HAND_WRITTEN[spec.stem]()
     assert model.count_params() == reference.count_params()
+    assert_params_counted(spec, model)
     reference.set_weights(model.get_weights())  # raises if any layout differs
 
     rng = np.random.default_rng(1)
@@ -187,7 +189,22 @@ def test_chained_blocks_offer_no_inference_models(tmp_path: Path) -> None:
     assert module.STATE_SIZE == {"features": 32, "tracker": (8, 8)}
 
 
-VARIANTS = sorted((Path(__file__).parent / "specs" / "graphs").glob("*.yaml"))
+def assert_params_counted(spec: Path, model: keras.Model) -> None:
+    """The plan counts the model's weights without Keras; `rnnspec check` prints them."""
+    plan = make_graph_plan(load_spec(spec))
+    assert plan.params == model.count_params()
+    assert (
+        describe_plan(plan)
+        .splitlines()[-1]
+        .startswith(f"parameters: {model.count_params():,}")
+    )
+
+
+SPECS = Path(__file__).parent / "specs"
+# more wiring, and names that look like generated ones but make none twice
+VARIANTS = sorted((SPECS / "graphs").glob("*.yaml")) + sorted(
+    (SPECS / "names").glob("ok_*.yaml")
+)
 
 
 @pytest.mark.parametrize("spec", VARIANTS, ids=lambda p: p.stem)
@@ -203,50 +220,50 @@ def test_graph_variants_run_and_step_like_the_full_model(
     module.main()
     printed = [line.split(": ")[0] for line in capsys.readouterr().out.splitlines()]
     assert printed[: len(module.RETURNED)] == module.RETURNED
+    model = module.build_model()
+    assert_params_counted(spec, model)
     if not hasattr(module, "build_inference_models"):
         return
-    model = module.build_model()
     encoder_model, decoder_model = module.build_inference_models(model)
     rng = np.random.default_rng(3)
     batch = module.BATCH_SIZE or 2
-    data = {
+    dtype = getattr(module, "ARRAY_DTYPE", module.DTYPE)
+    data = {  # every input of the model, by name: sequences, then any state inputs
         name: rng.standard_normal(
             (batch, steps or 4, *module.STEP_SHAPES[name])
-        ).astype(module.DTYPE)
+        ).astype(dtype)
         for name, steps in module.TIMESTEPS.items()
     }
+    data |= {
+        x.name: rng.standard_normal((batch, *x.shape[1:])).astype(dtype)
+        for x in model.inputs
+        if x.name not in data
+    }
+
+    def feed(keras_model: keras.Model) -> list | np.ndarray:
+        arrays = [data[x.name] for x in keras_model.inputs]
+        return arrays if len(arrays) > 1 else arrays[0]
+
     decoder_input = next(
         x.name for x in decoder_model.inputs if not x.name.startswith("initial_")
     )
-    encoder_names = [x.name for x in encoder_model.inputs]
-    state = (
-        module.make_initial_state(batch)
-        if hasattr(module, "make_initial_state")
-        else {}
-    )
-    extra = [s for name in state for s in keras.tree.flatten(state[name])]
-    full_inputs = [data[name] for name in module.TIMESTEPS] + extra[
-        : len(model.inputs) - len(data)
-    ]
-    full = dict(zip(module.RETURNED, keras.tree.flatten(model(full_inputs))))
-    encoder_inputs = [data[name] for name in encoder_names if name in data] + extra[
-        : len(encoder_names) - 1
-    ]
-    states = keras.tree.flatten(
-        encoder_model(encoder_inputs if len(encoder_inputs) > 1 else encoder_inputs[0])
-    )
+    full = dict(zip(module.RETURNED, keras.tree.flatten(model(feed(model)))))
+    states = keras.tree.flatten(encoder_model(feed(encoder_model)))
     target = data[decoder_input]
     decoder = decoder_model.name.removesuffix("_step")
     if f"{decoder}_output" not in full or len(full[f"{decoder}_output"].shape) < 3:
         return  # no per-step output to compare
-    expected = keras.ops.convert_to_numpy(full[f"{decoder}_output"])
+    expected = keras.ops.convert_to_numpy(
+        keras.ops.cast(full[f"{decoder}_output"], "float32")
+    )
+    low = module.DTYPE in ("float16", "bfloat16")
+    tolerance = {"rtol": 2e-2, "atol": 2e-2} if low else {"rtol": 1e-4, "atol": 1e-5}
     for t in range(target.shape[1]):
         output, *states = decoder_model(
             [keras.ops.convert_to_tensor(target[:, t : t + 1]), *states]
         )
         np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(output)[:, 0],
+            keras.ops.convert_to_numpy(keras.ops.cast(output, "float32"))[:, 0],
             expected[:, t],
-            rtol=1e-4,
-            atol=1e-5,
+            **tolerance,
         )

@@ -1,13 +1,17 @@
-"""Long-form specs: every broken hand-over or wiring fails at load time, naming both ends."""
+"""Long-form specs: every broken hand-over, wiring or name fails at load time, naming both ends."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from generator import load_spec
+from generator import load_spec, make_graph_plan, render_module
 from generator.load import SpecError
+from generator.names import RESERVED, block_names
 
-from .conftest import run_cli
+from .conftest import GRAPH_EXAMPLES, run_cli
 
 BASE = """\
 name: s2s
@@ -112,3 +116,59 @@ def test_a_mismatched_hand_over_exits_2_from_the_command_line(write) -> None:
         in result.stderr
     )
     assert "Traceback" not in result.stderr and out.read_text() == "# kept\n"
+
+
+SPECS = Path(__file__).parent / "specs"
+
+
+def expected_error(spec: Path) -> str:
+    """The error a spec file must give, from its first line: `# expect: LINE:COL: ...`."""
+    first = spec.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), spec
+    return first.removeprefix("# expect: ")
+
+
+@pytest.mark.parametrize(
+    "spec", sorted((SPECS / "names").glob("clash_*.yaml")), ids=lambda p: p.stem
+)
+def test_a_name_that_makes_a_generated_name_twice_is_refused_where_it_is_written(
+    spec: Path,
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)
+
+
+NAMED_GRAPHS = (
+    GRAPH_EXAMPLES
+    + sorted((SPECS / "graphs").glob("*.yaml"))
+    + sorted((SPECS / "names").glob("ok_*.yaml"))
+)
+
+
+def _identifiers(source: str) -> set[str]:
+    """Every name a module binds or reads: variables, parameters, functions, classes."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+    return found
+
+
+def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> None:
+    """Every name in a generated module is either one the spec's names make (inputs,
+    block_names) or one of RESERVED, and every RESERVED name is used: a template change
+    that adds a name fails here until RESERVED has it."""
+    used: set[str] = set()
+    for path in NAMED_GRAPHS:
+        spec = load_spec(path)
+        plan = make_graph_plan(spec)
+        made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
+        names = _identifiers(render_module(spec))
+        assert names - made - RESERVED == set(), path.stem
+        used |= names - made
+    assert used == RESERVED

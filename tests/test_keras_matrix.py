@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import black
+import keras
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
-keras = pytest.importorskip("keras")
-
-import generator.format  # noqa: E402
-from generator import make_plan, render_module  # noqa: E402
-from generator.spec import RuleError, Spec  # noqa: E402
-from tests import reference as ref  # noqa: E402
+import generator.format
+from generator import make_plan, render_module
+from generator.report import describe_plan
+from generator.spec import INITIALIZERS, RuleError, Spec
+from tests import reference as ref
 
 # -- the matrix ----------------------------------------------------------------------
 
@@ -172,6 +173,16 @@ CASES = [
         [lstm(dropout=0.2, recurrent_dropout=0.1), gru(dropout=0.3)],
         stacking="cells",
         return_state=True,
+    ),
+    # one single-state cell in a stack: one state tensor, unpacked as a one-tuple
+    case("cells_gru_single_state", vec(), [gru()], stacking="cells", return_state=True),
+    case(
+        "cells_simple_rnn_single_state_input",
+        vec(None, None),
+        [srnn(3)],
+        stacking="cells",
+        initial_state="input",
+        **SEQ_STATE,
     ),
     case(
         "cells_gru_gru_none",
@@ -642,6 +653,13 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert model.count_params() == reference.count_params()
     assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]
+    # the plan counts the weights without Keras, and `rnnspec check` prints them
+    assert plan.params == model.count_params()
+    assert (
+        describe_plan(plan)
+        .splitlines()[-1]
+        .startswith(f"parameters: {model.count_params():,}")
+    )
 
     # main(): one `name: shape` line per returned tensor, as a real eager run gives
     capsys.readouterr()
@@ -757,6 +775,44 @@ def test_output_dtypes(c: Case, tmp_path: Path):
         [x, *keras.tree.flatten(initial)] if opts.initial_state == "input" else x
     )
     assert [dtype_of(t) for t in keras.tree.flatten(got)] == expected
+
+
+INITIALIZED_CELLS = {
+    "simple_rnn": (vec(), srnn()),
+    "gru": (vec(), gru()),
+    "gru_reset_before": (vec(), gru(reset_after=False)),
+    "lstm": (vec(), lstm()),
+    "lstm_no_forget_bias": (vec(), lstm(unit_forget_bias=False)),
+    "conv_lstm1d": (grid([5, 2]), conv(1)),
+    "conv_lstm3d": (grid([4, 4, 4, 1]), conv(3, kernel_size=2)),
+}
+
+
+@pytest.mark.usefixtures("_fresh_keras")
+@pytest.mark.parametrize("kind", INITIALIZED_CELLS)
+def test_the_spec_takes_exactly_the_initializers_keras_builds(kind: str):
+    """For every initializer and every argument, the spec refuses it exactly when the
+    real Keras layer fails to build with it (orthogonal needs a tensor of rank >= 2)."""
+    source, cell = INITIALIZED_CELLS[kind]
+    refused = []
+    for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+        for name in INITIALIZERS:
+            spec = {"name": "init", "input": source, "cells": [{**cell, key: name}]}
+            try:
+                Spec.model_validate(spec)
+                accepted = True
+            except (RuleError, ValidationError):
+                accepted = False
+            opts = ref.options(spec)
+            try:
+                ref.run(ref.make_layers(opts), opts, ref.random_sequence(opts, 2, 3))
+                built = True
+            except ValueError:
+                built = False
+            assert accepted == built, (key, name)
+            refused += [] if accepted else [(key, name)]
+    rank_two_bias = kind == "gru"  # reset_after: two biases, (2, 3 * units)
+    assert refused == ([] if rank_two_bias else [("bias_initializer", "orthogonal")])
 
 
 STATEFUL_BIDI_STATE = {

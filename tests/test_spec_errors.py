@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generator import load_spec
 from generator.load import SpecError
+
+from .conftest import run_cli
 
 GOOD = """\
 name: good
@@ -142,6 +146,23 @@ YAML_CASES = {
         ),
         "5:12: cells[1].type: conv_lstm cells output spatial tensors that vector cells cannot take: expected conv_lstm2d, got lstm",
     ),
+    # initializers Keras cannot build: orthogonal needs a tensor of rank >= 2
+    "orthogonal lstm bias": (
+        GOOD.replace("units: 64", "units: 64, bias_initializer: orthogonal"),
+        "4:47: cells[0].bias_initializer: must be one of 'zeros', 'ones', 'glorot_uniform', "
+        "'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', "
+        "'random_normal', 'random_uniform', 'truncated_normal' or 'variance_scaling', "
+        'got "orthogonal"',
+    ),
+    "orthogonal gru bias without reset_after": (
+        GOOD.replace(
+            "{type: lstm, units: 64}",
+            "{type: gru, units: 8, reset_after: false, bias_initializer: orthogonal}",
+        ),
+        "4:65: cells[0].bias_initializer: orthogonal needs a matrix, and with reset_after: "
+        "false a GRU's bias is a vector: expected another bias_initializer (or "
+        "reset_after: true), got orthogonal",
+    ),
     "merge none with layers": (
         GOOD.replace("units: 64}", "units: 64}\n  - {type: gru, units: 8}")
         + "bidirectional: {merge_mode: none}\n",
@@ -157,6 +178,28 @@ def test_yaml_errors_name_the_place(write, text: str, expected: str) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(path)
     assert str(caught.value) == f"{path}:{expected}"
+
+
+SIZES = sorted((Path(__file__).parent / "specs" / "sizes").glob("*.*"))
+
+
+@pytest.mark.parametrize("spec", SIZES, ids=lambda p: p.stem)
+def test_every_size_has_a_bound_named_where_it_is_written(spec: Path) -> None:
+    """Sizes, counts, kernels, parameters and tensor sizes past their bound are refused
+    with the place, what was expected and what was found: the file's `# expect:` line.
+    """
+    first = spec.read_text(encoding="utf-8").splitlines()[0]
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert f"# expect: {str(caught.value).replace(f'{spec}:', '')}" == first
+
+
+def test_a_spec_over_budget_exits_2_and_writes_nothing(write) -> None:
+    out = write("model.py", "# kept\n")
+    result = run_cli("render", SIZES[0].parent / "params_over_budget.yaml", "-o", out)
+    assert result.returncode == 2
+    assert "parameters" in result.stderr and "Traceback" not in result.stderr
+    assert out.read_text() == "# kept\n"
 
 
 def test_all_problems_are_reported_in_file_order(write) -> None:

@@ -1,0 +1,107 @@
+"""The Python names a long-form module writes, and the check that a spec's names make
+each one once.
+
+Input names become Python variables (and Keras layer names) as they are; block names
+are the prefix of every name a block makes: its layers, outputs and states, their
+state inputs, its head and its bridges. A name that is also one of the module's own
+(`keras`, `model`, `main`, ...) or that another input or block makes would shadow it,
+and the module would fail when run; such a spec is refused at load time instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .graph import BlockPlan, GraphPlan
+from .spec import Path, RuleError
+
+# Every name graph.py.jinja writes itself: module constants, functions and classes,
+# the parameters and locals of its functions, and the builtins they call.
+RESERVED = frozenset(
+    {
+        # module level
+        "keras", "np", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
+        "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
+        "make_initial_state", "check_shape", "check_returned", "build_model",
+        "build_inference_models", "greedy_decode", "main", "__name__",
+        # parameters and locals
+        "_", "actual", "batch_size", "classes", "decoder_model", "encoder_inputs",
+        "encoder_model", "expected", "first_step", "fits", "got", "initial_state",
+        "kwargs", "model", "name", "output", "returned", "rng", "self", "sequence",
+        "sequence_shape", "size", "state", "states", "step", "steps", "tensor",
+        "timesteps", "__init__", "call", "compute_output_shape", "get_config",
+        # builtins
+        "all", "len", "print", "range", "super", "tuple", "zip",
+    }
+)  # fmt: skip
+# Keras names a layer that is given no name after its class: RepeatOverBatch's.
+AUTO_NAMED = re.compile(r"repeat_over_batch(_\d+)?")
+
+
+def block_names(block: BlockPlan) -> dict[str, str]:
+    """The Python names a block makes, each with what it is."""
+    names: dict[str, str] = {}
+    for layer in block.layers:
+        names[layer.name] = "layer"
+        names |= {name: "output" for name, _ in layer.outputs}
+        for state in layer.states:
+            names[state.name] = "state"
+            names[f"initial_{state.name}"] = "state input"
+    names[block.output[0]] = "output"
+    if block.head is not None:
+        names[block.head_layer] = "head"
+    for bridge in block.bridges:
+        if bridge.kind != "none":
+            names[bridge.variable] = "bridged state"
+        if bridge.concat_layer:
+            names[bridge.concat_layer] = "concat bridge"
+        if bridge.dense_layer:
+            names[bridge.dense_layer] = "project bridge"
+    return names
+
+
+def _own(name: str) -> str | None:
+    """Why the module has this name itself, or None."""
+    if name in RESERVED:
+        return f"the generated module uses the name {name} itself"
+    if AUTO_NAMED.fullmatch(name):
+        return f"Keras names the module's RepeatOverBatch layers {name} and alike"
+    return None
+
+
+def check_names(plan: GraphPlan) -> None:
+    """Refuse an input or block name that makes a name the module already has."""
+    taken: dict[str, tuple[Path, str]] = {}  # name -> its owner's path, and who
+    for name in plan.spec.inputs:
+        path = ("inputs", name)
+        if why := _own(name):
+            raise RuleError(
+                path, f'{why}; expected another input name, got "{name}"', at_key=True
+            )
+        taken[name] = (path, f"input {name}")
+    for index, block in enumerate(plan.blocks):
+        path = ("blocks", index, "name")
+        for name, what in block_names(block).items():
+            made = f"block {block.name} would make the Python name {name} (its {what})"
+            if _own(name):
+                raise RuleError(
+                    path,
+                    f"{made}, which the generated module uses itself; expected another "
+                    f'block name, got "{block.name}"',
+                )
+            if name not in taken:
+                taken[name] = (path, f"block {block.name}'s {what}")
+                continue
+            owner, who = taken[name]
+            if owner[0] == "inputs":  # the input took a block's name: blame the input
+                raise RuleError(
+                    owner,
+                    f"{who} is also the Python name of block {block.name}'s {what}"
+                    f'; expected another input name, got "{owner[1]}"',
+                    at_key=True,
+                )
+            raise RuleError(
+                path,
+                f"{made}, which is also {who}; expected another block name, "
+                f'got "{block.name}"',
+            )

@@ -90,8 +90,7 @@ def state_rows(plan: Stack) -> list[StateRow]:
 
 def cell_label(layer: LayerPlan, index: int) -> str:
     """The cell as Keras spells it in this layer: "LSTMCell(64)", or "GRU(32)" fused."""
-    cell = layer.cells[index]
-    return f"{cell.keras_cell if layer.form != 'fused' else cell.keras_layer}({cell.args[0][1]})"
+    return layer.cells[index].label(layer.form == "fused")
 
 
 def source_lines(plan: Plan) -> list[str]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import plan_spec, render_module
+from .cells import ROLE_NAMES
 from .diagram import draw, head_label, run_shape, shape_line, state_rows
 from .graph import BlockPlan, GraphPlan
 from .plan import LayerPlan, Plan
@@ -440,7 +441,7 @@ def _graph_meanings(plan: GraphPlan) -> dict[str, str]:
         meanings[block.output[0]] = f"block `{block.name}`'s output at {when}{through}"
         for row in state_rows(block):
             cell = row.layer.cells[row.cell_index]
-            role = "hidden state `h`" if row.state.role == "h" else "cell state `c`"
+            role = f"{ROLE_NAMES[row.state.role]} `{row.state.role}`"
             where = f"`{cell.name}`" + (f", {row.direction}" if row.direction else "")
             meanings[row.state.name] = f"final {role} of {where} (block `{block.name}`)"
     return meanings
@@ -617,7 +618,7 @@ def _meanings(plan: Plan) -> dict[str, str]:
             meanings[tensor] = f"the top layer's output at {when}"
     for row in state_rows(plan):
         cell = row.layer.cells[row.cell_index]
-        role = "hidden state `h`" if row.state.role == "h" else "cell state `c`"
+        role = f"{ROLE_NAMES[row.state.role]} `{row.state.role}`"
         where = f"`{cell.name}`" + (f", {row.direction}" if row.direction else "")
         if len(plan.layers) > 1 and row.layer is not top:
             where += f" (layer `{row.layer.name}`)"

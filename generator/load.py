@@ -19,18 +19,15 @@ from pydantic import BaseModel, ValidationError
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
 from .spec import (
+    CELL_MODELS,
     BidirectionalSpec,
-    ConvLSTMCell,
     GraphBlock,
     GraphSpec,
-    GRUCell,
     HandOver,
     Head,
     InputSpec,
-    LSTMCell,
     Path,
     RuleError,
-    SimpleRNNCell,
     Spec,
 )
 from .spec_file import read_spec_text
@@ -153,13 +150,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     return tuple(path)
 
 
-_CELL_MODELS: dict[str, type[BaseModel]] = {
-    "simple_rnn": SimpleRNNCell,
-    "gru": GRUCell,
-    "lstm": LSTMCell,
-    **{tag: ConvLSTMCell for tag in ("conv_lstm1d", "conv_lstm2d", "conv_lstm3d")},
-}
-_TAGS = set(_CELL_MODELS) | {
+_TAGS = set(CELL_MODELS) | {
     "bool",
     "BidirectionalSpec",
     "HandOver",
@@ -186,7 +177,7 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         return Head
     if len(rest) == 2 and rest[0] == "cells":
         cell = _lookup(data, path)
-        return _CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
+        return CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
     return None
 
 
@@ -208,7 +199,7 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     if "too_long" in kinds or "too_short" in kinds:
         found = f"{len(error['input'])} item(s)"
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
-        tags = ", ".join(_CELL_MODELS)
+        tags = ", ".join(CELL_MODELS)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
         return (

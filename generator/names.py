@@ -11,9 +11,13 @@ and the module would fail when run; such a spec is refused at load time instead.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from .graph import BlockPlan, GraphPlan
-from .spec import Path, RuleError
+from .limits import Path, RuleError
+
+if TYPE_CHECKING:
+    from .spec import GraphSpec
+    from .wiring import BlockShape
 
 # Every name graph.py.jinja writes itself: module constants, functions and classes,
 # the parameters and locals of its functions, and the builtins they call.
@@ -38,7 +42,7 @@ RESERVED = frozenset(
 AUTO_NAMED = re.compile(r"repeat_over_batch(_\d+)?")
 
 
-def block_names(block: BlockPlan) -> dict[str, str]:
+def block_names(block: BlockShape) -> dict[str, str]:
     """The Python names a block makes, each with what it is."""
     names: dict[str, str] = {}
     for layer in block.layers:
@@ -69,17 +73,17 @@ def _own(name: str) -> str | None:
     return None
 
 
-def check_names(plan: GraphPlan) -> None:
+def check_names(spec: GraphSpec, blocks: list[BlockShape]) -> None:
     """Refuse an input or block name that makes a name the module already has."""
     taken: dict[str, tuple[Path, str]] = {}  # name -> its owner's path, and who
-    for name in plan.spec.inputs:
+    for name in spec.inputs:
         path = ("inputs", name)
         if why := _own(name):
             raise RuleError(
                 path, f'{why}; expected another input name, got "{name}"', at_key=True
             )
         taken[name] = (path, f"input {name}")
-    for index, block in enumerate(plan.blocks):
+    for index, block in enumerate(blocks):
         path = ("blocks", index, "name")
         for name, what in block_names(block).items():
             made = f"block {block.name} would make the Python name {name} (its {what})"

@@ -12,25 +12,23 @@ from __future__ import annotations
 
 from math import prod
 
-GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4, "conv_lstm": 4}
-
 
 def recurrent_params(
-    kind: str,
+    gates: int,
     size: int,
     features: int,
     *,
     use_bias: bool = True,
-    reset_after: bool = True,
+    bias_rows: int = 1,
     kernel_size: tuple[int, ...] = (),
 ) -> int:
-    """One cell of `size` units (or filters) that reads `features` values (or channels)
-    a step; `kernel_size` is a ConvLSTM's window, () for a vector cell."""
-    gates = GATES["conv_lstm" if kernel_size else kind]
+    """One cell of `gates` gates (generator/cells.py) and `size` units (or filters)
+    that reads `features` values (or channels) a step; `bias_rows` is 2 for a GRU with
+    reset_after; `kernel_size` is a ConvLSTM's window, () for a vector cell."""
     weights = prod(kernel_size) * gates * size * (features + size)
     if not use_bias:
         return weights
-    return weights + gates * size * (2 if kind == "gru" and reset_after else 1)
+    return weights + gates * size * bias_rows
 
 
 def dense_params(features: int, units: int, use_bias: bool = True) -> int:

@@ -34,10 +34,12 @@ from jinja2.ext import Extension
 from pydantic import TypeAdapter, ValidationError
 
 from . import render_spec
+from .cells import VECTOR_TYPES
 from .load import SpecError
+from .rules import stateful_with_initial_state, stateful_without_batch_size
 from .spec import Identifier
 
-CELL_TYPES = ("simple_rnn", "gru", "lstm")
+CELL_TYPES = VECTOR_TYPES  # the cells question offers the vector cells
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 NONE_WORDS = ("", "none", "null", "~")
 MAX_PROJECT_NAME = 200
@@ -251,10 +253,10 @@ def size_error(value: Any, what: str, allow_none: bool = True) -> str:
 
 def stateful_error(stateful: Any, batch_size: Any) -> str:
     try:
-        fixed = _size(batch_size) is not None
+        size = _size(batch_size)
     except ValueError:
         return ""  # batch_size's own validator says why
-    if _truthy(stateful) and not fixed:
+    if stateful_without_batch_size(_truthy(stateful), size):
         return (
             "stateful: true needs a fixed batch_size (an integer >= 1): a stateful layer "
             "keeps one state per sequence of the batch; answer a batch_size or stateful: false"
@@ -263,7 +265,7 @@ def stateful_error(stateful: Any, batch_size: Any) -> str:
 
 
 def initial_state_error(initial_state: Any, stateful: Any) -> str:
-    if _truthy(stateful) and str(initial_state) != "none":
+    if stateful_with_initial_state(_truthy(stateful), str(initial_state)):
         return (
             "a stateful layer starts from zeros and keeps its state between calls, so "
             f"initial_state must be none when stateful is true; got {initial_state}"

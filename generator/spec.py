@@ -1,16 +1,30 @@
 """The spec model: the user's words, checked.
 
-Every check that can be made without Keras is made here, either by the pydantic
-types (one key at a time) or by `check_block` (rules across keys). A rule that fails
-raises `RuleError` with the key path it is about, so the loader can point at it.
+The pydantic types check one key at a time; the rules across keys and blocks
+(generator/rules.py) run as the models' validators, so that a loaded spec is a valid
+one. A rule that fails raises `RuleError` with the key path it is about, so the loader
+can point at it. Each cell type's Keras facts are in the cell registry (generator/cells.py).
 """
 
 from __future__ import annotations
 
 import keyword
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from . import rules
+from .cells import CELLS
+from .limits import (  # noqa: F401 - the spec layer's names, for its readers
+    MAX_ALL_CELLS,
+    MAX_BLOCKS,
+    MAX_CELLS,
+    MAX_PARAMS,
+    MAX_SIZE,
+    MAX_VALUES,
+    Path,
+    RuleError,
+)
 
 ACTIVATIONS = (
     "tanh", "sigmoid", "hard_sigmoid", "relu", "relu6", "elu", "selu", "gelu", "silu",
@@ -25,32 +39,7 @@ INITIALIZERS = (
 # Keras' orthogonal initializer needs a tensor of rank >= 2: every kernel, but only a
 # GRU's bias with reset_after (shape (2, 3 * units)); every other bias is a vector.
 VECTOR_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
-CONV_RANK = {"conv_lstm1d": 1, "conv_lstm2d": 2, "conv_lstm3d": 3}
-
-# Upper bounds, so that every valid spec builds and runs on an ordinary CPU machine.
-# Units, filters, features, input dims, timesteps, batch_size, kernels and strides:
-MAX_SIZE = 65_536
-MAX_CELLS = 64  # cells of one block
-MAX_BLOCKS = 64  # blocks (and inputs) of a long-form spec
-# Cells of all blocks together: black formats some 1,000 lines of a module a second.
-MAX_ALL_CELLS = 256
-# Weights of the whole model: 400 MB in float32. Keras' default orthogonal recurrent
-# initializer costs O(units**3): an LSTM of 4,000 units (64M weights) takes 1.5 min
-# to build on a busy 2-core machine.
-MAX_PARAMS = 100_000_000
-MAX_VALUES = 2**28  # values of one tensor of a batch (1 GiB in float32)
-
-Path = tuple[Union[str, int], ...]
-
-
-class RuleError(Exception):
-    """A rule across keys is broken; `path` is the key the message is about."""
-
-    def __init__(self, path: Path, message: str, *, at_key: bool = False) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-        self.at_key = at_key  # point at the key (a name chosen as a key), not its value
+CONV_RANK = {name: kind.rank for name, kind in CELLS.items() if kind.rank}
 
 
 def _identifier(name: str) -> str:
@@ -133,18 +122,16 @@ class ConvLSTMCell(_Cell):
     recurrent_activation: Activation | None = None
     unit_forget_bias: bool | None = None
 
-    @property
-    def rank(self) -> int:
-        return CONV_RANK[self.type]
-
-    def per_dim(self, key: Literal["kernel_size", "strides"]) -> tuple[int, ...]:
-        value = getattr(self, key)
-        return tuple(value) if isinstance(value, list) else (value,) * self.rank
-
 
 Cell = Annotated[
     Union[SimpleRNNCell, GRUCell, LSTMCell, ConvLSTMCell], Field(discriminator="type")
 ]
+# type -> the model of its keys, in the order the union names them
+CELL_MODELS: dict[str, type[BaseModel]] = {
+    name: model
+    for model in get_args(get_args(Cell)[0])
+    for name in get_args(model.model_fields["type"].annotation)
+}
 
 
 class InputSpec(_Strict):
@@ -153,6 +140,11 @@ class InputSpec(_Strict):
     features: Size | None = None
     shape: list[Size] | None = Field(default=None, min_length=2, max_length=4)
     dtype: Dtype = "float32"
+
+    @property
+    def step_shape(self) -> tuple[int, ...]:
+        """One time step: (features,), or (*spatial, channels)."""
+        return tuple(self.shape) if self.shape else (self.features,)  # type: ignore[arg-type]
 
 
 class BidirectionalSpec(_Strict):
@@ -187,7 +179,7 @@ class Block(_Strict):
 
     @property
     def is_conv(self) -> bool:
-        return isinstance(self.cells[0], ConvLSTMCell)
+        return CELLS[self.cells[0].type].rank > 0
 
 
 class Spec(Block):
@@ -202,11 +194,7 @@ class Spec(Block):
 
     @model_validator(mode="after")
     def _rules(self) -> Spec:
-        from .budget import check_budget
-        from .plan import make_plan  # the plan knows parameters and tensor sizes
-
-        check_block(self, self.input, where=(), input_path=("input",))
-        check_budget(make_plan(self))
+        rules.check_spec(self)
         return self
 
     @property
@@ -270,180 +258,9 @@ class GraphSpec(_Strict):
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        # the plan knows the shapes that cross blocks, the names and the sizes
-        from .budget import check_budget
-        from .graph import make_graph_plan
-        from .names import check_names
-
-        plan = make_graph_plan(self)
-        check_names(plan)
-        check_budget(plan)
+        rules.check_graph(self)
         return self
 
     @property
     def output_blocks(self) -> list[str]:
         return self.outputs or [self.blocks[-1].name]
-
-
-def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -> None:
-    """Rules across one block's keys and its input: each a Keras error (or a silent
-    mistake) made early. Paths are relative to `where`; the input's to `input_path`."""
-    try:
-        _check_block(block, input)
-    except RuleError as error:
-        on_input = error.path[:1] == ("input",)
-        base = input_path if on_input else where
-        raise RuleError(
-            base + error.path[1 if on_input else 0 :], error.message
-        ) from None
-
-
-def _check_block(spec: Block, input: InputSpec) -> None:
-    _check_input(spec, input)
-    for index, cell in enumerate(spec.cells):
-        if (
-            isinstance(cell, GRUCell)
-            and cell.bias_initializer == "orthogonal"
-            and cell.reset_after is False
-        ):
-            raise RuleError(
-                ("cells", index, "bias_initializer"),
-                "orthogonal needs a matrix, and with reset_after: false a GRU's bias is "
-                "a vector: expected another bias_initializer (or reset_after: true), "
-                "got orthogonal",
-            )
-    if spec.stacking == "cells" and spec.layer == "fused":
-        raise RuleError(
-            ("layer",),
-            "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
-            "expected layer: rnn (or no layer key), got fused",
-        )
-    if spec.stateful and input.batch_size is None:
-        raise RuleError(
-            ("stateful",),
-            "stateful: true needs a fixed input.batch_size, got batch_size: null",
-        )
-    initial_state = getattr(spec, "initial_state", None)
-    if spec.stateful and initial_state not in (None, "none"):
-        found = initial_state if isinstance(initial_state, str) else "from"
-        raise RuleError(
-            ("initial_state",),
-            "a stateful layer starts from zeros and carries its state between calls; "
-            f"an initial_state would replace it on every call: expected none, "
-            f"got {found}",
-        )
-    if spec.merge_mode and spec.stateful and spec.return_state:
-        raise RuleError(
-            ("return_state",),
-            "Keras 3.15's Bidirectional cannot return the states of a stateful layer "
-            "(its compute_mask fails): expected return_state: false, or stateful: "
-            "false, or no bidirectional",
-        )
-    if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
-        raise RuleError(
-            ("bidirectional", "merge_mode"),
-            "merge_mode: none returns two outputs, which the next layer of a "
-            "stacking: layers stack cannot take; expected concat, sum, mul or ave "
-            "(or stacking: cells), got none",
-        )
-
-
-def _check_input(spec: Block, input: InputSpec) -> None:
-    conv = [cell for cell in spec.cells if isinstance(cell, ConvLSTMCell)]
-    if not conv:
-        if input.shape is not None:
-            raise RuleError(
-                ("input", "shape"),
-                "input.shape is for conv_lstm cells; vector cells take "
-                "input.features, got shape",
-            )
-        if input.features is None:
-            raise RuleError(("input",), "expected input.features for vector cells")
-        return
-    if len(conv) != len(spec.cells):
-        index = next(
-            i for i, cell in enumerate(spec.cells) if not isinstance(cell, ConvLSTMCell)
-        )
-        raise RuleError(
-            ("cells", index, "type"),
-            "conv_lstm cells output spatial tensors that vector cells cannot take: "
-            f"expected {conv[0].type}, got {spec.cells[index].type}",
-        )
-    rank = conv[0].rank
-    for index, cell in enumerate(conv):
-        if cell.rank != rank:
-            raise RuleError(
-                ("cells", index, "type"),
-                f"all conv cells of one spec share a rank: expected {conv[0].type}, "
-                f"got {cell.type}",
-            )
-        for key in ("kernel_size", "strides"):
-            value = getattr(cell, key)
-            if isinstance(value, list) and len(value) != rank:
-                raise RuleError(
-                    ("cells", index, key),
-                    f"{cell.type} needs {rank} value(s) for {key}, got {len(value)}",
-                )
-    if spec.layer == "rnn" or spec.stacking == "cells":
-        key = "layer" if spec.layer == "rnn" else "stacking"
-        raise RuleError(
-            (key,),
-            "keras.layers has no public ConvLSTM cell, so conv_lstm cells use the "
-            "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
-            f"got {key}: {getattr(spec, key)}",
-        )
-    if input.features is not None:
-        raise RuleError(
-            ("input", "features"),
-            "conv_lstm cells take input.shape (spatial dims + channels), "
-            "got input.features",
-        )
-    if input.shape is None:
-        raise RuleError(
-            ("input",),
-            f"expected input.shape with {rank + 1} values (spatial dims + channels) "
-            f"for {conv[0].type}",
-        )
-    if len(input.shape) != rank + 1:
-        raise RuleError(
-            ("input", "shape"),
-            f"{conv[0].type} takes {rank} spatial dims + channels: expected "
-            f"{rank + 1} values, got {len(input.shape)}",
-        )
-    spatial = tuple(input.shape[:-1])
-    for index, cell in enumerate(conv):
-        output = conv_output_spatial(cell, spatial)
-        if min(output) < 1:
-            raise RuleError(
-                ("cells", index, "kernel_size"),
-                f"with padding: valid this kernel leaves no output: the spatial "
-                f"shape would be {output}; expected a smaller kernel_size or "
-                "padding: same",
-            )
-        _check_window(cell, index, spatial)
-        spatial = output
-
-
-def _check_window(cell: ConvLSTMCell, index: int, spatial: tuple[int, ...]) -> None:
-    """A kernel and its strides stay within the spatial shape they move over."""
-    for key in ("kernel_size", "strides"):
-        listed = isinstance(getattr(cell, key), list)
-        for dim, (value, size) in enumerate(zip(cell.per_dim(key), spatial)):
-            if value > size:
-                raise RuleError(
-                    ("cells", index, key) + ((dim,) if listed else ()),
-                    f"{cell.type} moves over a spatial shape of {spatial}: expected "
-                    f"{key} <= {size} in spatial dim {dim}, got {value}",
-                )
-
-
-def conv_output_spatial(
-    cell: ConvLSTMCell, spatial: tuple[int, ...]
-) -> tuple[int, ...]:
-    """Keras' output length per spatial dim (dilation 1): same rounds up, valid drops the border."""
-    return tuple(
-        -(-size // stride) if cell.padding == "same" else (size - kernel) // stride + 1
-        for size, kernel, stride in zip(
-            spatial, cell.per_dim("kernel_size"), cell.per_dim("strides")
-        )
-    )

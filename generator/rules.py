@@ -17,7 +17,7 @@ from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from .limits import Path, RuleError
 from .names import check_names
 from .stack import SMOKE_BATCH_SIZE, plan_stack, smoke_timesteps
-from .wiring import check_wiring
+from .wiring import check_every_block_is_used, check_wiring
 
 if TYPE_CHECKING:
     from .spec import Block, GraphSpec, InputSpec, Spec
@@ -37,6 +37,7 @@ def check_graph(spec: GraphSpec) -> None:
     """The long form's rules: wiring and each block's, its Python names, its budget."""
     blocks = check_wiring(spec, check_block)
     check_names(spec, blocks)
+    check_every_block_is_used(spec)
     parts = Parts()
     timesteps = {}
     for index, (name, given) in enumerate(spec.inputs.items()):

@@ -75,9 +75,16 @@ CASES = {
     "unknown key in from": BASE.replace("{from: encoder}", "{from: encoder, via: x}"),
     "bad head": BASE + "    head: {units: 0, activation: softmaxx}\n",
     "unknown block key": BASE + "    heads: {units: 3}\n",
+    "unused block": BASE + "outputs: [encoder]\n",
+    "dropped head": BASE.replace(
+        "    return_state: true\n  - name: decoder",
+        "    return_state: true\n    head: {units: 3}\n  - name: decoder",
+    ),
 }
 
 EXPECTED = {
+    "unused block": "10:11: blocks[1].name: no model output depends on block decoder, so Keras would drop it: expected decoder in outputs, or read by a block below",
+    "dropped head": "10:11: blocks[0].head: block encoder only hands its state on; its output is no model output and feeds no block, so Keras would drop its head: expected encoder in outputs, or no head",
     "bidir no bridge": "16:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 4 [encoder_forward_lstm_h (16,), encoder_forward_lstm_c (16,), encoder_backward_lstm_h (16,), encoder_backward_lstm_c (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: concat joins forward and backward (the target's units must be twice the source's), or bridge: project maps each state with a Dense layer",
     "gru to lstm": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 1 [encoder_gru_h (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project maps each state with a Dense layer",
     "concat units": "16:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins 2 [encoder_forward_lstm_h (16,), encoder_backward_lstm_h (16,)] into (32,), but decoder_lstm_h is (16,): expected decoder's units to be twice encoder's, or bridge: project",
@@ -172,3 +179,12 @@ def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> No
         assert names - made - RESERVED == set(), path.stem
         used |= names - made
     assert used == RESERVED
+
+
+@pytest.mark.parametrize(
+    "spec", sorted((SPECS / "wiring").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_a_block_or_head_no_output_depends_on_is_refused(spec: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)

@@ -1,4 +1,4 @@
-"""TOML: `tomllib` reads the values, the lines give the marks.
+"""TOML: `tomllib` reads the values, a scanner of the text gives the marks.
 
 `tomllib` recurses once per nested array or inline table, so nesting is measured on
 the text first; its values are then checked like the other formats': no dates or
@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime
 import re
 import tomllib
+from dataclasses import dataclass
 from typing import Any
 
 from .marks import (
     MAX_DEPTH,
+    MAX_NODES,
     Budget,
     Lines,
+    Mark,
     Marks,
     TextProblem,
     check_depth,
@@ -24,12 +27,18 @@ from .marks import (
     too_large,
 )
 from .spec import Path
+from .toml_lexer import Part, key, line_end, scalar_end, skip_blank, skip_space
 
 
 def read_toml(text: str) -> tuple[Any, Marks]:
     """Plain data and marks for a TOML text; `TextProblem` for anything refused."""
     long_number = _scan(text)
-    marks = _toml_marks(text)
+    walker = _Walker(text)
+    marks = walker.walk()
+    if walker.too_deep:  # before tomllib, which takes quadratic time on such keys
+        check_depth(MAX_DEPTH + 1, walker.too_deep)
+    if walker.too_large:  # what `_check` would find, found before tomllib's work
+        Budget().add(MAX_NODES + 1, *walker.too_large)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -104,33 +113,150 @@ def _check(value: Any, path: Path, depth: int, marks: Marks, budget: Budget) -> 
         check_float(value, str(value), mark, path)
 
 
-_BARE = r"[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*"  # a bare key, maybe dotted
-_TOML_TABLE = re.compile(rf"^\s*(\[\[?)\s*({_BARE})\s*\]\]?\s*(?:#.*)?$")
-_TOML_KEY = re.compile(rf"^(\s*)({_BARE})\s*=\s*")
+class _Walker:
+    """Marks for TOML: every key where it is written, every value where it starts.
+
+    Reads statements (headers and `key = value` lines) and follows TOML's tables. A
+    table's value mark is where its header's key starts (or its dotted key's); the
+    tables a header or dotted key only implies keep the mark of their first mention.
+    Keys that name a path deeper than `MAX_DEPTH` allows are cut short and the first
+    one's start kept in `too_deep`; past `MAX_NODES` keys and values it stops.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = Lines(text)
+        self.marks = Marks({(): (1, 1)}, {})
+        self.table: Path = ()
+        self.arrays: dict[Path, int] = {}  # arrays of tables: how many elements so far
+        self.too_deep: Mark | None = None
+        self.too_large: tuple[Mark, Path] | None = None  # the node past MAX_NODES
+
+    def walk(self) -> Marks:
+        text, index = self.text, 0
+        while not self.too_large and (index := skip_blank(text, index)) < len(text):
+            if text[index] == "[":
+                index = self.header(index)
+            else:
+                parts, after = key(text, index)
+                after = skip_space(text, after)
+                if parts and text[after : after + 1] == "=":
+                    path = self.keys(self.table, parts)
+                    index = self.value(skip_space(text, after + 1), path)
+            index = line_end(text, index)
+        return self.marks
+
+    def note(
+        self, marks: dict[Path, Mark], path: Path, mark: Mark, *, first: bool = False
+    ) -> None:
+        """Mark a key or value (`first`: unless it has a mark); count the new ones."""
+        if path not in marks:
+            if len(self.marks.values) + len(self.marks.keys) >= MAX_NODES:
+                self.too_large = self.too_large or (mark, path)
+        elif first:
+            return
+        marks[path] = mark
+
+    def header(self, index: int) -> int:
+        """`[a.b]` or `[[a.b]]`: where the lines below it belong."""
+        text = self.text
+        is_array = text.startswith("[[", index)
+        parts, index = key(text, index + (2 if is_array else 1))
+        if not parts:
+            return index
+        start = self.lines.mark(parts[0][1])
+        path: Path = ()
+        for number, (name, at) in enumerate(parts, start=1):
+            if len(path) > MAX_DEPTH:  # deeper is refused anyway: stay linear
+                break
+            path += (name,)
+            self.note(self.marks.keys, path, self.lines.mark(at), first=True)
+            if number < len(parts) or is_array:
+                self.note(self.marks.values, path, start, first=True)
+            if number < len(parts) and path in self.arrays:  # its last element
+                path += (self.arrays[path] - 1,)
+        if is_array:
+            self.arrays[path] = self.arrays.get(path, 0) + 1
+            path += (self.arrays[path] - 1,)
+        self.note(self.marks.values, path, start)
+        self.table = path
+        if len(path) >= MAX_DEPTH and self.too_deep is None:  # a table: a level more
+            self.too_deep = start
+        close = "]]" if is_array else "]"
+        return index + len(close) if text.startswith(close, index) else index
+
+    def keys(self, table: Path, parts: list[Part]) -> Path:
+        """Marks for the parts of a (dotted) key under `table`; the path it names."""
+        start = self.lines.mark(parts[0][1])
+        path = table
+        for number, (name, at) in enumerate(parts, start=1):
+            if len(path) > MAX_DEPTH:  # deeper is refused anyway: stay linear
+                break
+            path += (name,)
+            if number < len(parts):
+                self.note(self.marks.keys, path, self.lines.mark(at), first=True)
+                self.note(self.marks.values, path, start, first=True)
+            else:
+                self.note(self.marks.keys, path, self.lines.mark(at))
+        if len(path) > MAX_DEPTH and self.too_deep is None:
+            self.too_deep = start
+        return path
+
+    def value(self, index: int, path: Path) -> int:
+        """Marks for the value at `index` and all inside it; the index past it.
+
+        Arrays and inline tables nest on a list, not on Python's stack."""
+        text = self.text
+        stack: list[_Open] = []
+        want: Path | None = path  # the path of the value that comes next
+        while True:
+            if want is not None:
+                self.note(self.marks.values, want, self.lines.mark(index))
+                if self.too_large:
+                    return index
+                char = text[index : index + 1]
+                if char in ("[", "{"):
+                    if len(stack) >= MAX_DEPTH:  # `_scan` refuses this nesting
+                        return index
+                    stack.append(_Open(want, char == "["))
+                    index += 1
+                elif (end := scalar_end(text, index)) > index:
+                    index = end
+                else:  # not a value: not TOML
+                    return index
+                want = None
+            if not stack:
+                return index
+            top = stack[-1]
+            skip = skip_blank if top.is_array else skip_space
+            index = skip(text, index)
+            if top.items and text[index : index + 1] == ",":
+                index = skip(text, index + 1)
+            elif top.items and not text.startswith(top.close, index):
+                return index  # no comma between two items: not TOML
+            if text.startswith(top.close, index):
+                stack.pop()
+                index += 1
+            elif top.is_array:
+                want = top.path + (top.items,)
+                top.items += 1
+            else:
+                parts, index = key(text, index)
+                if not parts or text[index : index + 1] != "=":
+                    return index
+                want = self.keys(top.path, parts)
+                top.items += 1
+                index = skip_space(text, index + 1)
 
 
-def _toml_marks(text: str) -> Marks:
-    """Marks for TOML, read off the lines: tables, arrays of tables and `key = value`."""
-    marks = Marks({(): (1, 1)}, {})
-    table: Path = ()
-    counts: dict[Path, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if header := _TOML_TABLE.match(line):
-            table = _dotted(header[2])
-            if header[1] == "[[":
-                counts[table] = counts.get(table, -1) + 1
-                table = table + (counts[table],)
-            marks.values[table] = (number, header.start(2) + 1)
-        elif key := _TOML_KEY.match(line):
-            path = table + _dotted(key[2])
-            for end in range(
-                len(table) + 1, len(path)
-            ):  # the tables a dotted key makes
-                marks.values.setdefault(path[:end], (number, len(key[1]) + 1))
-            marks.keys[path] = (number, len(key[1]) + 1)
-            marks.values[path] = (number, key.end() + 1)
-    return marks
+@dataclass
+class _Open:
+    """An array or inline table whose items are being read."""
 
+    path: Path
+    is_array: bool
+    items: int = 0
 
-def _dotted(key: str) -> Path:
-    return tuple(part.strip() for part in key.split("."))
+    @property
+    def close(self) -> str:
+        return "]" if self.is_array else "}"

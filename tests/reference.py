@@ -111,7 +111,9 @@ def make_layers(opts: Options, **overrides) -> list[keras.layers.Layer]:
         kwargs.update(overrides)
         if opts.stacking == "cells":
             cells = [make_cell(cell, opts) for cell in group]
-            layer = keras.layers.RNN(keras.layers.StackedRNNCells(cells), **kwargs)
+            # the stack is a layer too: left at float32, it casts a float64 step down
+            stack = keras.layers.StackedRNNCells(cells, dtype=opts.policy)
+            layer = keras.layers.RNN(stack, **kwargs)
         elif opts.form == "rnn":
             layer = keras.layers.RNN(make_cell(group[0], opts), **kwargs)
         else:
@@ -131,6 +133,34 @@ def sequence_input(opts: Options) -> keras.KerasTensor:
         shape=(opts.timesteps, *opts.step_shape),
         batch_size=opts.batch_size,
         dtype=opts.dtype,
+    )
+
+
+def every_layer(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
+    """Every layer of a built model with the layers Keras keeps inside others: a
+    Bidirectional's forward and backward layers, an RNN's cell (fused layers have one
+    too) and a StackedRNNCells' cells; each with a path that says where it is."""
+    found = []
+    todo = [(layer.name, layer) for layer in model.layers]
+    while todo:
+        path, layer = todo.pop(0)
+        found.append((path, layer))
+        inner = []
+        if isinstance(layer, keras.layers.Bidirectional):
+            inner += [("forward_layer", layer.forward_layer)]
+            inner += [("backward_layer", layer.backward_layer)]
+        if isinstance(layer, keras.layers.RNN):
+            inner += [("cell", layer.cell)]
+        if isinstance(layer, keras.layers.StackedRNNCells):
+            inner += [(f"cells[{i}]", cell) for i, cell in enumerate(layer.cells)]
+        todo += [(f"{path}.{name}", sub) for name, sub in inner]
+    return found
+
+
+def is_cell(layer: keras.layers.Layer) -> bool:
+    """One recurrent cell (LSTMCell, ConvLSTMCell, ...), not a layer or a stack of them."""
+    return hasattr(layer, "state_size") and not isinstance(
+        layer, (keras.layers.RNN, keras.layers.StackedRNNCells)
     )
 
 

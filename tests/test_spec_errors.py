@@ -194,6 +194,33 @@ def test_every_size_has_a_bound_named_where_it_is_written(spec: Path) -> None:
     assert f"# expect: {str(caught.value).replace(f'{spec}:', '')}" == first
 
 
+PLACES = sorted((Path(__file__).parent / "specs" / "places").glob("*.*"))
+
+
+@pytest.mark.parametrize("spec", PLACES, ids=lambda p: p.name)
+def test_every_error_is_named_where_it_is_written(spec: Path) -> None:
+    """The exact line and column of the value (or of an unknown key) in TOML tables,
+    arrays of tables (nested ones too), dotted keys, inline tables (on one line or
+    several), quoted keys and after multi-line strings; rules across keys (stateful
+    without a batch_size) at the key they are about, in the short and the long form.
+    The expected problem is the file's `# expect:` line."""
+    first = spec.read_text(encoding="utf-8").splitlines()[0]
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert f"# expect: {str(caught.value).replace(f'{spec}:', '', 1)}" == first
+
+
+def test_a_toml_error_exits_2_with_its_place_and_writes_nothing(write) -> None:
+    spec = PLACES[0].parent / "toml_stateful_block.toml"
+    out = write("model.py", "# kept\n")
+    result = run_cli("render", spec, "-o", out)
+    expected = (
+        spec.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ")
+    )
+    assert (result.returncode, result.stderr) == (2, f"{spec}:{expected}\n")
+    assert out.read_text() == "# kept\n"
+
+
 def test_a_spec_over_budget_exits_2_and_writes_nothing(write) -> None:
     out = write("model.py", "# kept\n")
     result = run_cli("render", SIZES[0].parent / "params_over_budget.yaml", "-o", out)

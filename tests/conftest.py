@@ -40,3 +40,18 @@ def write(tmp_path: Path):
         return path
 
     return write
+
+
+# Filled by tests/test_properties.py; printed at the end of the run (`make fuzz`).
+PROPERTY_COUNTS: dict[str, int] = {}
+PROPERTY_NOTES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's hook
+    """The property tests' counts: specs drawn, accepted, refused, run, broken, failed."""
+    if any(PROPERTY_COUNTS.values()):
+        terminalreporter.section("property-based tests: counts")
+        for key, count in PROPERTY_COUNTS.items():
+            terminalreporter.write_line(f"{key:>40}: {count}")
+        for note in PROPERTY_NOTES:
+            terminalreporter.write_line(note)

@@ -1,0 +1,743 @@
+"""Hypothesis strategies: rnnspec specs as plain data, their text forms, broken texts.
+
+`specs()` draws specs of both forms that follow the documented rules (README.md,
+docs/long-form.md, shared/spec-format.md), with small sizes so that the generated
+modules run in a second. `texts()` writes one as YAML, JSON or TOML in one of several
+styles; `mutations()` breaks such a text the ways a hand edit or a hostile file can.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+from generator.spec import ACTIVATIONS, CONV_RANK, INITIALIZERS
+
+Data = dict[str, Any]
+Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
+
+VECTOR_CELLS = ("simple_rnn", "gru", "lstm")
+CONV_CELLS = {rank: kind for kind, rank in CONV_RANK.items()}
+MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
+INITIAL_STATES = ("zeros", "ones", "random", "input", "none")
+DTYPES = ("float32", "float64", "float16", "bfloat16")
+# Keras' Orthogonal initializer needs a 2-D shape; a bias is 1-D (refused by the spec),
+# except a GRU's with reset_after.
+BIAS_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
+NAME_POOL = ("source", "target", "frames", "encoder", "decoder", "tracker", "x", "mid")
+FORMATS = ("yaml", "json", "toml")
+SUFFIX = {"yaml": ".yaml", "json": ".json", "toml": ".toml"}
+
+OMIT = object()  # a key left out of the spec: its default
+
+
+def _maybe(
+    value: st.SearchStrategy, *, null: bool = False, omit: int = 2
+) -> st.SearchStrategy:
+    """A key's value, OMIT (shrinks to this; `omit` times as likely as a value), or
+    null where null means the default."""
+    choices = [st.just(OMIT)] * omit + [value]
+    return st.one_of(*choices, *([st.none()] if null else []))
+
+
+def _put(data: Data, key: str, value: object) -> None:
+    if value is not OMIT:
+        data[key] = value
+
+
+identifiers = st.one_of(
+    st.sampled_from(NAME_POOL),
+    st.from_regex(r"[a-z][a-z0-9_]{0,9}", fullmatch=True).filter(
+        lambda name: not keyword.iskeyword(name)
+    ),
+)
+rates = st.one_of(st.sampled_from((0.0, 0.1, 0.5)), st.floats(0.0, 0.95))
+descriptions = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+def _options(draw: st.DrawFn, cell: Data, kind: str) -> None:
+    """The optional per-cell keys, each left out, null or drawn."""
+    activations = st.sampled_from(ACTIVATIONS)
+    initializers = st.sampled_from(INITIALIZERS)
+    keys: dict[str, st.SearchStrategy] = {
+        "activation": activations,
+        "use_bias": st.booleans(),
+        "dropout": rates,
+        "recurrent_dropout": rates,
+        "kernel_initializer": initializers,
+        "recurrent_initializer": initializers,
+        "bias_initializer": st.sampled_from(BIAS_INITIALIZERS),
+    }
+    if kind != "simple_rnn":
+        keys["recurrent_activation"] = activations
+    if kind == "gru":
+        keys["reset_after"] = st.booleans()
+    if kind not in ("simple_rnn", "gru"):
+        keys["unit_forget_bias"] = st.booleans()
+    for key, values in keys.items():
+        _put(cell, key, draw(_maybe(values, null=True)))
+    if kind == "gru" and cell.get("reset_after") is not False:
+        # with reset_after (Keras' default) a GRU's bias is a matrix: orthogonal fits
+        _put(cell, "bias_initializer", draw(_maybe(st.just("orthogonal"))))
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What the strategy knows of a block it drew: enough to wire the next ones."""
+
+    name: str
+    step: Step  # its input's step
+    cells: tuple[Data, ...]
+    states: tuple[tuple[Step, ...], ...]  # per cell: the shape of h (and c)
+    bidirectional: bool
+    return_state: bool
+    output: Step | None  # one step of its output sequence, if a block can read it
+
+    @property
+    def conv(self) -> bool:
+        return len(self.step) > 1
+
+
+def _conv_out(cell: Data, spatial: Step) -> Step:
+    """Keras' output length per spatial dim (same rounds up, valid drops the border)."""
+    rank = len(spatial)
+
+    def per_dim(key: str, default: int) -> Step:
+        value = cell.get(key, default)
+        return tuple(value) if isinstance(value, list) else (value,) * rank
+
+    return tuple(
+        (
+            -(-size // stride)
+            if cell.get("padding") == "same"
+            else (size - k) // stride + 1
+        )
+        for size, k, stride in zip(
+            spatial, per_dim("kernel_size", 1), per_dim("strides", 1)
+        )
+    )
+
+
+def _per_dim(draw: st.DrawFn, values: list[int]) -> int | list[int]:
+    """One int for all dims, as people write it where it can be, or one per dim."""
+    return values[0] if len(set(values)) == 1 and draw(st.booleans()) else values
+
+
+@st.composite
+def _conv_cell(draw: st.DrawFn, spatial: Step, like: Data | None = None) -> Data:
+    """A ConvLSTM cell moving over `spatial`: kernel and strides fit in it.
+    `like` gives the geometry (kernel, padding, strides, filters)."""
+    cell: Data = {"type": CONV_CELLS[len(spatial)]}
+    if like is not None:
+        keys = ("filters", "kernel_size", "padding", "strides")
+        cell |= {k: like[k] for k in keys if k in like}
+    else:
+        cell["filters"] = draw(st.integers(1, 3))
+        kernel = [draw(st.integers(1, min(3, size))) for size in spatial]
+        cell["kernel_size"] = _per_dim(draw, kernel)
+        _put(cell, "padding", draw(_maybe(st.sampled_from(("valid", "same")))))
+        strides = [draw(st.integers(1, min(2, size))) for size in spatial]
+        _put(cell, "strides", draw(_maybe(st.just(_per_dim(draw, strides)))))
+    _options(draw, cell, cell["type"])
+    return cell
+
+
+@st.composite
+def _vector_cell(
+    draw: st.DrawFn, kinds: tuple[str, ...] = VECTOR_CELLS, units: int | None = None
+) -> Data:
+    cell: Data = {
+        "type": draw(st.sampled_from(kinds)),
+        "units": units or draw(st.integers(1, 8)),
+    }
+    _options(draw, cell, cell["type"])
+    return cell
+
+
+def _states(cells: list[Data], step: Step) -> tuple[tuple[Step, ...], ...]:
+    """Per cell, the shape of each state tensor; the last is the top cell's output."""
+    states = []
+    for cell in cells:
+        if "filters" in cell:
+            step = (*_conv_out(cell, step[:-1]), cell["filters"])
+        else:
+            step = (cell["units"],)
+        states.append((step,) * (1 if cell["type"] in ("simple_rnn", "gru") else 2))
+    return tuple(states)
+
+
+def _cells(
+    draw: st.DrawFn, step: Step, source: Drawn | None, bridge: str | None
+) -> list[Data]:
+    """The cell list; with a hand-over, built to match the source as the bridge needs."""
+    if len(step) > 1:
+        spatial = step[:-1]
+        if source is not None:  # same input, same geometry: the same spatial states
+            filters = 2 if bridge == "concat" else 1
+            likes = [{**c, "filters": c["filters"] * filters} for c in source.cells]
+        else:
+            likes = [None] * draw(st.integers(1, 2))
+        cells = []
+        for like in likes:
+            cells.append(draw(_conv_cell(spatial, like)))
+            spatial = _conv_out(cells[-1], spatial)
+        return cells
+    if source is None:
+        return [draw(_vector_cell()) for _ in range(draw(st.integers(1, 3)))]
+    cells = []
+    for states in source.states:
+        one_state = len(states) == 1
+        if bridge == "project":
+            cells.append(draw(_vector_cell()))
+        elif bridge == "concat":  # each target state joins the source's of its role
+            kinds = ("simple_rnn", "gru") if one_state else VECTOR_CELLS
+            cells.append(draw(_vector_cell(kinds, states[0][0] * 2)))
+        else:
+            kinds = ("simple_rnn", "gru") if one_state else ("lstm",)
+            cells.append(draw(_vector_cell(kinds, states[0][0])))
+    return cells
+
+
+@st.composite
+def _block(
+    draw: st.DrawFn,
+    name: str,
+    step: Step,
+    *,
+    batch_fixed: bool,
+    long_form: bool,
+    source: Drawn | None = None,
+    bridge: str | None = None,
+) -> tuple[Data, Drawn]:
+    """The keys of one recurrent block reading `step`, and what a later block needs."""
+    conv = len(step) > 1
+    cells = _cells(draw, step, source, bridge)
+    block: Data = {"cells": cells}
+    if conv:
+        _put(block, "stacking", draw(_maybe(st.just("layers"))))
+        _put(block, "layer", draw(_maybe(st.just("fused"), null=True)))
+    else:
+        stacking = st.sampled_from(("layers", "cells"))
+        _put(block, "stacking", draw(_maybe(stacking, omit=1)))
+        forms = ("rnn",) if block.get("stacking") == "cells" else ("rnn", "fused")
+        _put(block, "layer", draw(_maybe(st.sampled_from(forms), null=True, omit=1)))
+    if source is not None and bridge != "project":
+        bidirectional = source.bidirectional and bridge == "none"
+    else:
+        bidirectional = draw(st.sampled_from((False, False, True)))
+    merge_mode = None
+    if bidirectional:
+        modes = MERGE_MODES
+        if block.get("stacking", "layers") == "layers" and len(cells) > 1:
+            # merge_mode none gives two outputs, which the next layer cannot take
+            modes = MERGE_MODES[:-1]
+        merge_mode = draw(st.sampled_from(modes))
+        forms = [{"merge_mode": merge_mode}]
+        if merge_mode == "concat":
+            forms += [True, {}]
+        block["bidirectional"] = draw(st.sampled_from(forms))
+    else:
+        _put(block, "bidirectional", draw(_maybe(st.just(False))))
+    return_sequences = draw(
+        st.sampled_from((OMIT, True, True, False) if long_form else (OMIT, True, False))
+    )
+    return_state = draw(
+        st.sampled_from((OMIT, True, True, False) if long_form else (OMIT, True, False))
+    )
+    _put(block, "return_sequences", return_sequences)
+    stateful = (
+        draw(st.sampled_from((OMIT, False, True)))
+        if batch_fixed and source is None
+        else OMIT
+    )
+    _put(block, "stateful", stateful)
+    if stateful is True and bidirectional and return_state is True:
+        return_state = False  # Keras 3.15's Bidirectional cannot return stateful states
+    _put(block, "return_state", return_state)
+    if source is not None:
+        hand_over: Data = {"from": source.name}
+        _put(
+            hand_over,
+            "bridge",
+            bridge if bridge != "none" else draw(_maybe(st.just("none"))),
+        )
+        block["initial_state"] = hand_over
+    elif stateful is True:
+        _put(block, "initial_state", draw(_maybe(st.just("none"), null=True)))
+    else:
+        _put(
+            block,
+            "initial_state",
+            draw(_maybe(st.sampled_from(INITIAL_STATES), null=True, omit=1)),
+        )
+    states = _states(cells, step)
+    top = states[-1][0]
+    output = None
+    if return_sequences is True and merge_mode != "none":
+        output = (*top[:-1], top[-1] * 2) if merge_mode == "concat" else top
+    if long_form and not conv and merge_mode != "none":
+        head = draw(_maybe(_heads(), null=True, omit=1))
+        _put(block, "head", head)
+        if isinstance(head, dict) and output:
+            output = (head["units"],)
+    drawn = Drawn(
+        name, step, tuple(cells), states, bidirectional, return_state is True, output
+    )
+    return block, drawn
+
+
+@st.composite
+def _heads(draw: st.DrawFn) -> Data:
+    head: Data = {"units": draw(st.integers(1, 5))}
+    _put(
+        head,
+        "activation",
+        draw(_maybe(st.sampled_from((*ACTIVATIONS, "softmax")), null=True)),
+    )
+    _put(head, "use_bias", draw(_maybe(st.booleans(), null=True)))
+    return head
+
+
+@st.composite
+def _step(draw: st.DrawFn) -> Step:
+    """Vector features, or a ConvLSTM step of rank 1 to 3: small spatial dims + channels."""
+    rank = draw(st.sampled_from((0, 0, 0, 1, 2, 3)))
+    if rank == 0:
+        return (draw(st.integers(1, 4)),)
+    spatial = draw(
+        st.lists(st.integers(1, 4 if rank < 3 else 3), min_size=rank, max_size=rank)
+    )
+    return (*spatial, draw(st.integers(1, 2)))
+
+
+def _input(draw: st.DrawFn, step: Step, batch_size: int | None, dtype: object) -> Data:
+    given: Data = {}
+    _put(given, "batch_size", batch_size if batch_size else draw(_maybe(st.none())))
+    _put(given, "timesteps", draw(_maybe(st.integers(1, 4), null=True, omit=1)))
+    if len(step) > 1:
+        given["shape"] = list(step)
+    else:
+        given["features"] = step[0]
+    _put(given, "dtype", dtype if dtype != "float32" else draw(_maybe(st.just(dtype))))
+    return given
+
+
+def _head_keys(draw: st.DrawFn, name: str) -> Data:
+    spec: Data = {"name": name}
+    _put(spec, "description", draw(_maybe(descriptions)))
+    return spec
+
+
+@st.composite
+def short_specs(draw: st.DrawFn) -> Data:
+    """A short-form spec: one input, one block."""
+    step = draw(_step())
+    batch_size = draw(st.sampled_from((None, 1, 2, 3)))
+    dtype = draw(st.sampled_from(DTYPES))
+    spec = _head_keys(draw, draw(identifiers))
+    spec["input"] = _input(draw, step, batch_size, dtype)
+    block, _ = draw(
+        _block("", step, batch_fixed=batch_size is not None, long_form=False)
+    )
+    return spec | block
+
+
+def _bridges(source: Drawn, step: Step) -> list[str]:
+    """The bridges that can hand `source`'s state to a block reading `step`."""
+    if source.conv != (len(step) > 1):
+        return []
+    if source.conv:
+        if step != source.step:
+            return []
+        return ["none", "concat"] if source.bidirectional else ["none"]
+    return (
+        ["none", "project", "concat"] if source.bidirectional else ["none", "project"]
+    )
+
+
+@st.composite
+def long_specs(draw: st.DrawFn) -> Data:
+    """A long-form spec: one or two inputs, one to three blocks, hand-overs and heads;
+    every block feeds an output (Keras drops the rest), as does every head."""
+    n_inputs = draw(st.integers(1, 2))
+    n_blocks = draw(st.integers(n_inputs, 3))
+    names = draw(
+        st.lists(
+            identifiers,
+            min_size=1 + n_inputs + n_blocks,
+            max_size=1 + n_inputs + n_blocks,
+            unique=True,
+        )
+    )
+    spec = _head_keys(draw, names[0])
+    input_names, block_names = names[1 : 1 + n_inputs], names[1 + n_inputs :]
+    batch_size = draw(st.sampled_from((None, 1, 2)))
+    dtype = draw(st.sampled_from(DTYPES))
+    steps = {name: draw(_step()) for name in input_names}
+    spec["inputs"] = {
+        name: _input(draw, steps[name], batch_size, dtype) for name in input_names
+    }
+    blocks: list[Data] = []
+    drawn: list[Drawn] = []
+    unused = list(input_names)
+    for index, name in enumerate(block_names):
+        readable = [d for d in drawn if d.output is not None]
+        choices = (
+            unused
+            if len(unused) >= n_blocks - index
+            else input_names + [d.name for d in readable]
+        )
+        given = draw(st.sampled_from(choices))
+        if given in unused:
+            unused.remove(given)
+        step = (
+            steps[given]
+            if given in steps
+            else next(d.output for d in readable if d.name == given)
+        )
+        options = [(d, b) for d in drawn if d.return_state for b in _bridges(d, step)]
+        source, bridge = (
+            draw(st.sampled_from([(None, None), *options])) if options else (None, None)
+        )
+        block, info = draw(
+            _block(
+                name,
+                step,
+                batch_fixed=batch_size is not None,
+                long_form=True,
+                source=source,
+                bridge=bridge,
+            )
+        )
+        blocks.append({"name": name, "input": given, **block})
+        drawn.append(info)
+    spec["blocks"] = blocks
+    outputs = st.lists(
+        st.sampled_from(block_names), min_size=1, max_size=len(block_names), unique=True
+    )
+    _put(spec, "outputs", draw(_maybe(outputs, null=True)))
+    missing = _unused(blocks, spec.get("outputs") or [block_names[-1]])
+    if missing:  # Keras would drop them: make them outputs
+        given = spec.get("outputs") or [block_names[-1]]
+        spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
+    return spec
+
+
+def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
+    """The blocks no output depends on, and those whose head nothing reads."""
+    needed = set(outputs)
+    for block in reversed(blocks):
+        if block["name"] in needed:
+            needed.add(block["input"])
+            if isinstance(block.get("initial_state"), dict):
+                needed.add(block["initial_state"]["from"])
+    read = {block["input"] for block in blocks} | set(outputs)
+    return {
+        block["name"]
+        for block in blocks
+        if block["name"] not in needed
+        or (isinstance(block.get("head"), dict) and block["name"] not in read)
+    }
+
+
+def specs() -> st.SearchStrategy[Data]:
+    """Either form."""
+    return st.one_of(short_specs(), long_specs())
+
+
+# --- text forms -------------------------------------------------------------------
+
+
+def to_yaml(data: Data, *, flow: bool | None = False, unicode: bool = True) -> str:
+    return yaml.safe_dump(
+        data, sort_keys=False, default_flow_style=flow, allow_unicode=unicode
+    )
+
+
+def to_json(data: Data, *, indent: int | None = 2, ascii: bool = False) -> str:
+    return json.dumps(data, indent=indent, ensure_ascii=ascii) + "\n"
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    if isinstance(value, dict):
+        pairs = (
+            f"{_toml_key(k)} = {_toml_value(v)}"
+            for k, v in value.items()
+            if v is not None
+        )
+        return "{" + ", ".join(pairs) + "}"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, dict) or (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, dict) for v in value)
+    )
+
+
+def to_toml(data: Data, *, tables: bool = True) -> str:
+    """TOML, which has no null: a null key is left out, which means the same (every
+    key that takes null defaults to it). `tables`: [sub.tables] and [[arrays]] of
+    them, else every nested value inline."""
+    lines: list[str] = []
+
+    def table(data: Data, path: tuple[str, ...]) -> None:
+        nested = []
+        for key, value in data.items():
+            if value is None:
+                continue
+            if tables and _is_table(value):
+                nested.append((key, value))
+            else:
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        for key, value in nested:
+            name = ".".join(map(_toml_key, (*path, key)))
+            for item in [value] if isinstance(value, dict) else value:
+                lines.extend(
+                    ["", f"[{name}]" if isinstance(value, dict) else f"[[{name}]]"]
+                )
+                table(item, (*path, key))
+
+    table(data, ())
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+@st.composite
+def texts(draw: st.DrawFn, data: Data, kind: str) -> str:
+    """`data` as `kind` text, in one of the styles people write."""
+    if kind == "yaml":
+        return to_yaml(
+            data,
+            flow=draw(st.sampled_from((False, None, True))),
+            unicode=draw(st.booleans()),
+        )
+    if kind == "json":
+        return to_json(
+            data, indent=draw(st.sampled_from((2, None, 4))), ascii=draw(st.booleans())
+        )
+    return to_toml(data, tables=draw(st.booleans()))
+
+
+# --- broken texts -----------------------------------------------------------------
+
+_VALUE = re.compile(r"(?<=[:=\[,]) ?([^\s,\[\]{}:=#][^,\[\]{}\n#]*)")
+ODD_VALUES = (
+    "null", "~", "true", "yes", "0", "-1", "1.5", "-0.0", ".inf", ".nan", "nan", "inf",
+    "1e999", "-1e999", "0x10", "0o7", "1_000", '"str"', "''", "[]", "{}", "[1, 2]",
+    "{a: 1}", "2024-01-01", "1979-05-27T07:32:00Z", "12:30:00", "07:32:00",
+    "!!binary aGVsbG8=", "!!set {a, b}", "!!python/name:os.system",
+    "!!python/object/apply:os.system ['true']", "!!omap [a: 1]", "!!timestamp 2001-12-14",
+    "!!float 1", "!!int '3'", "!custom 1", "&a 1", "*a", "*missing", "<<: {x: 1}",
+    '"\\ud800"', '"\\x00"', "\x00", "\U0001f600", "\u202e", "\ufeff", "\u2028", "\x85",
+    "１２", "9" * 19, "9" * 20, "1" + "0" * 400, "9" * 4301, "-" + "9" * 5000, "1e-400",
+    "64x", "-", "?", "|", ">", "%", "@", "`", "'unclosed", '"unclosed', "{unclosed",
+)  # fmt: skip
+PLAUSIBLE_VALUES = (
+    *INITIALIZERS, "softmax", "tanh", *VECTOR_CELLS, *CONV_RANK, "cells", "layers", "rnn",
+    "fused", *MERGE_MODES, *INITIAL_STATES, "valid", "same", "project", *DTYPES, "int8",
+    "{from: encoder}", "{from: x, bridge: concat}", "{merge_mode: none}", "[3, 3]",
+    "[1, 1, 1, 1]", "[]", "{units: 2}", "65536", "65537", "100000", "4096", "keras",
+    "np", "model", "main", "output", "sequence", "initial_state", "_", "encoder_lstm",
+    "encoder_output", "decoder_lstm_h", "initial_decoder_lstm_h", "repeat_over_batch",
+)  # fmt: skip
+KEYS = (
+    "name", "description", "input", "inputs", "blocks", "outputs", "cells", "stacking",
+    "layer", "bidirectional", "merge_mode", "return_sequences", "return_state",
+    "stateful", "initial_state", "head", "from", "bridge", "batch_size", "timesteps",
+    "features", "shape", "dtype", "type", "units", "filters", "kernel_size", "padding",
+    "strides", "activation", "recurrent_activation", "use_bias", "dropout",
+    "recurrent_dropout", "unit_forget_bias", "reset_after", "kernel_initializer",
+    "recurrent_initializer", "bias_initializer", "__proto__", "Name", "units ",
+)  # fmt: skip
+_KEY = re.compile(r'(?m)(?:^|[{,]|\[\[?)\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*[:=]')
+INSERTS = (
+    "{", "}", "[", "]", ":", ",", '"', "'", "#", "&", "*", "!", "|", ">", "-", "?", "%",
+    "\n", "\t", " ", "\r", "\x00", "\x7f", "\x1b", "\ufeff", "\ud7ff", "\U0010ffff",
+    "é", "\u0301", "\u200b", "=", "\\", "\\u", "<<: *a\n", "---\n", "...\n", "[[x]]\n",
+)  # fmt: skip
+
+
+def _nest(depth: int, kind: str) -> str:
+    if kind == "toml" or depth % 2:
+        return "[" * depth + "1" + "]" * depth
+    return "{a: " * depth + "1" + "}" * depth
+
+
+def _alias_bomb(levels: int, width: int) -> str:
+    """A YAML billion-laughs key, `width ** levels` leaves when expanded."""
+    lines = ["bomb0: &b0 [x]"]
+    for level in range(1, levels + 1):
+        lines.append(
+            f"bomb{level}: &b{level} [" + ", ".join([f"*b{level - 1}"] * width) + "]"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def mutations(draw: st.DrawFn, text: str, kind: str) -> bytes:
+    """`text` with one to three random edits; bytes, since some edits are not UTF-8."""
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        how = draw(
+            st.sampled_from(
+                ("delete", "insert", "replace", "value", "value", "plausible", "key",
+                 "huge", "nest", "tag",
+                 "duplicate", "unicode", "nul", "alias", "truncate", "empty", "newlines",
+                 "tabs", "bomb")
+            )
+        )  # fmt: skip
+        if how == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 20)) :]
+        elif how == "insert":
+            text = (
+                text[:at]
+                + draw(st.one_of(st.sampled_from(INSERTS), st.text(max_size=4)))
+                + text[at:]
+            )
+        elif how == "replace":
+            text = text[:at] + draw(st.characters(codec="utf-8")) + text[at + 1 :]
+        elif how == "key":
+            found = list(_KEY.finditer(text))
+            if not found:
+                continue
+            match = draw(st.sampled_from(found))
+            key = draw(st.sampled_from(KEYS))
+            text = text[: match.start(1)] + key + text[match.end(1) :]
+        elif how in ("value", "plausible", "huge", "nest", "tag", "alias"):
+            found = list(_VALUE.finditer(text))
+            if not found:
+                continue
+            match = draw(st.sampled_from(found))
+            new = {
+                "value": lambda: draw(st.sampled_from(ODD_VALUES)),
+                "plausible": lambda: draw(st.sampled_from(PLAUSIBLE_VALUES)),
+                "huge": lambda: draw(
+                    st.sampled_from(
+                        (
+                            "9" * 19,
+                            "1" + "0" * 30,
+                            "9" * 4301,
+                            "1e308",
+                            "-" + "9" * 40,
+                            "2" * 100000,
+                        )
+                    )
+                ),
+                "nest": lambda: _nest(
+                    draw(st.sampled_from((10, 100, 1000, 5000))), kind
+                ),
+                "tag": lambda: draw(
+                    st.sampled_from(
+                        (
+                            "!!str ",
+                            "!!int ",
+                            "!!float ",
+                            "!!bool ",
+                            "!!null ",
+                            "!!seq ",
+                            "!!map ",
+                            "!foo ",
+                            "!!python/tuple ",
+                        )
+                    )
+                )
+                + match[1],
+                "alias": lambda: draw(st.sampled_from(("&a ", "*a ", "&a [*a] ")))
+                + match[1],
+            }[how]()
+            text = text[: match.start(1)] + new + text[match.end(1) :]
+        elif how == "duplicate":
+            lines = text.splitlines(keepends=True) or [""]
+            line = draw(st.integers(0, len(lines) - 1))
+            text = "".join(lines[: line + 1] + [lines[line]] + lines[line + 1 :])
+        elif how == "unicode":
+            text = (
+                text[:at]
+                + draw(
+                    st.sampled_from(
+                        (
+                            "\ufeff",
+                            "\u2028",
+                            "\x85",
+                            "é",
+                            "\U0001f600",
+                            "\u202e",
+                            "\u200b",
+                            "１",
+                        )
+                    )
+                )
+                + text[at:]
+            )
+        elif how == "nul":
+            text = text[:at] + "\x00" + text[at:]
+        elif how == "truncate":
+            text = text[:at]
+        elif how == "empty":
+            text = draw(
+                st.sampled_from(
+                    (
+                        "",
+                        " ",
+                        "\n",
+                        "# only a comment\n",
+                        "---\n",
+                        "null\n",
+                        "[]",
+                        "{}",
+                        "0",
+                        '""',
+                        "\ufeff",
+                    )
+                )
+            )
+        elif how == "newlines":
+            text = text.replace("\n", draw(st.sampled_from(("\r\n", "\r", "\n\n"))))
+        elif how == "tabs":
+            text = re.sub(r"(?m)^  ", "\t", text)
+        elif how == "bomb":  # small enough to expand in well under a second today
+            text = _alias_bomb(draw(st.integers(1, 4)), draw(st.integers(2, 8))) + text
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.integers(0, 15)) == 0:  # not UTF-8 at all
+        at = draw(st.integers(0, len(data)))
+        data = (
+            data[:at]
+            + draw(st.sampled_from((b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xfe\xff")))
+            + data[at:]
+        )
+    return data

@@ -1,0 +1,518 @@
+"""Mutation test: plant named bugs in a copy of the generator and see the tests catch them.
+
+Each mutation replaces one exact piece of text in one file of a COPY of the repository
+(never the working tree); the copy's tests then run against the copy's `generator`
+(PYTHONPATH points at the copy, and a canary mutation that breaks the import proves
+it). A mutant is killed when its selection of tests fails. Golden files cannot kill
+it: `make golden` would simply accept what they catch, so the mutant's modules become
+the copy's tests/golden/ before its tests run, and the golden-file tests
+(`tests/test_golden.py`, the byte-for-byte docs check) are not run at all.
+
+    python tools/mutate.py              # every mutation; exit 1 if any survives
+    python tools/mutate.py --list       # their names
+    python tools/mutate.py NAME...      # only these
+
+A mutation whose text is missing (or not unique) is reported as an error: the
+generator has changed, so the mutation must be brought up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORED = (".venv", ".git", "__pycache__", ".pytest_cache", "*.egg-info", "build")
+IGNORED += (".hypothesis", ".mypy_cache")
+NOT_GOLDEN = "not golden and not committed_docs"  # golden comparisons never count
+GOLDEN = "tests/golden"
+RENDER_GOLDEN = """
+import sys
+from pathlib import Path
+from generator import render_spec
+for spec in sorted(Path("examples").glob("*.yaml")) + sorted(
+    Path("examples/seq2seq").glob("*.yaml")
+):
+    try:
+        Path(sys.argv[1], spec.stem + ".py").write_text(render_spec(spec))
+    except Exception:  # a mutant that cannot render: its tests fail anyway
+        pass
+"""
+
+BEHAVIOUR = (
+    "tests/test_behaviour_initial_state.py",
+    "tests/test_behaviour_shapes.py",
+    "tests/test_behaviour_render.py",
+    "tests/test_behaviour_rules.py",
+)
+# Fastest first: pytest stops at the first failure (-x).
+CORE = BEHAVIOUR + (
+    "tests/test_spec_errors.py",
+    "tests/test_graph_errors.py",
+    "tests/test_keras_matrix.py",
+    "tests/test_graph.py",
+    "tests/test_cli.py",
+)
+COPIER = ("tests/test_copier.py",)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...] = CORE
+    keyword: str = ""  # a pytest -k expression to narrow the tests
+
+
+MACROS = "generator/templates/macros.jinja"
+MODULE = "generator/templates/module.py.jinja"
+GRAPH_TEMPLATE = "generator/templates/graph.py.jinja"
+
+MUTATIONS = [
+    # -- the initial state's values
+    Mutation(
+        "ones_filled_with_zeros",
+        MACROS,
+        "np.{{ fill }}({{ shape(state.batch_shape) }}, {{ dtype }})",
+        "np.zeros({{ shape(state.batch_shape) }}, {{ dtype }})",
+    ),
+    Mutation(
+        "initial_arrays_in_numpy_default_dtype",
+        MACROS,
+        "np.{{ fill }}({{ shape(state.batch_shape) }}, {{ dtype }})",
+        "np.{{ fill }}({{ shape(state.batch_shape) }})",
+    ),
+    Mutation(
+        "random_fill_with_another_seed",
+        MODULE,
+        '{% if plan.fill == "random" %}\n    rng = np.random.default_rng(SEED)',
+        '{% if plan.fill == "random" %}\n    rng = np.random.default_rng(SEED + 1)',
+    ),
+    Mutation(
+        "random_fill_uniform",
+        MACROS,
+        "rng.standard_normal({{ shape(state.batch_shape) }})",
+        "rng.random({{ shape(state.batch_shape) }})",
+    ),
+    Mutation(
+        "initial_state_passed_only_for_input",
+        MODULE,
+        '{% if plan.initial_state_mode != "none" %}, initial_state=initial_state',
+        '{% if plan.initial_state_mode == "input" %}, initial_state=initial_state',
+    ),
+    Mutation(
+        "layers_get_each_others_state",
+        MODULE,
+        '"[%d]" % loop.index0 if plan.layers | length > 1',
+        '"[%d]" % (plan.layers | length - 1 - loop.index0) if plan.layers | length > 1',
+    ),
+    Mutation(
+        "graph_layers_all_get_the_first_state",
+        GRAPH_TEMPLATE,
+        '{{ "[%d]" % loop.index0 if block.layers | length > 1 }}',
+        '{{ "[0]" if block.layers | length > 1 }}',
+    ),
+    # -- RepeatOverBatch (batch_size: null)
+    Mutation(
+        "repeat_over_batch_wrong_axis",
+        MACROS,
+        "keras.ops.repeat(state, keras.ops.shape(sequence)[0], axis=0)",
+        "keras.ops.repeat(state, keras.ops.shape(sequence)[0], axis=-1)",
+    ),
+    Mutation(
+        "repeat_over_batch_symbolic_shape_keeps_batch_dim",
+        MACROS,
+        "return (sequence_shape[0], *self.state.shape[1:])",
+        "return (sequence_shape[0], *self.state.shape)",
+    ),
+    Mutation(
+        "repeat_over_batch_never_used",
+        "generator/plan.py",
+        "return self.batch_size is None and self.initial_state_mode in (",
+        "return False and self.initial_state_mode in (",
+    ),
+    # -- the generated shape checks
+    Mutation(
+        "check_shape_and_to_or",
+        MACROS,
+        "len(actual) == len(expected) and all(",
+        "len(actual) == len(expected) or all(",
+    ),
+    Mutation(
+        "check_shape_none_is_no_wildcard",
+        MACROS,
+        "size is None or size == got",
+        "size == got",
+    ),
+    Mutation(
+        "check_returned_checks_only_the_output",
+        MODULE,
+        "{% for name, shape in plan.returns %}",
+        "{% for name, shape in plan.returns[:1] %}",
+    ),
+    # -- state order and structure
+    Mutation(
+        "state_arrays_of_one_sequence",
+        "generator/stack.py",
+        'return ("batch_size", *self.shape)',
+        "return (1, *self.shape)",
+    ),
+    Mutation(
+        "bidirectional_backward_states_first",
+        "generator/stack.py",
+        'for direction in ("forward", "backward") if merge_mode else ("",)',
+        'for direction in ("backward", "forward") if merge_mode else ("",)',
+    ),
+    Mutation(
+        "lstm_roles_c_then_h",
+        "generator/cells.py",
+        'HC = ("h", "c")',
+        'HC = ("c", "h")',
+    ),
+    Mutation(
+        "gru_gets_two_states",
+        "generator/cells.py",
+        'CellKind("gru", "GRU", "GRUCell", H, gates=3, two_biases=True)',
+        'CellKind("gru", "GRU", "GRUCell", HC, gates=3, two_biases=True)',
+    ),
+    Mutation(
+        "stacked_states_flattened_backwards",
+        MODULE,
+        "= keras.tree.flatten(states)",
+        "= keras.tree.flatten(states)[::-1]",
+    ),
+    Mutation(
+        "merge_none_outputs_swapped",
+        "generator/stack.py",
+        'for direction in ("forward", "backward")\n        )',
+        'for direction in ("backward", "forward")\n        )',
+    ),
+    # -- layers and cells
+    Mutation(
+        "cell_args_in_set_order",
+        "generator/spec.py",
+        "for key, value in self.model_dump().items()",
+        "for key, value in ((k, self.model_dump()[k]) for k in set(self.model_dump()))",
+    ),
+    Mutation(
+        "false_options_dropped",
+        "generator/spec.py",
+        "if key not in required and value is not None",
+        "if key not in required and value",
+    ),
+    Mutation(
+        "rnn_cell_dtype_dropped",
+        MACROS,
+        '{%- if plan.layer_dtype != "float32" %}, dtype={{ plan.layer_dtype | py }}'
+        "{% endif -%}\n{%- if name %}, name={{ cell.name | py }}{% endif %})",
+        "{%- if name %}, name={{ cell.name | py }}{% endif %})",
+    ),
+    Mutation(
+        "inner_layers_return_sequences_dropped",
+        "generator/stack.py",
+        "return_sequences = spec.return_sequences if top else True",
+        "return_sequences = spec.return_sequences",
+    ),
+    Mutation(
+        "sum_merge_doubles_the_width",
+        "generator/stack.py",
+        'last = out_shape[-1] * 2 if merge_mode == "concat" else out_shape[-1]',
+        'last = out_shape[-1] * 2 if merge_mode in ("concat", "sum") else out_shape[-1]',
+    ),
+    Mutation(
+        "conv_kernel_dims_reversed",
+        "generator/cells.py",
+        '"kernel_size": _compact(per_dim(cell, "kernel_size")),',
+        '"kernel_size": _compact(per_dim(cell, "kernel_size")[::-1]),',
+    ),
+    Mutation(
+        "conv_valid_output_off_by_one",
+        "generator/cells.py",
+        "(size - kernel) // stride + 1",
+        "(size - kernel + 1) // stride + 1",
+    ),
+    # -- the long form's hand-over
+    Mutation(
+        "concat_bridge_backward_first",
+        "generator/wiring.py",
+        "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)]",
+        "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)][::-1]",
+    ),
+    Mutation(
+        "project_bridge_from_the_other_role",
+        "generator/wiring.py",
+        "roles = [s for s in cell if s.role == state.role] or [",
+        "roles = [s for s in cell if s.role != state.role] or [",
+    ),
+    Mutation(
+        "hand_over_shapes_unchecked",
+        "generator/wiring.py",
+        "if len(match) != 1 or match[0].shape != state.shape:",
+        "if len(match) != 1:",
+    ),
+    # -- rules across keys
+    Mutation(
+        "stateful_without_batch_size_allowed",
+        "generator/rules.py",
+        "return stateful and batch_size is None",
+        "return False and stateful and batch_size is None",
+    ),
+    Mutation(
+        "stateful_with_initial_state_allowed",
+        "generator/rules.py",
+        'return stateful and initial_state not in (None, "none")',
+        'return False and stateful and initial_state not in (None, "none")',
+    ),
+    Mutation(
+        "merge_none_layer_chain_allowed",
+        "generator/rules.py",
+        'if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:',
+        'if False and spec.merge_mode == "none" and spec.stacking == "layers":',
+    ),
+    # -- loading, formatting, copier
+    Mutation(
+        "toml_marks_line_off_by_one",
+        "generator/toml_marks.py",
+        "for number, line in enumerate(text.splitlines(), start=1):",
+        "for number, line in enumerate(text.splitlines(), start=2):",
+        tests=("tests/test_spec_errors.py",),
+    ),
+    Mutation(
+        "format_is_identity",
+        "generator/format.py",
+        "return black.format_str(source, mode=MODE)",
+        "return source",
+    ),
+    Mutation(
+        "copier_size_validator_accepts_zero",
+        "generator/project.py",
+        "if (ascii_int(text) or 0) >= 1:",
+        "if (ascii_int(text) if ascii_int(text) is not None else -1) >= 0:",
+        tests=COPIER,
+        keyword="validators",
+    ),
+]
+
+# Breaks the copy's import: if this is not killed, the tests import another generator.
+CANARY = Mutation(
+    "canary_broken_import",
+    "generator/__init__.py",
+    "from .load import SpecError, load_spec",
+    "from .load import no_such_function",
+    tests=("tests/test_behaviour_render.py",),
+    keyword="several_optional_keys",
+)
+
+
+@dataclass
+class Outcome:
+    mutation: Mutation
+    status: str  # killed | survived | error
+    detail: str
+    seconds: float
+
+
+def make_copy(folder: Path) -> Path:
+    copy = folder / "rnnspec"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*IGNORED))
+    return copy
+
+
+def environment(copy: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def check_import(copy: Path, python: str) -> None:
+    """The copy's interpreter setup imports the copy's generator, not the installed one."""
+    done = subprocess.run(
+        [python, "-c", "import generator; print(generator.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=copy,
+        env=environment(copy),
+    )
+    where = Path(done.stdout.strip() or "?").resolve()
+    if done.returncode != 0 or copy.resolve() not in where.parents:
+        sys.exit(
+            f"mutate: the copy imports {where}, not {copy}/generator\n{done.stderr}"
+        )
+
+
+def run_tests(
+    copy: Path, python: str, tests: tuple[str, ...], keyword: str, timeout: float
+) -> tuple[int | None, str]:
+    """pytest's exit code (None on a timeout) and the first failing test."""
+    selection = f"({NOT_GOLDEN}) and ({keyword})" if keyword else NOT_GOLDEN
+    command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    command += ["-rfE", "-k", selection, *tests]
+    # its own session, so that ending it ends the workers it started too
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=copy,
+        env=environment(copy),
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, f"no result after {timeout:.0f} s"
+    except BaseException:  # Ctrl-C: the new session does not get it
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    failed = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - (.*))?$", output, re.MULTILINE)
+    if failed:
+        why = (failed[2] or "").strip()[:120]
+        return process.returncode, f"{failed[1]}: {why}" if why else failed[1]
+    last = output.strip().splitlines()[-1] if output.strip() else ""
+    return process.returncode, last
+
+
+def accept_as_golden(copy: Path, python: str) -> None:
+    """What `make golden` would do with the mutant: its modules become the golden
+    ones, so a test that compares with them (in test_cli, say) cannot kill it."""
+    subprocess.run(
+        [python, "-c", RENDER_GOLDEN, str(copy / GOLDEN)],
+        cwd=copy,
+        env=environment(copy),
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def stale(mutation: Mutation, copy: Path) -> str:
+    """Why the mutation cannot be applied to the copy, or ""."""
+    path = copy / mutation.file
+    if not path.is_file():
+        return f"{mutation.file} does not exist"
+    count = path.read_text(encoding="utf-8").count(mutation.old)
+    if count != 1:
+        found = "not found" if count == 0 else f"found {count} times"
+        return f"old text {found} in {mutation.file}: {mutation.old!r}"
+    return ""
+
+
+def try_mutation(
+    mutation: Mutation, copy: Path, python: str, timeout: float
+) -> Outcome:
+    start = time.monotonic()
+    if problem := stale(mutation, copy):
+        return Outcome(mutation, "error", problem, 0.0)
+    path = copy / mutation.file
+    original = path.read_text(encoding="utf-8")
+    goldens = {p: p.read_text(encoding="utf-8") for p in (copy / GOLDEN).glob("*.py")}
+    path.write_text(original.replace(mutation.old, mutation.new), encoding="utf-8")
+    try:
+        accept_as_golden(copy, python)
+        code, detail = run_tests(
+            copy, python, mutation.tests, mutation.keyword, timeout
+        )
+    finally:
+        path.write_text(original, encoding="utf-8")
+        for golden, text in goldens.items():
+            golden.write_text(text, encoding="utf-8")
+    seconds = time.monotonic() - start
+    if code is None:
+        return Outcome(mutation, "killed", f"timeout: {detail}", seconds)
+    if code in (0,):
+        return Outcome(mutation, "survived", detail, seconds)
+    if code in (1, 2, 3):  # tests failed, interrupted (collection error), internal
+        return Outcome(mutation, "killed", detail, seconds)
+    return Outcome(mutation, "error", f"pytest exit code {code}: {detail}", seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="run only these mutations")
+    parser.add_argument("--list", action="store_true", help="list the mutations")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds a mutant")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the unmutated run"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the copy")
+    parser.add_argument(
+        "--tests", nargs="+", help="run these tests for every mutation instead"
+    )
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for mutation in MUTATIONS:
+            print(f"{mutation.name:45} {mutation.file}")
+        return 0
+    known = {mutation.name: mutation for mutation in MUTATIONS}
+    unknown = [name for name in args.names if name not in known]
+    if unknown:
+        parser.error(f"unknown mutation(s): {', '.join(unknown)}; see --list")
+    chosen = [known[name] for name in args.names] or MUTATIONS
+    if args.tests:
+        chosen = [replace(m, tests=tuple(args.tests), keyword="") for m in chosen]
+
+    folder = Path(tempfile.mkdtemp(prefix="rnnspec-mutate-"))
+    try:
+        copy = make_copy(folder)
+        print(f"copy: {copy}", flush=True)
+        check_import(copy, args.python)
+        for mutation in chosen:  # say at once which mutations are out of date
+            if problem := stale(mutation, copy):
+                print(f"error    {mutation.name}: {problem}", flush=True)
+        canary = try_mutation(CANARY, copy, args.python, args.timeout)
+        if canary.status != "killed":
+            print(f"mutate: the canary was not killed ({canary.detail})")
+            return 2
+        if not args.no_baseline:
+            selections = sorted({(m.tests, m.keyword) for m in chosen})
+            for tests, keyword in selections:
+                code, detail = run_tests(
+                    copy, args.python, tests, keyword, args.timeout
+                )
+                if code != 0:
+                    print(f"mutate: the unmutated copy fails its tests: {detail}")
+                    return 2
+            print("baseline: the unmutated copy passes", flush=True)
+        outcomes = []
+        for mutation in chosen:
+            outcome = try_mutation(mutation, copy, args.python, args.timeout)
+            outcomes.append(outcome)
+            print(
+                f"{outcome.status:8} {mutation.name:45} {outcome.seconds:6.1f}s  "
+                f"{outcome.detail}",
+                flush=True,
+            )
+    finally:
+        if args.keep:
+            print(f"kept: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("killed", "survived", "error")
+    }
+    print(
+        f"\nmutants: {len(outcomes)}, killed: {counts['killed']}, "
+        f"survived: {counts['survived']}, errors: {counts['error']}"
+    )
+    for outcome in outcomes:
+        if outcome.status != "killed":
+            print(f"  {outcome.status}: {outcome.mutation.name}: {outcome.detail}")
+    return 0 if counts["survived"] == counts["error"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -112,6 +112,7 @@ def test_black_executable_accepts_the_written_modules(tmp_path: Path):
         target = tmp_path / f"{path.stem}.py"
         done = run_cli("render", path, "-o", target)
         assert done.returncode == 0, done.stderr
+        assert target.read_text(encoding="utf-8") == render_module(load_spec(path))
         written.append(target)
     black = Path(sys.executable).parent / "black"  # the venv's, as `make` installs it
     assert black.is_file(), f"no black executable next to {sys.executable}"

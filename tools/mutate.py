@@ -284,8 +284,8 @@ MUTATIONS = [
     Mutation(
         "toml_marks_line_off_by_one",
         "generator/toml_marks.py",
-        "for number, line in enumerate(text.splitlines(), start=1):",
-        "for number, line in enumerate(text.splitlines(), start=2):",
+        "        self.lines = Lines(text)",
+        '        self.lines = Lines("\\n" + text)  # every key and value a line down',
         tests=("tests/test_spec_errors.py",),
     ),
     Mutation(

@@ -455,9 +455,14 @@ def specs() -> st.SearchStrategy[Data]:
 
 
 def to_yaml(data: Data, *, flow: bool | None = False, unicode: bool = True) -> str:
-    return yaml.safe_dump(
+    text = yaml.safe_dump(
         data, sort_keys=False, default_flow_style=flow, allow_unicode=unicode
     )
+    if unicode and yaml.safe_load(text) != data:
+        # PyYAML writes NEL, LS and PS as they are in a quoted string, where YAML
+        # reads them as line breaks (folded to a space): escape them instead
+        return to_yaml(data, flow=flow, unicode=False)
+    return text
 
 
 def to_json(data: Data, *, indent: int | None = 2, ascii: bool = False) -> str:

@@ -35,7 +35,7 @@ def main() -> None:
     spec = specs[0].relative_to(ROOT)
     print(f"{RUNS} runs each, interpreter start included")
     print(summary("python -c pass", time_command([sys.executable, "-c", "pass"])))
-    render = [sys.executable, "-m", "generator.cli", "render", str(spec)]
+    render = [sys.executable, "-m", "rnnspec.cli", "render", str(spec)]
     print(summary(f"rnnspec render {spec}", time_command(render)))
     print("goal: median < 1 s")
 

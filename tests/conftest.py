@@ -21,7 +21,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """`rnnspec ARGS...` in a fresh interpreter, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "generator.cli", *map(str, args)],
+        [sys.executable, "-m", "rnnspec.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,

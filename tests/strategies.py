@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from generator.spec import ACTIVATIONS, CONV_RANK, INITIALIZERS
+from rnnspec.spec import ACTIVATIONS, CONV_RANK, INITIALIZERS
 
 Data = dict[str, Any]
 Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)

@@ -27,7 +27,7 @@ import yaml
 
 import keras
 
-from generator import load_spec, render_module  # noqa: E402
+from rnnspec import load_spec, render_module  # noqa: E402
 from tests import reference as ref  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-import generator
-from generator import load_spec, plan_spec, render_module, render_source
-from generator.format import format_source
+import rnnspec
+from rnnspec import load_spec, plan_spec, render_module, render_source
+from rnnspec.format import format_source
 
 from .conftest import ALL_EXAMPLES, ROOT, run_cli
 
@@ -39,10 +39,10 @@ SEEDS = ("0", "1", "2", "3", "random")
 # then one "sha256 path" line a spec.
 RENDER_ALL = """
 import hashlib, sys
-import generator
-print(generator.__file__)
+import rnnspec
+print(rnnspec.__file__)
 for path in sys.argv[1:]:
-    source = generator.render_spec(path)
+    source = rnnspec.render_spec(path)
     print(hashlib.sha256(source.encode()).hexdigest(), path)
 """
 
@@ -90,7 +90,7 @@ def test_the_specs_set_several_optional_keys():
 def test_same_bytes_under_every_hash_seed():
     here = [f"{digest(render_module(load_spec(path)))} {path}" for path in RENDERED]
     for seed, (imported, *lines) in render_in_processes(SEEDS).items():
-        assert Path(imported) == Path(generator.__file__), "another generator"
+        assert Path(imported) == Path(rnnspec.__file__), "another generator"
         assert lines == here, f"PYTHONHASHSEED={seed} renders differently"
 
 

@@ -18,7 +18,7 @@ import pytest
 
 import keras
 
-from generator import load_spec, render_module  # noqa: E402
+from rnnspec import load_spec, render_module  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 
-from generator import project
-from generator.cells import CELLS, VECTOR_TYPES
-from generator.spec import CELL_MODELS
+from rnnspec import project
+from rnnspec.cells import CELLS, VECTOR_TYPES
+from rnnspec.spec import CELL_MODELS
 
 
 def test_every_spec_cell_type_is_registered_and_no_other() -> None:

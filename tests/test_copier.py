@@ -21,7 +21,8 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from generator import load_spec, project, render_spec
+from rnnspec import load_spec, project, render_spec
+from rnnspec.limits import MAX_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -75,7 +76,7 @@ def git(cwd: Path, *args: str) -> str:
 def template_repo(tmp_path_factory, git_identity) -> Path:
     """The template alone in a git repo tagged v1, as copier update needs.
 
-    The Jinja extension is imported from the installed rnnspec (generator.project), so
+    The Jinja extension is imported from the installed rnnspec (rnnspec.project), so
     `copier.yml` and `template/` are all the repo needs.
     """
     repo = tmp_path_factory.mktemp("template")
@@ -486,7 +487,8 @@ def test_numbers_in_ascii_digits_are_read_as_ints():
     )
     assert spec["input"] == {"batch_size": 7, "timesteps": None, "features": 12}
     assert [cell["units"] for cell in spec["cells"]] == [8, 4]
-    assert project.size_error("9" * 18, "batch_size") == ""
+    assert project.size_error(str(MAX_SIZE), "batch_size") == ""
+    assert "65536" in project.size_error(str(MAX_SIZE + 1), "batch_size")
 
 
 @pytest.mark.parametrize(

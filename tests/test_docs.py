@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import GraphPlan, load_spec, make_plan, plan_spec
-from generator.diagram import shape_line
-from generator.docs import (
+from rnnspec import load_spec, make_plan, plan_spec
+from rnnspec.docs.svg import shape_line
+from rnnspec.docs import (
     SHAPE,
     DocsConflict,
     RunFailure,
-    _check_names,
     build_docs,
     page_blocks,
     page_output,
@@ -28,6 +27,8 @@ from generator.docs import (
     unprinted_shapes,
     write_docs,
 )
+from rnnspec.docs.build import _check_names
+from rnnspec.docs.markdown import fenced
 
 from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, ROOT, run_cli
 
@@ -94,7 +95,7 @@ def test_every_shape_on_a_page_was_printed_by_the_run(built: dict[str, str]) -> 
         plan = plan_spec(load_spec(path))
         page = built[f"{plan.name}.md"]
         output = page_output(page).splitlines()
-        steps = step_lines(plan) if isinstance(plan, GraphPlan) else []
+        steps = step_lines(plan)
         assert [line.split(": ")[0] for line in output] == [
             name for name, _ in [*plan.returns, *steps]
         ]
@@ -273,9 +274,7 @@ def test_initial_state_page_links_existing_example_pages() -> None:
 
 
 def test_code_blocks_survive_backticks_in_a_spec() -> None:
-    from generator.docs import _fenced
-
-    block = _fenced("description: a ```` b\n", "yaml")
+    block = fenced("description: a ```` b\n", "yaml")
     assert block == ["`````yaml", "description: a ```` b", "`````"]
     assert page_blocks("\n".join(block)) == [("yaml", "description: a ```` b")]
 

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 import yaml
 
-from generator import render_module, render_spec
-from generator.spec import Spec
+from rnnspec import render_module, render_spec
+from rnnspec.spec import Spec
 from tests import reference as ref
 from tests.test_keras_matrix import CASES
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import render_spec
-from generator.format import format_source
+from rnnspec import render_spec
+from rnnspec.format import format_source
 
 from .conftest import ALL_EXAMPLES, GOLDEN
 

@@ -26,8 +26,8 @@ import keras
 import numpy as np
 import pytest
 
-from generator import load_spec, make_graph_plan, render_spec
-from generator.report import describe_plan
+from rnnspec import load_spec, make_plan, render_spec
+from rnnspec.report import describe_plan
 
 from .conftest import GRAPH_EXAMPLES, ROOT
 
@@ -592,7 +592,7 @@ def test_inference_models_step_through_the_same_numbers(
     decoder = decoder_model.name.removesuffix("_step")
     target = data[decoder_model.inputs[0].name]
     expected = numbers(full[f"{decoder}_output"])
-    plan = make_graph_plan(load_spec(spec))
+    plan = make_plan(load_spec(spec))
     sequences = plan.block(decoder).layers[-1].return_sequences
     for t in range(target.shape[1]):
         output, *states = decoder_model(
@@ -618,7 +618,7 @@ def loose(dtype: str) -> dict:
 
 def assert_params_counted(spec: Path, model: keras.Model) -> None:
     """The plan counts the model's weights without Keras; `rnnspec check` prints them."""
-    plan = make_graph_plan(load_spec(spec))
+    plan = make_plan(load_spec(spec))
     assert plan.params == model.count_params()
     assert (
         describe_plan(plan)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import load_spec, make_graph_plan, render_module
-from generator.load import SpecError
-from generator.names import RESERVED, block_names
+from rnnspec import load_spec, make_plan, render_module
+from rnnspec.load import SpecError
+from rnnspec.names import RESERVED, block_names
 
 from .conftest import GRAPH_EXAMPLES, run_cli
 
@@ -173,7 +173,7 @@ def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> No
     used: set[str] = set()
     for path in NAMED_GRAPHS:
         spec = load_spec(path)
-        plan = make_graph_plan(spec)
+        plan = make_plan(spec)
         made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
         names = _identifiers(render_module(spec))
         assert names - made - RESERVED == set(), path.stem

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import load_spec
-from generator.load import SpecError, parse
+from rnnspec import load_spec
+from rnnspec.load import SpecError, parse
 
 from .conftest import ALL_EXAMPLES, ROOT
 
@@ -99,7 +99,7 @@ HANG_GUARD_S = 20
 def rnnspec_check(path: Path) -> subprocess.CompletedProcess[str]:
     """`rnnspec check PATH` in a fresh interpreter; a hang fails instead of waiting."""
     return subprocess.run(
-        [sys.executable, "-m", "generator.cli", "check", str(path)],
+        [sys.executable, "-m", "rnnspec.cli", "check", str(path)],
         capture_output=True,
         text=True,
         cwd=ROOT,

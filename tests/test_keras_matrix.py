@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-import generator.format
-from generator import make_plan, render_module
-from generator.report import describe_plan
-from generator.spec import INITIALIZERS, RuleError, Spec
+import rnnspec.format
+from rnnspec import make_plan, render_module
+from rnnspec.report import describe_plan
+from rnnspec.spec import INITIALIZERS, RuleError, Spec
 from tests import reference as ref
 
 # -- the matrix ----------------------------------------------------------------------
@@ -561,7 +561,7 @@ def test_matrix_is_wide():
 def test_black(c: Case):
     """Every generated module is already black-formatted with the project's settings."""
     source = render_module(Spec.model_validate(c.spec))
-    assert black.format_str(source, mode=generator.format.MODE) == source
+    assert black.format_str(source, mode=rnnspec.format.MODE) == source
 
 
 @pytest.mark.usefixtures("_fresh_keras")
@@ -571,7 +571,7 @@ def test_state_size(c: Case):
     _, plan = pipeline(c)
     opts = ref.options(c.spec)
     assert plan.state_size == ref.probe_state_size(opts)
-    flat_cells = [cell for layer in plan.layers for cell in layer.cells]
+    flat_cells = [cell for layer in plan.blocks[0].layers for cell in layer.cells]
     assert len(flat_cells) == len(opts.cells)
     if not opts.is_conv:
         for cell_plan, cell in zip(flat_cells, opts.cells):
@@ -584,7 +584,7 @@ def test_state_size(c: Case):
 @pytest.mark.parametrize("c", PARAMS)
 def test_keras_returns(c: Case):
     """The real layers return what plan.returns says, symbolically and eagerly, and
-    take the initial state in plan.initial_state's structure."""
+    take the initial state in plan.blocks[0].initial_state's structure."""
     _, plan = pipeline(c)
     opts = ref.options(c.spec)
     layers = ref.make_layers(opts)
@@ -593,7 +593,7 @@ def test_keras_returns(c: Case):
     # symbolic, with state inputs in the plan's structure when the spec has one
     initial = None
     if opts.initial_state != "none":
-        structure = _plan_state_shapes(plan.initial_state, opts.batch_size)
+        structure = _plan_state_shapes(plan.blocks[0].initial_state, opts.batch_size)
         initial = ref.state_inputs(structure, opts.batch_size, opts.dtype)
     symbolic = ref.run(layers, opts, sequence, initial)
     assert tensor_shapes(symbolic) == plan_shapes(plan, opts.batch_size, opts.timesteps)
@@ -605,15 +605,17 @@ def test_keras_returns(c: Case):
     x = ref.random_sequence(opts, batch_size, timesteps)
     initial = None
     if opts.initial_state != "none":
-        structure = _plan_state_shapes(plan.initial_state, batch_size)
+        structure = _plan_state_shapes(plan.blocks[0].initial_state, batch_size)
         initial = ref.map_shapes(lambda shape: np.ones(shape, "float32"), structure)
     eager = ref.run(layers, opts, x, initial)
     assert tensor_shapes(eager) == plan_shapes(plan, batch_size, timesteps)
 
     # Keras' own initial-state structure (get_initial_state of the built layers)
     keras_structure = ref.shapes(ref.keras_initial_state(layers, batch_size))
-    assert _plan_state_shapes(plan.initial_state, batch_size) == keras_structure
-    assert [state.batch_shape for state in plan.state_tensors] == [
+    assert (
+        _plan_state_shapes(plan.blocks[0].initial_state, batch_size) == keras_structure
+    )
+    assert [state.batch_shape for state in plan.blocks[0].state_tensors] == [
         ("batch_size", *shape[1:]) for shape in _flat_shapes(keras_structure)
     ]
 
@@ -628,7 +630,9 @@ def test_keras_returns(c: Case):
         )
         prefix = f"{direction}_" if direction else ""
         expected.append((f"{prefix}{cell}_{role}", role))
-    assert [(state.name, state.role) for state in plan.state_tensors] == expected
+    assert [
+        (state.name, state.role) for state in plan.blocks[0].state_tensors
+    ] == expected
 
 
 def _plan_state_shapes(tree, batch_size):
@@ -658,20 +662,23 @@ def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     some_batch = opts.batch_size or 3
     made = module.make_initial_state(some_batch)
     assert tensor_shapes(made) == [
-        substitute(state.batch_shape, some_batch, None) for state in plan.state_tensors
+        substitute(state.batch_shape, some_batch, None)
+        for state in plan.blocks[0].state_tensors
     ]
-    assert ref.shapes(made) == _plan_state_shapes(plan.initial_state, some_batch)
+    assert ref.shapes(made) == _plan_state_shapes(
+        plan.blocks[0].initial_state, some_batch
+    )
 
     model = module.build_model()
     assert tensor_shapes(model.outputs) == plan_shapes(
         plan, opts.batch_size, opts.timesteps
     )
     if opts.initial_state == "input":
-        assert len(model.inputs) == 1 + len(plan.state_tensors)
+        assert len(model.inputs) == 1 + len(plan.blocks[0].state_tensors)
     else:
         assert len(model.inputs) == 1
 
-    state_shapes = _plan_state_shapes(plan.initial_state, opts.batch_size)
+    state_shapes = _plan_state_shapes(plan.blocks[0].initial_state, opts.batch_size)
     reference, _, _ = ref.reference_model(
         opts, state_shapes if opts.initial_state != "none" else None
     )
@@ -712,7 +719,7 @@ def test_same_numbers(c: Case, tmp_path: Path):
     module = load_module(render_module(spec), tmp_path)
     batch_size, timesteps = plan.smoke_batch_size, plan.smoke_timesteps
     model = module.build_model()
-    state_shapes = _plan_state_shapes(plan.initial_state, opts.batch_size)
+    state_shapes = _plan_state_shapes(plan.blocks[0].initial_state, opts.batch_size)
     # the reference takes the state as inputs whenever the spec has one
     reference, _, _ = ref.reference_model(
         opts, state_shapes if opts.initial_state != "none" else None
@@ -749,7 +756,7 @@ def _named_h_is_the_output(plan, opts: ref.Options, returned: list) -> None:
     """The names mean what Keras returns: the top cell's `h` of each direction is the
     top output at that direction's last step, and no other state of the top layer is."""
     values = {name: _numpy(tensor) for (name, _), tensor in zip(plan.returns, returned)}
-    top = plan.layers[-1]
+    top = plan.blocks[0].layers[-1]
     outputs = [_numpy(tensor) for tensor in returned[: len(top.outputs)]]
     if opts.merge_mode is None:
         directions = [("", outputs[0], -1)]

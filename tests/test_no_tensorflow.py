@@ -34,7 +34,7 @@ def test_render_and_check_work_where_tensorflow_fails_to_import(tmp_path: Path) 
 
 def test_the_pipeline_leaves_tensorflow_unimported() -> None:
     code = (
-        "import sys, generator; generator.render_spec(sys.argv[1]); "
+        "import sys, rnnspec; rnnspec.render_spec(sys.argv[1]); "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'numpy')); "
         "print(loaded)"
     )

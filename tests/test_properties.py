@@ -32,11 +32,11 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from generator import format_source, load_spec, plan_spec, render_module
-from generator.cli import main
-from generator.load import SpecError
-from generator.report import describe_plan
-from generator.verify import smoke_modules
+from rnnspec import format_source, load_spec, plan_spec, render_module
+from rnnspec.cli import main
+from rnnspec.load import SpecError
+from rnnspec.report import describe_plan
+from rnnspec.verify import smoke_modules
 
 from .conftest import PROPERTY_COUNTS as COUNTS
 from .conftest import PROPERTY_NOTES as NOTES
@@ -260,11 +260,11 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
 
 
 def _crash(result: Result) -> str:
-    """The exception in the command, with the innermost place in generator/."""
+    """The exception in the command, with the innermost place in generator/rnnspec/."""
     if result.exc_info is None:
         return f"exit {result.exit_code}"
     kind, exc, tb = result.exc_info
-    frames = [f for f in traceback.extract_tb(tb) if "/generator/" in f.filename]
+    frames = [f for f in traceback.extract_tb(tb) if "/rnnspec/" in f.filename]
     where = (
         f" at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}"
         if frames
@@ -326,7 +326,7 @@ def test_broken_specs_never_crash_the_command_line(tmp_path: Path) -> None:
 
 
 def test_broken_specs_in_a_real_process(tmp_path: Path) -> None:
-    """A few of them through `python -m generator.cli`, as a user runs it."""
+    """A few of them through `python -m rnnspec.cli`, as a user runs it."""
 
     @examples("process")
     @given(broken=broken_specs())

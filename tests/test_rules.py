@@ -16,8 +16,8 @@ import jinja2
 import pytest
 import yaml
 
-from generator import load_spec, project
-from generator.load import SpecError
+from rnnspec import load_spec, project
+from rnnspec.load import SpecError
 
 from .conftest import ROOT
 
@@ -91,7 +91,7 @@ def copier_validator(question: str) -> jinja2.Template:
     extension, as copier renders it."""
     questions = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
     extensions = questions["_jinja_extensions"]
-    assert extensions == ["generator.project.RnnspecExtension"]
+    assert extensions == ["rnnspec.project.RnnspecExtension"]
     environment = jinja2.Environment(extensions=extensions)
     return environment.from_string(questions[question]["validator"])
 

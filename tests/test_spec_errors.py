@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import load_spec
-from generator.load import SpecError
+from rnnspec import load_spec
+from rnnspec.load import SpecError
 
 from .conftest import run_cli
 

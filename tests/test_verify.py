@@ -1,4 +1,4 @@
-"""Tests for generator.verify and `rnnspec smoke`: real worker processes, no mocks."""
+"""Tests for rnnspec.verify and `rnnspec smoke`: real worker processes, no mocks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.verify import SmokeResult, format_report, smoke_modules
+from rnnspec.cli import main
+from rnnspec.verify import SmokeResult, format_report, smoke_modules
 
 from .conftest import ROOT, run_cli
 

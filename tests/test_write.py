@@ -1,7 +1,7 @@
 """Writing output files: regular files only, symlinks written through, modes kept, atomic.
 
 The command line runs for real (a fresh interpreter, real FIFOs, links, /dev/full, a
-closed pipe); generator.write is also tested directly, with a fault injected where a real
+closed pipe); rnnspec.write is also tested directly, with a fault injected where a real
 one cannot be made on demand (Ctrl-C mid-write).
 """
 
@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from generator import write
-from generator.docs import stale_files, write_docs
-from generator.write import (
+from rnnspec import write
+from rnnspec.docs import stale_files, write_docs
+from rnnspec.write import (
     NotRegular,
     WriteError,
     check_writable,
@@ -41,7 +41,7 @@ def render(
 ) -> subprocess.CompletedProcess[str]:
     """`rnnspec render SPEC -o OUT` in a fresh interpreter, killed if it blocks."""
     return subprocess.run(
-        [sys.executable, "-m", "generator.cli", "render", str(SPEC), "-o", str(out)],
+        [sys.executable, "-m", "rnnspec.cli", "render", str(SPEC), "-o", str(out)],
         stdout=subprocess.PIPE if stdout is None else stdout,
         stderr=subprocess.PIPE,
         text=True,
@@ -232,7 +232,7 @@ def test_a_closed_pipe_is_a_one_line_error() -> None:
     )
 
 
-# --- generator.write directly ---------------------------------------------------------------
+# --- rnnspec.write directly ---------------------------------------------------------------
 
 
 def test_write_file_replaces_atomically_and_reports_one_line(tmp_path: Path) -> None:

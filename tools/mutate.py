@@ -1,12 +1,13 @@
 """Mutation test: plant named bugs in a copy of the generator and see the tests catch them.
 
 Each mutation replaces one exact piece of text in one file of a COPY of the repository
-(never the working tree); the copy's tests then run against the copy's `generator`
-(PYTHONPATH points at the copy, and a canary mutation that breaks the import proves
-it). A mutant is killed when its selection of tests fails. Golden files cannot kill
-it: `make golden` would simply accept what they catch, so the mutant's modules become
-the copy's tests/golden/ before its tests run, and the golden-file tests
-(`tests/test_golden.py`, the byte-for-byte docs check) are not run at all.
+(never the working tree); the copy's tests then run against the copy's `rnnspec`
+(PYTHONPATH points at the copy's generator/, and a canary mutation that breaks the
+import proves it). A mutant is killed when its selection of tests fails. Golden
+files cannot kill it: `make golden` would simply accept what they catch, so the
+mutant's modules become the copy's tests/golden/ before its tests run, and the
+golden-file tests (`tests/test_golden.py`, the byte-for-byte docs check) are not run
+at all.
 
     python tools/mutate.py              # every mutation; exit 1 if any survives
     python tools/mutate.py --list       # their names
@@ -38,7 +39,7 @@ GOLDEN = "tests/golden"
 RENDER_GOLDEN = """
 import sys
 from pathlib import Path
-from generator import render_spec
+from rnnspec import render_spec
 for spec in sorted(Path("examples").glob("*.yaml")) + sorted(
     Path("examples/seq2seq").glob("*.yaml")
 ):
@@ -75,9 +76,12 @@ class Mutation:
     keyword: str = ""  # a pytest -k expression to narrow the tests
 
 
-MACROS = "generator/templates/macros.jinja"
-MODULE = "generator/templates/module.py.jinja"
-GRAPH_TEMPLATE = "generator/templates/graph.py.jinja"
+# One template renders both spec forms: a short-form spec is a one-block model.
+TEMPLATES = "generator/rnnspec/targets/keras3/templates"
+MACROS = f"{TEMPLATES}/macros.jinja"
+MODULE = f"{TEMPLATES}/module.py.jinja"
+LAYERS = f"{TEMPLATES}/layers.jinja"
+INITIAL_STATE = f"{TEMPLATES}/initial_state.jinja"
 
 MUTATIONS = [
     # -- the initial state's values
@@ -95,9 +99,9 @@ MUTATIONS = [
     ),
     Mutation(
         "random_fill_with_another_seed",
-        MODULE,
-        '{% if plan.fill == "random" %}\n    rng = np.random.default_rng(SEED)',
-        '{% if plan.fill == "random" %}\n    rng = np.random.default_rng(SEED + 1)',
+        INITIAL_STATE,
+        '"random") | list %}\n    rng = np.random.default_rng(SEED)',
+        '"random") | list %}\n    rng = np.random.default_rng(SEED + 1)',
     ),
     Mutation(
         "random_fill_uniform",
@@ -106,22 +110,23 @@ MUTATIONS = [
         "rng.random({{ shape(state.batch_shape) }})",
     ),
     Mutation(
-        "initial_state_passed_only_for_input",
-        MODULE,
-        '{% if plan.initial_state_mode != "none" %}, initial_state=initial_state',
-        '{% if plan.initial_state_mode == "input" %}, initial_state=initial_state',
+        "initial_state_passed_only_for_input",  # zeros, ones, random: Keras' zeros
+        LAYERS,
+        '{%- elif block.initial_state_mode != "none" -%}\n, initial_state=',
+        '{%- elif block.initial_state_mode == "input" -%}\n, initial_state=',
     ),
     Mutation(
         "layers_get_each_others_state",
-        MODULE,
-        '"[%d]" % loop.index0 if plan.layers | length > 1',
-        '"[%d]" % (plan.layers | length - 1 - loop.index0) if plan.layers | length > 1',
+        LAYERS,
+        "{%- if block.layers | length > 1 %}[{{ index }}]{% endif -%}",
+        "{%- if block.layers | length > 1 %}[{{ block.layers | length - 1 - index }}]"
+        "{% endif -%}",
     ),
-    Mutation(
+    Mutation(  # the same index, spoilt where the block passes it: both spec forms
         "graph_layers_all_get_the_first_state",
-        GRAPH_TEMPLATE,
-        '{{ "[%d]" % loop.index0 if block.layers | length > 1 }}',
-        '{{ "[0]" if block.layers | length > 1 }}',
+        LAYERS,
+        "{{ initial_state_arg(plan, block, layer, loop.index0, step) }}",
+        "{{ initial_state_arg(plan, block, layer, 0, step) }}",
     ),
     # -- RepeatOverBatch (batch_size: null)
     Mutation(
@@ -138,9 +143,9 @@ MUTATIONS = [
     ),
     Mutation(
         "repeat_over_batch_never_used",
-        "generator/plan.py",
-        "return self.batch_size is None and self.initial_state_mode in (",
-        "return False and self.initial_state_mode in (",
+        "generator/rnnspec/plan.py",
+        "return self.batch_size is None and any(",
+        "return False and any(",
     ),
     # -- the generated shape checks
     Mutation(
@@ -164,141 +169,140 @@ MUTATIONS = [
     # -- state order and structure
     Mutation(
         "state_arrays_of_one_sequence",
-        "generator/stack.py",
+        "generator/rnnspec/stack.py",
         'return ("batch_size", *self.shape)',
         "return (1, *self.shape)",
     ),
     Mutation(
         "bidirectional_backward_states_first",
-        "generator/stack.py",
+        "generator/rnnspec/stack.py",
         'for direction in ("forward", "backward") if merge_mode else ("",)',
         'for direction in ("backward", "forward") if merge_mode else ("",)',
     ),
     Mutation(
         "lstm_roles_c_then_h",
-        "generator/cells.py",
+        "generator/rnnspec/cells.py",
         'HC = ("h", "c")',
         'HC = ("c", "h")',
     ),
     Mutation(
         "gru_gets_two_states",
-        "generator/cells.py",
+        "generator/rnnspec/cells.py",
         'CellKind("gru", "GRU", "GRUCell", H, gates=3, two_biases=True)',
         'CellKind("gru", "GRU", "GRUCell", HC, gates=3, two_biases=True)',
     ),
     Mutation(
         "stacked_states_flattened_backwards",
-        MODULE,
+        LAYERS,
         "= keras.tree.flatten(states)",
         "= keras.tree.flatten(states)[::-1]",
     ),
     Mutation(
         "merge_none_outputs_swapped",
-        "generator/stack.py",
+        "generator/rnnspec/stack.py",
         'for direction in ("forward", "backward")\n        )',
         'for direction in ("backward", "forward")\n        )',
     ),
     # -- layers and cells
     Mutation(
         "cell_args_in_set_order",
-        "generator/spec.py",
+        "generator/rnnspec/spec.py",
         "for key, value in self.model_dump().items()",
         "for key, value in ((k, self.model_dump()[k]) for k in set(self.model_dump()))",
     ),
     Mutation(
         "false_options_dropped",
-        "generator/spec.py",
+        "generator/rnnspec/spec.py",
         "if key not in required and value is not None",
         "if key not in required and value",
     ),
     Mutation(
         "rnn_cell_dtype_dropped",
-        MACROS,
-        '{%- if plan.layer_dtype != "float32" %}, dtype={{ plan.layer_dtype | py }}'
-        "{% endif -%}\n{%- if name %}, name={{ cell.name | py }}{% endif %})",
-        "{%- if name %}, name={{ cell.name | py }}{% endif %})",
+        LAYERS,
+        "keras.layers.{{ cell.keras_cell }}({{ cell_args(cell) }}{{ dtype(plan) }}",
+        "keras.layers.{{ cell.keras_cell }}({{ cell_args(cell) }}",
     ),
     Mutation(
         "inner_layers_return_sequences_dropped",
-        "generator/stack.py",
+        "generator/rnnspec/stack.py",
         "return_sequences = spec.return_sequences if top else True",
         "return_sequences = spec.return_sequences",
     ),
     Mutation(
         "sum_merge_doubles_the_width",
-        "generator/stack.py",
+        "generator/rnnspec/stack.py",
         'last = out_shape[-1] * 2 if merge_mode == "concat" else out_shape[-1]',
         'last = out_shape[-1] * 2 if merge_mode in ("concat", "sum") else out_shape[-1]',
     ),
     Mutation(
         "conv_kernel_dims_reversed",
-        "generator/cells.py",
+        "generator/rnnspec/cells.py",
         '"kernel_size": _compact(per_dim(cell, "kernel_size")),',
         '"kernel_size": _compact(per_dim(cell, "kernel_size")[::-1]),',
     ),
     Mutation(
         "conv_valid_output_off_by_one",
-        "generator/cells.py",
+        "generator/rnnspec/cells.py",
         "(size - kernel) // stride + 1",
         "(size - kernel + 1) // stride + 1",
     ),
     # -- the long form's hand-over
     Mutation(
         "concat_bridge_backward_first",
-        "generator/wiring.py",
+        "generator/rnnspec/wiring.py",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)]",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)][::-1]",
     ),
     Mutation(
         "project_bridge_from_the_other_role",
-        "generator/wiring.py",
+        "generator/rnnspec/wiring.py",
         "roles = [s for s in cell if s.role == state.role] or [",
         "roles = [s for s in cell if s.role != state.role] or [",
     ),
     Mutation(
         "hand_over_shapes_unchecked",
-        "generator/wiring.py",
+        "generator/rnnspec/wiring.py",
         "if len(match) != 1 or match[0].shape != state.shape:",
         "if len(match) != 1:",
     ),
     # -- rules across keys
     Mutation(
         "stateful_without_batch_size_allowed",
-        "generator/rules.py",
+        "generator/rnnspec/rules.py",
         "return stateful and batch_size is None",
         "return False and stateful and batch_size is None",
     ),
     Mutation(
         "stateful_with_initial_state_allowed",
-        "generator/rules.py",
+        "generator/rnnspec/rules.py",
         'return stateful and initial_state not in (None, "none")',
         'return False and stateful and initial_state not in (None, "none")',
     ),
     Mutation(
         "merge_none_layer_chain_allowed",
-        "generator/rules.py",
+        "generator/rnnspec/rules.py",
         'if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:',
         'if False and spec.merge_mode == "none" and spec.stacking == "layers":',
     ),
     # -- loading, formatting, copier
     Mutation(
         "toml_marks_line_off_by_one",
-        "generator/toml_marks.py",
+        "generator/rnnspec/toml_marks.py",
         "        self.lines = Lines(text)",
         '        self.lines = Lines("\\n" + text)  # every key and value a line down',
         tests=("tests/test_spec_errors.py",),
     ),
     Mutation(
         "format_is_identity",
-        "generator/format.py",
+        "generator/rnnspec/format.py",
         "return black.format_str(source, mode=MODE)",
         "return source",
     ),
     Mutation(
         "copier_size_validator_accepts_zero",
-        "generator/project.py",
-        "if (ascii_int(text) or 0) >= 1:",
-        "if (ascii_int(text) if ascii_int(text) is not None else -1) >= 0:",
+        "generator/rnnspec/project/validators.py",
+        "if (allow_none and is_none(value)) or is_size(text):",
+        'if (allow_none and is_none(value)) or is_size(text) or text == "0":',
         tests=COPIER,
         keyword="validators",
     ),
@@ -307,7 +311,7 @@ MUTATIONS = [
 # Breaks the copy's import: if this is not killed, the tests import another generator.
 CANARY = Mutation(
     "canary_broken_import",
-    "generator/__init__.py",
+    "generator/rnnspec/__init__.py",
     "from .load import SpecError, load_spec",
     "from .load import no_such_function",
     tests=("tests/test_behaviour_render.py",),
@@ -330,13 +334,17 @@ def make_copy(folder: Path) -> Path:
 
 
 def environment(copy: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(copy / "generator"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def check_import(copy: Path, python: str) -> None:
     """The copy's interpreter setup imports the copy's generator, not the installed one."""
     done = subprocess.run(
-        [python, "-c", "import generator; print(generator.__file__)"],
+        [python, "-c", "import rnnspec; print(rnnspec.__file__)"],
         capture_output=True,
         text=True,
         cwd=copy,
@@ -344,9 +352,8 @@ def check_import(copy: Path, python: str) -> None:
     )
     where = Path(done.stdout.strip() or "?").resolve()
     if done.returncode != 0 or copy.resolve() not in where.parents:
-        sys.exit(
-            f"mutate: the copy imports {where}, not {copy}/generator\n{done.stderr}"
-        )
+        wanted = copy / "generator" / "rnnspec"
+        sys.exit(f"mutate: the copy imports {where}, not {wanted}\n{done.stderr}")
 
 
 def run_tests(

@@ -1,0 +1,36 @@
+"""The docs' one jinja2 environment: the page templates and the filters they write with.
+
+Templates lay out the words; values reach the page only through `{{ }}` and these
+filters: `md` (free text for one Markdown line, escaped), `code` (a name as inline code),
+`fenced` (a code block that its text cannot close early), `py` (a Python literal).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from .markdown import code, fenced, inline
+
+
+def _fenced(text: str, info: str) -> str:
+    return "\n".join(fenced(text, info))
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates in rnnspec/docs/templates/, strict about undefined values."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rnnspec", "docs/templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["md"] = inline
+    env.filters["code"] = code
+    env.filters["fenced"] = _fenced
+    env.filters["py"] = repr
+    return env

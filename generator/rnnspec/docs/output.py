@@ -1,0 +1,98 @@
+"""What a module's run prints, and reading it back from a page.
+
+A generated module prints one `name: shape` line per returned tensor, then, for a graph
+with a decoder, the one-step decoder's lines (`step_lines`). The build checks the run
+against the plan (`output_problems`), and the pages state no shape the run did not print
+(`unprinted_shapes`), read back from the page's fenced blocks (`page_blocks`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..plan import ModelPlan
+from .svg import shape_line
+
+# A shape as Python prints a tuple of sizes: "(2, 32)", "(2,)", "(None, 8)".
+SHAPE = re.compile(r"\((?:\s*(?:\d+|None)\s*,)+(?:\s*(?:\d+|None)\s*)?\)")
+_LINE = re.compile(r"^(\S+): (\([\d, ]*\))$")
+_FENCE = re.compile(r"^(`{3,})(\S*)\s*$")
+
+
+def output_problems(plan: ModelPlan, output: str) -> list[str]:
+    """What is wrong with a module's printed output: anything but the plan's lines.
+
+    The output must be exactly one `name: shape` line per returned tensor, in order, with
+    the plan's shapes at the run's sizes, then for a graph with a decoder the one-step
+    decoder's lines (`step_lines`); anything else (a warning, a log line) would make the
+    page depend on the machine that built it.
+    """
+    printed = [*plan.returns, *step_lines(plan)]
+    expected = [shape_line(name, dims, plan) for name, dims in printed]
+    lines = output.splitlines()
+    if not output.endswith("\n") or lines != expected:
+        stray = [line for line in lines if not _LINE.match(line)]
+        if stray:
+            return [
+                f"the module printed more than `name: shape` lines, e.g. {stray[0]!r}"
+            ]
+        return [f"the run printed {lines}, the plan says {expected}"]
+    return []
+
+
+def step_lines(plan: ModelPlan) -> list[tuple[str, tuple]]:
+    """What the greedy loop prints after the returned tensors: the one-step decoder's
+    output (one time step) and its next state, `<decoder>_step_<name>`, where <name> is
+    the state's name without the block's prefix."""
+    if plan.decoder is None:
+        return []
+    block = plan.block(plan.decoder)
+    name, dims = block.output
+    one_step = tuple(
+        1 if isinstance(dim, str) and dim.startswith("timesteps") else dim
+        for dim in dims
+    )
+    states = [
+        (f"{block.name}_step_{s.name.removeprefix(block.prefix)}", s.batch_shape)
+        for s in block.state_tensors
+    ]
+    return [(f"{block.name}_step_output", one_step), *states]
+
+
+def printed_shapes(output: str) -> dict[str, str]:
+    """The run's output (checked by `output_problems`) as tensor name -> printed shape."""
+    return dict(_LINE.match(line).groups() for line in output.splitlines())  # type: ignore[union-attr]
+
+
+def page_blocks(page: str) -> list[tuple[str, str]]:
+    """The page's fenced code blocks as (info, text)."""
+    blocks, lines, i = [], page.split("\n"), 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, info, body = match.group(1), match.group(2), []
+        i += 1
+        while i < len(lines) and lines[i] != fence:
+            body.append(lines[i])
+            i += 1
+        blocks.append((info, "\n".join(body)))
+        i += 1
+    return blocks
+
+
+def page_output(page: str) -> str:
+    """The captured output: the page's one `text` block."""
+    (output,) = [text for info, text in page_blocks(page) if info == "text"]
+    return output + "\n"
+
+
+def unprinted_shapes(page: str) -> list[str]:
+    """Shapes the page states outside the verbatim spec and module that the run did not print."""
+    prose = page
+    for info, text in page_blocks(page):
+        if info in ("yaml", "python"):
+            prose = prose.replace(text, "")
+    printed = set(SHAPE.findall(page_output(page)))
+    return sorted({shape for shape in SHAPE.findall(prose) if shape not in printed})

@@ -1,0 +1,172 @@
+"""The long form: a plan's inputs, then its blocks in the spec's order, and what comes back.
+
+Four columns (rnnspec/docs/svg/layout.py), read left to right:
+
+- hand-over: for a block that starts from another's state, the source block's final
+  state tensors, with arrows (through a `concat` or `project` box for a bridge) into
+- initial state: each block's state tensors as they enter its cells (dashed when not
+  passed), under a note of where they come from;
+- blocks: a frame per block holding its layers and its head, with an arrow from its
+  input (a model input at the top, or the block it reads);
+- returned: what build_model() returns, numbered, `name: shape` as the run prints it.
+
+An input that is not straight above its block reaches it down a lane right of the
+blocks. Shapes are the plan's at the run's sizes: returned tensors are exactly the
+printed lines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .canvas import (
+    BOX,
+    GRAPH_STYLE,
+    LINE,
+    MARGIN,
+    PAD,
+    ROW,
+    Canvas,
+    Point,
+    document,
+    text_width,
+)
+from .handover import draw_handover
+from .labels import head_label, init_note, input_lines, shape_line
+from .layers import draw_layers
+from .layout import BLOCK_PAD, LANE, Columns, Placed, graph_columns, routes
+
+if TYPE_CHECKING:
+    from ...graph import BlockPlan, GraphPlan
+
+# A block's route: the lane its input comes down (None: straight from above), and
+# where each model input's arrow starts.
+Route = tuple[int | None, dict[str, Point]]
+
+
+def draw_graph(plan: GraphPlan) -> str:
+    """A long-form plan as a standalone SVG document."""
+    lanes = routes(plan)
+    cols = graph_columns(plan, sum(v is not None for v in lanes.values()))
+    canvas = Canvas()
+    canvas.text(MARGIN, MARGIN + 14, _title(plan), cls="title")
+    y, inputs, right_end = _draw_inputs(canvas, plan, cols, MARGIN + 32)
+    canvas.text(cols.right, y + 30, "returned by build_model()", cls="note")
+    index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
+    placed: dict[str, Placed] = {}
+    for block in plan.blocks:
+        route = (lanes[block.name], inputs)
+        y = _draw_block(canvas, plan, block, cols, y + 14, route, placed, index_of)
+    width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
+    return document(
+        plan.name,
+        canvas,
+        width,
+        y + MARGIN,
+        GRAPH_STYLE,
+        "its inputs, blocks, the hand-over of state between them and what comes back",
+    )
+
+
+def _title(plan: GraphPlan) -> str:
+    dynamic = plan.batch_size is None or any(i.timesteps is None for i in plan.inputs)
+    if not dynamic:
+        return plan.name
+    steps = ", ".join(f"{i.name} {i.smoke_timesteps} steps" for i in plan.inputs)
+    return f"{plan.name}  (shapes as run: batch {plan.smoke_batch_size}; {steps})"
+
+
+def _draw_inputs(
+    canvas: Canvas, plan: GraphPlan, cols: Columns, y: int
+) -> tuple[int, dict[str, Point], int]:
+    """The inputs side by side, the first over the blocks; the bottom y, each input's
+    arrow start (x, y), and the right end of the row."""
+    height = 2 * LINE + 2 * PAD + 4
+    x, starts = cols.mid, {}
+    for number, given in enumerate(plan.inputs):
+        lines = input_lines(
+            given.name, plan.batch_size, given.timesteps, given.step_shape
+        )
+        w = cols.w_mid if number == 0 else text_width(lines)
+        canvas.box(x, y, w, height, "input", lines)
+        starts[given.name] = (cols.center if number == 0 else x + 14, y + height)
+        x += w + 16
+        if number == 0:
+            x = max(x, cols.lane - 14)
+    return y + height + 10, starts, x - 16
+
+
+def _draw_block(
+    canvas: Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: Columns,
+    top: int,
+    route: Route,
+    placed: dict[str, Placed],
+    index_of: dict[str, int],
+) -> int:
+    """One block's frame, layers, initial and final state, head and output; its bottom y."""
+    canvas.text(cols.mid - BLOCK_PAD - 4, top + 16, block.name, cls="blockname")
+    canvas.text(cols.init, top + 16, init_note(block), cls="note")
+    first = top + 26
+    _draw_arrival(canvas, plan, block, cols, top, first, route, placed)
+    returned = block.return_state and block.name in plan.outputs
+    y, state_y = draw_layers(
+        canvas,
+        plan,
+        block,
+        cols,
+        first,
+        absent=block.initial_state_mode == "none",
+        returned=index_of if returned else None,
+    )
+    out = (cols.center, y - 24)
+    if block.head:
+        canvas.arrow([(cols.center, out[1]), (cols.center, y - 2)])
+        canvas.box(cols.mid, y, cols.w_mid, BOX, "cell", [head_label(block)])
+        out, y = (cols.center, y + BOX), y + BOX + 24
+    if block.name in plan.outputs:
+        cy = y - 24 + ROW // 2 + 4
+        line = shape_line(*block.output, plan)
+        canvas.returned(
+            cols.right, cols.w_right, cy, line, index_of[block.output[0]],
+            [out, (cols.center, cy), (cols.right - 2, cy)],
+        )  # fmt: skip
+        y = cy + ROW // 2 + 24
+    if block.source:
+        below = draw_handover(canvas, plan, block, cols, state_y, placed[block.source])
+        y = max(y, below + 24)
+    bottom = y - 24 + BLOCK_PAD
+    x0 = cols.mid - 12 - BLOCK_PAD
+    canvas.frame("block", x0, top, cols.frame_right - x0, bottom - top, 8)
+    placed[block.name] = Placed(out, bottom)
+    return bottom
+
+
+def _draw_arrival(
+    canvas: Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: Columns,
+    top: int,
+    first: int,
+    route: Route,
+    placed: dict[str, Placed],
+) -> None:
+    """The arrow from the block's input (a model input or a block above) to its first layer."""
+    lane, inputs = route
+    start = inputs.get(block.input) or next(
+        p.out for name, p in placed.items() if plan.block(name).output[0] == block.input
+    )
+    if lane is None:
+        canvas.arrow([start, (cols.center, first - 2)])
+        return
+    x = cols.lane + LANE * lane
+    ly = top + 8
+    points = (
+        [start]
+        if start[0] == x
+        else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
+    )
+    canvas.arrow([*points, (x, ly), (cols.center, ly), (cols.center, first - 2)])

@@ -1,0 +1,87 @@
+"""The hand-over of state between blocks: the source block's final state tensors, left
+of the target's initial state, with arrows into it (through a `concat` or `project` box
+for a bridge), and an arrow down from the source block's frame.
+
+The source's final state, which the smoke run does not print, is drawn as the plan has it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .canvas import BOX, ROW, Canvas
+from .labels import shape_line
+from .layout import BLOCK_PAD, LANE, Columns, Placed, sources
+
+if TYPE_CHECKING:
+    from ...graph import BlockPlan, Bridge, GraphPlan
+
+
+def draw_handover(
+    canvas: Canvas,
+    plan: GraphPlan,
+    block: BlockPlan,
+    cols: Columns,
+    state_y: dict[str, int],
+    source: Placed,
+) -> int:
+    """The source's final state boxes, arrows (through a bridge box) to the target's
+    initial state boxes, and an arrow from the source block; the y below the boxes."""
+    read = sources(block)
+    kind = block.bridges[0].kind
+    targets = [state_y[b.target.name] for b in block.bridges]
+    if kind == "none":
+        at = {b.sources[0].name: state_y[b.target.name] for b in block.bridges}
+    else:
+        at = {s.name: targets[0] + i * ROW for i, s in enumerate(read)}
+    for s in read:
+        canvas.box(
+            cols.src,
+            at[s.name] - BOX // 2,
+            cols.w_src,
+            BOX,
+            "state",
+            [shape_line(s.name, s.batch_shape, plan)],
+        )
+    upper = min(at.values()) - BOX // 2
+    canvas.text(cols.src + 24, upper - 6, f"final state of {block.source}", cls="note")
+    x = cols.src + 12
+    canvas.arrow(
+        [
+            (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom),
+            (cols.mid - 12 - BLOCK_PAD + 6, source.frame_bottom + 10),
+            (x, source.frame_bottom + 10),
+            (x, upper - 2),
+        ]
+    )
+    for j, bridge in enumerate(block.bridges):
+        _bridge_arrows(
+            canvas, cols, bridge, j, [at[s.name] for s in bridge.sources], targets[j]
+        )
+    return max(at.values()) + BOX // 2 + 4
+
+
+def _bridge_arrows(
+    canvas: Canvas,
+    cols: Columns,
+    bridge: Bridge,
+    j: int,
+    from_y: list[int],
+    to_y: int,
+) -> None:
+    """Arrows from a bridge's source boxes into its target box, through a concat or
+    project box when there is one."""
+    xm = cols.src + cols.w_src + 12 + LANE * (j % 4)
+    end = cols.init - 2
+    if bridge.kind != "none":
+        w = cols.init - 24 - cols.op
+        canvas.box(cols.op, to_y - BOX // 2, w, BOX, "op", [bridge.kind])
+        canvas.arrow([(cols.op + w, to_y), (end, to_y)])
+        end = cols.op - 2
+    for sy in from_y:
+        if sy == to_y:
+            canvas.arrow([(cols.src + cols.w_src, sy), (end, to_y)])
+        else:
+            canvas.arrow(
+                [(cols.src + cols.w_src, sy), (xm, sy), (xm, to_y), (end, to_y)]
+            )

@@ -1,0 +1,129 @@
+"""Where things go: the columns, their widths from the longest label in each, and the
+lanes that carry an input's arrow down to a block that is not straight below it.
+
+Left to right: the hand-over column (a source block's final state), the bridge boxes,
+initial state, the blocks (or the one stack), routing lanes, and what comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .canvas import GAP, MARGIN, Point, text_width
+from .labels import (
+    cell_label,
+    direction_label,
+    head_label,
+    init_note,
+    input_lines,
+    shape_line,
+)
+from .states import state_rows
+
+if TYPE_CHECKING:
+    from ...graph import BlockPlan, GraphPlan
+    from ...stack import StateTensor
+
+BLOCK_PAD = 10  # px between a block's frame and its layers' frames
+LANE = 8  # px between routing lanes
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The x of each column and the width of its boxes."""
+
+    src: int
+    w_src: int
+    op: int
+    init: int
+    w_init: int
+    mid: int
+    w_mid: int
+    lane: int  # x of the first lane
+    right: int
+    w_right: int
+
+    @property
+    def center(self) -> int:
+        return self.mid + self.w_mid // 2
+
+    @property
+    def frame_right(self) -> int:
+        return self.mid + self.w_mid + 12 + BLOCK_PAD
+
+
+@dataclass
+class Placed:
+    """Where a drawn block's output leaves it."""
+
+    out: Point  # the bottom of its output
+    frame_bottom: int
+
+
+def handovers(plan: GraphPlan) -> list[BlockPlan]:
+    """The blocks that start from another block's state."""
+    return [block for block in plan.blocks if block.source]
+
+
+def sources(block: BlockPlan) -> list[StateTensor]:
+    """The source states a target block reads, each once, in bridge order."""
+    seen: list[StateTensor] = []
+    for bridge in block.bridges:
+        seen += [s for s in bridge.sources if s not in seen]
+    return seen
+
+
+def routes(plan: GraphPlan) -> dict[str, int | None]:
+    """Per block, the lane its input arrow comes down (None: straight from above)."""
+    lanes: dict[str, int | None] = {}
+    names = [i.name for i in plan.inputs]
+    for number, block in enumerate(plan.blocks):
+        above = plan.blocks[number - 1] if number else None
+        straight = (number == 0 and block.input == names[0]) or (
+            above is not None and block.input == above.output[0]
+        )
+        lanes[block.name] = (
+            None if straight else len([v for v in lanes.values() if v is not None])
+        )
+    return lanes
+
+
+def graph_columns(plan: GraphPlan, lanes: int) -> Columns:
+    """The long form's columns, with room for `lanes` routing lanes."""
+    from_blocks = [
+        shape_line(s.name, s.batch_shape, plan)
+        for b in handovers(plan)
+        for s in sources(b)
+    ]
+    from_blocks += [f"final state of {b.source}" for b in handovers(plan)]
+    inits = [
+        shape_line(s.name, s.batch_shape, plan)
+        for b in plan.blocks
+        for s in b.state_tensors
+    ]
+    inits += [init_note(b) for b in plan.blocks]
+    first = plan.inputs[0]
+    middle = input_lines(first.name, plan.batch_size, first.timesteps, first.step_shape)
+    for block in plan.blocks:
+        middle += [f"{layer.name}: {layer.summary}" for layer in block.layers]
+        middle += [head_label(block)] if block.head else []
+        for row in state_rows(block):
+            middle += [
+                cell_label(row.layer, row.cell_index),
+                f"{row.layer.cells[row.cell_index].name}  {direction_label(row.direction)}",
+            ]
+    right = [shape_line(name, dims, plan) for name, dims in plan.returns] + [
+        "returned by build_model()"
+    ]
+    w_src = text_width(from_blocks) if from_blocks else 0
+    bridged = any(b.bridges[0].kind != "none" for b in handovers(plan))
+    op = MARGIN + w_src + 16 + LANE * 4 if w_src else MARGIN
+    init = op + (text_width(["project"]) + 24 if bridged else 24 if w_src else 0)
+    w_init, w_mid = text_width(inits), text_width(middle)
+    mid = init + w_init + GAP
+    lane = mid + w_mid + 12 + BLOCK_PAD + 14
+    right_x = lane + LANE * max(lanes - 1, 0) + 30
+    return Columns(
+        MARGIN, w_src, op, init, w_init, mid, w_mid, lane, right_x, text_width(right)
+    )

@@ -1,0 +1,380 @@
+"""The model plan: everything a target's templates need, decided in plain Python.
+
+Every spec arrives normalised (rnnspec/normalise.py): named inputs, blocks in order.
+Each block's layers, output and state come from Keras' state rules (rnnspec/stack.py)
+through the spec layer's wiring (rnnspec/wiring.py), which also made the hand-overs'
+bridges; here they become the module's plan: dtypes, the smoke test's sizes, the
+module constants (`TIMESTEPS`, `STATE_SIZE`), the state the model takes and returns,
+and the decoder that build_inference_models() steps. The plan trusts its spec: every
+rule was checked when the spec was loaded. No TensorFlow here: the plan is checked
+against real Keras in the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .normalise import ModelSpec, normalise
+from .spec import GraphSpec, Spec
+from .stack import (
+    SMOKE_BATCH_SIZE,
+    CellPlan,
+    Dim,
+    LayerPlan,
+    StateTensor,
+    StateTree,
+    resolve_dims,
+    smoke_timesteps,
+)
+from .wiring import BlockShape, Bridge, block_shapes
+
+__all__ = [
+    "BlockPlan",
+    "Bridge",
+    "CellPlan",
+    "Dim",
+    "InputPlan",
+    "LayerPlan",
+    "ModelPlan",
+    "StateTensor",
+    "StateTree",
+    "make_plan",
+    "resolve_dims",
+]
+
+_MIXED = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
+CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() builds
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    name: str
+    timesteps: int | None
+    step_shape: tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
+    smoke_timesteps: int
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """What keras.Input(shape=...) takes: (timesteps, *one step)."""
+        return (self.timesteps, *self.step_shape)
+
+
+@dataclass(frozen=True)
+class BlockPlan(BlockShape):
+    """A block's layers and shapes (rnnspec/wiring.py) and how it starts."""
+
+    initial_state_mode: str  # zeros | ones | random | input | none | from
+    source: str | None  # the block whose state starts this one
+    stateful: bool
+
+    @property
+    def state_size(self) -> object:
+        """Its STATE_SIZE: per layer (one entry a layer), per cell inside a stack."""
+        per_layer = [
+            (
+                layer.cells[0].state_size
+                if layer.form != "stacked"
+                else tuple(cell.state_size for cell in layer.cells)
+            )
+            for layer in self.layers
+        ]
+        return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
+
+    @property
+    def initial_state(self) -> StateTree:
+        """What its `initial_state=` takes: the layer's, or a list of one a layer."""
+        if len(self.layers) == 1:
+            return self.layers[0].initial_state
+        return [layer.initial_state for layer in self.layers]
+
+    @property
+    def fill(self) -> str:
+        """How make_initial_state() fills its arrays: zeros, ones or random."""
+        mode = self.initial_state_mode
+        return {"input": "random", "none": "zeros"}.get(mode, mode)
+
+    @property
+    def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
+        """Its output(s), then with return_state its states, flat in Keras' order."""
+        states = tuple((s.name, s.batch_shape) for s in self.state_tensors)
+        top = self.layers[-1]
+        outputs = top.outputs if self.head is None else (self.output,)
+        return (*outputs, *(states if self.return_state else ()))
+
+    @property
+    def initial_variables(self) -> dict[str, str]:
+        """Target state name -> the Python name of the tensor passed for it."""
+        return {bridge.target.name: bridge.variable for bridge in self.bridges}
+
+    @property
+    def step_inputs(self) -> list[str]:
+        """The one-step model's inputs: one time step, then the state."""
+        return [self.input] + [f"initial_{s.name}" for s in self.state_tensors]
+
+    @property
+    def params(self) -> int:
+        """The weights of its layers, head and bridge: Keras' count_params()."""
+        layers = sum(layer.params for layer in self.layers)
+        return layers + self.head_params + self.bridge_params
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    name: str
+    description: str
+    spec: ModelSpec
+    keyed: bool  # module constants keyed by input and block (see rnnspec/normalise.py)
+    batch_size: int | None
+    dtype: str  # of inputs and outputs
+    layer_dtype: str  # Keras dtype policy of the layers
+    state_dtype: str  # numpy dtype of the initial state arrays
+    inputs: tuple[InputPlan, ...]
+    blocks: tuple[BlockPlan, ...]
+    outputs: tuple[str, ...]  # block names
+    decoder: str | None  # the block that build_inference_models() steps, if any
+    smoke_batch_size: int
+
+    def _constant(self, values: dict[str, object]) -> object:
+        """A module constant: keyed by name, or the one value unkeyed."""
+        return values if self.keyed else next(iter(values.values()))
+
+    @property
+    def timesteps(self) -> object:
+        """TIMESTEPS: per input, its length (None: any)."""
+        return self._constant({i.name: i.timesteps for i in self.inputs})
+
+    @property
+    def step_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {i.name: i.step_shape for i in self.inputs}
+
+    @property
+    def smoke_timesteps(self) -> object:
+        return self._constant({i.name: i.smoke_timesteps for i in self.inputs})
+
+    @property
+    def state_size(self) -> object:
+        """STATE_SIZE: per block, Keras' state_size of its cell(s)."""
+        return self._constant({b.name: b.state_size for b in self.blocks})
+
+    @property
+    def state_size_note(self) -> str:
+        """What STATE_SIZE's entries are, where they are not per block."""
+        layers = self.blocks[0].layers
+        if self.keyed:
+            return ""
+        if len(layers) > 1:
+            return ": one entry a layer"
+        return ": one entry a cell" if layers[0].form == "stacked" else ""
+
+    @property
+    def stateful(self) -> bool:
+        return any(block.stateful for block in self.blocks)
+
+    @property
+    def model_blocks(self) -> tuple[BlockPlan, ...]:
+        """The blocks the outputs depend on: the model's (any other is built, unused)."""
+        names = in_model(self.spec)
+        return tuple(b for b in self.blocks if b.name in names)
+
+    @property
+    def params(self) -> int:
+        """The model's weights: Keras' count_params()."""
+        return sum(b.params for b in self.model_blocks)
+
+    @property
+    def array_dtype(self) -> str:
+        """The module constant that numpy arrays use."""
+        return "DTYPE" if self.state_dtype == self.dtype else "ARRAY_DTYPE"
+
+    def block(self, name: str) -> BlockPlan:
+        return next(block for block in self.blocks if block.name == name)
+
+    def input(self, name: str) -> InputPlan:
+        return next(given for given in self.inputs if given.name == name)
+
+    @property
+    def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
+        """What build_model() returns, in order: per output block, its returns."""
+        return tuple(item for name in self.outputs for item in self.block(name).returns)
+
+    @property
+    def state_inputs(self) -> tuple[StateTensor, ...]:
+        """The state tensors that are model inputs (initial_state: input), in order."""
+        return _state_inputs(self.blocks)
+
+    @property
+    def model_inputs(self) -> list[str]:
+        """build_model()'s inputs: the inputs, then any state inputs, flat."""
+        return [i.name for i in self.inputs] + [
+            f"initial_{s.name}" for s in self.state_inputs
+        ]
+
+    @property
+    def constant_blocks(self) -> tuple[BlockPlan, ...]:
+        """Blocks that start from an initial state make_initial_state() builds."""
+        return tuple(
+            b for b in self.blocks if b.initial_state_mode in (*CONSTANT, "input")
+        )
+
+    @property
+    def initial_blocks(self) -> tuple[BlockPlan, ...]:
+        """The blocks make_initial_state() builds a state for; unkeyed, it always
+        builds the one block's (Keras' zeros where the model passes none)."""
+        return self.constant_blocks if self.keyed else self.blocks
+
+    @property
+    def repeat_over_batch(self) -> bool:
+        """A fixed initial state with a dynamic batch: repeat it inside the model."""
+        return self.batch_size is None and any(
+            b.initial_state_mode in CONSTANT for b in self.blocks
+        )
+
+    @property
+    def feedback(self) -> str:
+        """What the greedy loop feeds the decoder next: one_hot of its most likely
+        class (a head as wide as its input), its output (as wide), or the next data step.
+        """
+        if self.decoder is None:
+            return ""
+        block = self.block(self.decoder)
+        features = self.input(block.input).step_shape
+        if len(features) > 1:
+            return "data"
+        if block.head is not None and block.head.units == features[-1]:
+            return "one_hot"
+        return "output" if block.output[1][-1] == features[-1] else "data"
+
+    @property
+    def encoder_blocks(self) -> tuple[BlockPlan, ...]:
+        """The blocks the decoder's initial state depends on, in order."""
+        if self.decoder is None:
+            return ()
+        needed = {self.block(self.decoder).source}
+        for block in reversed(self.blocks):
+            if block.name in needed:
+                needed |= {block.input, block.source} - {None}
+        return tuple(b for b in self.blocks if b.name in needed)
+
+    @property
+    def encoder_inputs(self) -> tuple[InputPlan, ...]:
+        names = {b.input for b in self.encoder_blocks}
+        return tuple(i for i in self.inputs if i.name in names)
+
+    @property
+    def encoder_state_inputs(self) -> tuple[StateTensor, ...]:
+        return _state_inputs(self.encoder_blocks)
+
+    @property
+    def encoder_model_inputs(self) -> list[str]:
+        return [i.name for i in self.encoder_inputs] + [
+            f"initial_{s.name}" for s in self.encoder_state_inputs
+        ]
+
+    @property
+    def summary(self) -> list[str]:
+        """The header comment: inputs and blocks, a line each."""
+        lines = []
+        for given in self.inputs:
+            step = (
+                f"shape={given.step_shape}"
+                if len(given.step_shape) > 1
+                else f"features={given.step_shape[0]}"
+            )
+            lines.append(
+                f"{given.name}: batch_size={self.batch_size}, timesteps={given.timesteps}, {step}"
+            )
+        for block in self.blocks:
+            text = " -> ".join(layer.summary for layer in block.layers)
+            if block.source:
+                bridge = block.bridges[0].kind
+                text += f", initial state from {block.source}" + (
+                    f" (bridge: {bridge})" if bridge != "none" else ""
+                )
+            elif block.initial_state_mode != "none":
+                text += f", initial state: {block.initial_state_mode}"
+            if block.head:
+                activation = block.head.activation
+                text += f", head Dense({block.head.units}{', ' + activation if activation else ''})"
+            lines.append(f"{block.name} ({block.input}): {text}")
+        return lines
+
+
+def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
+    """Plan every block of a checked spec, and pick the decoder to step."""
+    model = normalise(spec)
+    first = next(iter(model.inputs.values()))
+    inputs = tuple(
+        InputPlan(
+            name,
+            given.timesteps,
+            given.step_shape,
+            smoke_timesteps(given.timesteps, index),
+        )
+        for index, (name, given) in enumerate(model.inputs.items())
+    )
+    blocks = tuple(
+        BlockPlan(
+            **vars(shape),
+            initial_state_mode=block.initial_state_mode,
+            source=getattr(block.initial_state, "source", None),
+            stateful=block.stateful,
+        )
+        for shape, block in zip(block_shapes(model), model.blocks)
+    )
+    dtype = first.dtype
+    return ModelPlan(
+        name=model.name,
+        description=model.description,
+        spec=model,
+        keyed=model.keyed,
+        batch_size=first.batch_size,
+        dtype=dtype,
+        layer_dtype=_MIXED.get(dtype, dtype),
+        state_dtype="float32" if dtype in _MIXED else dtype,
+        inputs=inputs,
+        blocks=blocks,
+        outputs=model.outputs,
+        decoder=_decoder(model, blocks),
+        smoke_batch_size=first.batch_size or SMOKE_BATCH_SIZE,
+    )
+
+
+def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:
+    return tuple(
+        s for b in blocks if b.initial_state_mode == "input" for s in b.state_tensors
+    )
+
+
+def _decoder(model: ModelSpec, blocks: tuple[BlockPlan, ...]) -> str | None:
+    """The block to step one time step at a time: the one block of the model that
+    starts from another's state, if there is exactly one, reads a model input, runs
+    one direction, is not stateful and returns its state."""
+    names = in_model(model)
+    targets = [
+        (b, given)
+        for b, given in zip(blocks, model.blocks)
+        if b.source is not None and b.name in names
+    ]
+    if len(targets) != 1:
+        return None
+    block, given = targets[0]
+    steppable = (
+        block.input in model.inputs and not given.merge_mode and not given.stateful
+    )
+    return block.name if steppable and given.return_state else None
+
+
+def in_model(model: ModelSpec) -> set[str]:
+    """The output blocks and every block and input they depend on."""
+    names = set(model.outputs)
+    for given in reversed(model.blocks):
+        if given.name in names:
+            names.add(given.input)
+            if given.initial_state_mode == "from":
+                names.add(given.initial_state.source)  # type: ignore[union-attr]
+    return names
+
+
+# TEMPORARY aliases while the docs are moved to the one plan; deleted before commit.
+Plan = ModelPlan
+Stack = BlockPlan

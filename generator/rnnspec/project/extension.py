@@ -1,0 +1,72 @@
+"""`RnnspecExtension`: the Jinja extension that `copier.yml` names in
+`_jinja_extensions` (as `rnnspec.project.RnnspecExtension`).
+
+It gives the template what it cannot do alone, and nothing else: the spec's text
+(`rnnspec_spec_text()`), its module (`... | rnnspec_render`), the escaping filters,
+and each question's validator (`rnnspec_*_error`). Copier imports it, so it needs
+`--trust` and rnnspec installed next to copier.
+"""
+
+from __future__ import annotations
+
+from jinja2 import pass_context
+from jinja2.ext import Extension
+
+from ..load import SpecError
+from .answers import answers_error, render_text, spec_text
+from .escape import markdown_text, python_str, toml_str
+from .names import (
+    identifier_error,
+    package_name,
+    package_name_error,
+    project_name_error,
+)
+from .parse import split_list
+from .validators import (
+    cells_error,
+    initial_state_error,
+    size_error,
+    spec_file_error,
+    stateful_error,
+    units_error,
+)
+
+
+def render_filter(text: str) -> str:
+    """`rnnspec_render`: the module for a spec's text; copier's error for a bad spec."""
+    try:
+        return render_text(text)
+    except SpecError as exc:
+        from copier.errors import UserMessageError
+
+        raise UserMessageError(
+            f"rnnspec cannot render this project's spec:\n{exc}"
+        ) from None
+
+
+class RnnspecExtension(Extension):
+    """Filters and globals for rnnspec's copier template (see the module docstring)."""
+
+    def __init__(self, environment) -> None:  # noqa: ANN001 - jinja's signature
+        super().__init__(environment)
+        environment.filters.update(
+            rnnspec_render=render_filter,
+            rnnspec_split=split_list,
+            rnnspec_package_name=package_name,
+            rnnspec_python_str=python_str,
+            rnnspec_toml_str=toml_str,
+            rnnspec_markdown_text=markdown_text,
+            rnnspec_project_name_error=project_name_error,
+            rnnspec_package_name_error=package_name_error,
+            rnnspec_identifier_error=identifier_error,
+            rnnspec_cells_error=cells_error,
+            rnnspec_units_error=units_error,
+            rnnspec_size_error=size_error,
+            rnnspec_spec_file_error=spec_file_error,
+        )
+        environment.globals.update(
+            rnnspec_spec_text=pass_context(lambda context: spec_text(context)),
+            rnnspec_answers_error=pass_context(lambda context: answers_error(context)),
+            rnnspec_stateful_error=stateful_error,
+            rnnspec_initial_state_error=initial_state_error,
+        )

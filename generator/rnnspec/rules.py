@@ -1,0 +1,215 @@
+"""The rules across keys and blocks: every check made without Keras, in the spec layer.
+
+A rule is a Keras error (or a silent mistake) made early, at load time, with the key
+path it is about (`RuleError`). One block's rules are here; what crosses blocks (names,
+wiring, hand-over) is in rnnspec/wiring.py, Python names in rnnspec/names.py and
+sizes in rnnspec/budget.py. The spec's models (rnnspec/spec.py) call `check_spec`
+and `check_graph`; the copier questions call the same rules. Nothing from the plan:
+shapes and states come from the cell registry and Keras' state rules (rnnspec/stack.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .budget import Parts
+from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
+from .limits import Path, RuleError
+from .names import check_names
+from .stack import SMOKE_BATCH_SIZE, plan_stack, smoke_timesteps
+from .wiring import check_every_block_is_used, check_wiring
+
+if TYPE_CHECKING:
+    from .spec import Block, GraphSpec, InputSpec, Spec
+
+
+def check_spec(spec: Spec) -> None:
+    """The short form's rules: its block's, then the budget of its model."""
+    check_block(spec, spec.input, where=(), input_path=("input",))
+    parts = Parts()
+    parts.add_input(("input",), "the input", "timesteps", spec.input)
+    parts.add_stack((), "", plan_stack(spec, spec.input.step_shape))
+    batch = spec.input.batch_size or SMOKE_BATCH_SIZE
+    parts.check(batch, smoke_timesteps(spec.input.timesteps))
+
+
+def check_graph(spec: GraphSpec) -> None:
+    """The long form's rules: wiring and each block's, its Python names, its budget."""
+    blocks = check_wiring(spec, check_block)
+    check_names(spec, blocks)
+    check_every_block_is_used(spec)
+    parts = Parts()
+    timesteps = {}
+    for index, (name, given) in enumerate(spec.inputs.items()):
+        parts.add_input(
+            ("inputs", name), f"input {name}", f"timesteps[{name!r}]", given
+        )
+        timesteps[name] = smoke_timesteps(given.timesteps, index)
+    for index, block in enumerate(blocks):
+        parts.add_stack(
+            ("blocks", index), f"block {block.name}'s ", block.layers, block
+        )
+    first = next(iter(spec.inputs.values()))
+    parts.check(first.batch_size or SMOKE_BATCH_SIZE, timesteps)
+
+
+def stateful_without_batch_size(stateful: bool, batch_size: int | None) -> bool:
+    """A stateful layer keeps one state per sequence of the batch: it needs a fixed
+    batch size."""
+    return stateful and batch_size is None
+
+
+def stateful_with_initial_state(stateful: bool, initial_state: object) -> bool:
+    """A stateful layer starts from zeros and carries its state between calls: an
+    initial state would replace it on every call."""
+    return stateful and initial_state not in (None, "none")
+
+
+def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -> None:
+    """Rules across one block's keys and its input: each a Keras error (or a silent
+    mistake) made early. Paths are relative to `where`; the input's to `input_path`."""
+    try:
+        _check_block(block, input)
+    except RuleError as error:
+        on_input = error.path[:1] == ("input",)
+        base = input_path if on_input else where
+        raise RuleError(
+            base + error.path[1 if on_input else 0 :], error.message
+        ) from None
+
+
+def _check_block(spec: Block, input: InputSpec) -> None:
+    _check_input(spec, input)
+    for index, cell in enumerate(spec.cells):
+        if (
+            cell.bias_initializer == "orthogonal"
+            and getattr(cell, "reset_after", None) is False
+        ):
+            raise RuleError(
+                ("cells", index, "bias_initializer"),
+                "orthogonal needs a matrix, and with reset_after: false a GRU's bias is "
+                "a vector: expected another bias_initializer (or reset_after: true), "
+                "got orthogonal",
+            )
+    if spec.stacking == "cells" and spec.layer == "fused":
+        raise RuleError(
+            ("layer",),
+            "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
+            "expected layer: rnn (or no layer key), got fused",
+        )
+    if stateful_without_batch_size(spec.stateful, input.batch_size):
+        raise RuleError(
+            ("stateful",),
+            "stateful: true needs a fixed input.batch_size, got batch_size: null",
+        )
+    initial_state = getattr(spec, "initial_state", None)
+    if stateful_with_initial_state(spec.stateful, initial_state):
+        found = initial_state if isinstance(initial_state, str) else "from"
+        raise RuleError(
+            ("initial_state",),
+            "a stateful layer starts from zeros and carries its state between calls; "
+            f"an initial_state would replace it on every call: expected none, "
+            f"got {found}",
+        )
+    if spec.merge_mode and spec.stateful and spec.return_state:
+        raise RuleError(
+            ("return_state",),
+            "Keras 3.15's Bidirectional cannot return the states of a stateful layer "
+            "(its compute_mask fails): expected return_state: false, or stateful: "
+            "false, or no bidirectional",
+        )
+    if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
+        raise RuleError(
+            ("bidirectional", "merge_mode"),
+            "merge_mode: none returns two outputs, which the next layer of a "
+            "stacking: layers stack cannot take; expected concat, sum, mul or ave "
+            "(or stacking: cells), got none",
+        )
+
+
+def _check_input(spec: Block, input: InputSpec) -> None:
+    conv = [cell for cell in spec.cells if kind_of(cell).rank]
+    if not conv:
+        if input.shape is not None:
+            raise RuleError(
+                ("input", "shape"),
+                "input.shape is for conv_lstm cells; vector cells take "
+                "input.features, got shape",
+            )
+        if input.features is None:
+            raise RuleError(("input",), "expected input.features for vector cells")
+        return
+    if len(conv) != len(spec.cells):
+        index = next(i for i, cell in enumerate(spec.cells) if not kind_of(cell).rank)
+        raise RuleError(
+            ("cells", index, "type"),
+            "conv_lstm cells output spatial tensors that vector cells cannot take: "
+            f"expected {conv[0].type}, got {spec.cells[index].type}",
+        )
+    rank = kind_of(conv[0]).rank
+    for index, cell in enumerate(conv):
+        if kind_of(cell).rank != rank:
+            raise RuleError(
+                ("cells", index, "type"),
+                f"all conv cells of one spec share a rank: expected {conv[0].type}, "
+                f"got {cell.type}",
+            )
+        for key in ("kernel_size", "strides"):
+            value = getattr(cell, key)
+            if isinstance(value, list) and len(value) != rank:
+                raise RuleError(
+                    ("cells", index, key),
+                    f"{cell.type} needs {rank} value(s) for {key}, got {len(value)}",
+                )
+    unstackable = not all(kind_of(cell).stackable for cell in conv)
+    if unstackable and (spec.layer == "rnn" or spec.stacking == "cells"):
+        key = "layer" if spec.layer == "rnn" else "stacking"
+        raise RuleError(
+            (key,),
+            "keras.layers has no public ConvLSTM cell, so conv_lstm cells use the "
+            "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
+            f"got {key}: {getattr(spec, key)}",
+        )
+    if input.features is not None:
+        raise RuleError(
+            ("input", "features"),
+            "conv_lstm cells take input.shape (spatial dims + channels), "
+            "got input.features",
+        )
+    if input.shape is None:
+        raise RuleError(
+            ("input",),
+            f"expected input.shape with {rank + 1} values (spatial dims + channels) "
+            f"for {conv[0].type}",
+        )
+    if len(input.shape) != rank + 1:
+        raise RuleError(
+            ("input", "shape"),
+            f"{conv[0].type} takes {rank} spatial dims + channels: expected "
+            f"{rank + 1} values, got {len(input.shape)}",
+        )
+    spatial = tuple(input.shape[:-1])
+    for index, cell in enumerate(conv):
+        output = conv_output_spatial(cell, spatial)
+        if min(output) < 1:
+            raise RuleError(
+                ("cells", index, "kernel_size"),
+                f"with padding: valid this kernel leaves no output: the spatial "
+                f"shape would be {output}; expected a smaller kernel_size or "
+                "padding: same",
+            )
+        _check_window(cell, index, spatial)
+        spatial = output
+
+
+def _check_window(cell: CellSpec, index: int, spatial: tuple[int, ...]) -> None:
+    """A kernel and its strides stay within the spatial shape they move over."""
+    for key in ("kernel_size", "strides"):
+        listed = isinstance(getattr(cell, key), list)
+        for dim, (value, size) in enumerate(zip(per_dim(cell, key), spatial)):
+            if value > size:
+                raise RuleError(
+                    ("cells", index, key) + ((dim,) if listed else ()),
+                    f"{cell.type} moves over a spatial shape of {spatial}: expected "
+                    f"{key} <= {size} in spatial dim {dim}, got {value}",
+                )

@@ -184,7 +184,7 @@ def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> No
 @pytest.mark.parametrize(
     "spec", sorted((SPECS / "wiring").glob("*.yaml")), ids=lambda p: p.stem
 )
-def test_a_block_or_head_no_output_depends_on_is_refused(spec: Path) -> None:
+def test_wiring_mistakes_are_refused_at_their_place(spec: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)

@@ -17,7 +17,7 @@ from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from .limits import Path, RuleError
 from .names import check_names
 from .stack import SMOKE_BATCH_SIZE, plan_stack, smoke_timesteps
-from .wiring import check_every_block_is_used, check_wiring
+from .wiring import check_wiring
 
 if TYPE_CHECKING:
     from .spec import Block, GraphSpec, InputSpec, Spec
@@ -213,3 +213,29 @@ def _check_window(cell: CellSpec, index: int, spatial: tuple[int, ...]) -> None:
                     f"{cell.type} moves over a spatial shape of {spatial}: expected "
                     f"{key} <= {size} in spatial dim {dim}, got {value}",
                 )
+
+
+def check_every_block_is_used(spec: GraphSpec) -> None:
+    """Keras drops what no model output depends on: a block, or a head nothing reads."""
+    outputs = set(spec.output_blocks)
+    reads = {block.input for block in spec.blocks} | outputs
+    needed = set(outputs)
+    for block in reversed(spec.blocks):
+        if block.name in needed:
+            needed.add(block.input)
+            if block.initial_state_mode == "from":
+                needed.add(block.initial_state.source)  # type: ignore[union-attr]
+    for index, block in enumerate(spec.blocks):
+        if block.name not in needed:
+            raise RuleError(
+                ("blocks", index, "name"),
+                f"no model output depends on block {block.name}, so Keras would drop it: "
+                f"expected {block.name} in outputs, or read by a block below",
+            )
+        if block.head is not None and block.name not in reads:
+            raise RuleError(
+                ("blocks", index, "head"),
+                f"block {block.name} only hands its state on; its output is no model "
+                f"output and feeds no block, so Keras would drop its head: expected "
+                f"{block.name} in outputs, or no head",
+            )

@@ -174,13 +174,12 @@ def _check_names(spec: GraphSpec) -> None:
                 where + ("input",),
                 f"expected a name from inputs or a block above ({', '.join(seen)}), got {block.input!r}",
             )
-        if (
-            block.initial_state_mode == "from"
-            and block.initial_state.source not in seen  # type: ignore[union-attr]
-        ):
+        source = getattr(block.initial_state, "source", None)
+        if source is not None and seen.get(source) != "a block":
             raise RuleError(
                 where + ("initial_state", "from"),
-                f"block {block.name} can start only from a block above it, got {block.initial_state.source!r}",  # type: ignore[union-attr]
+                f"block {block.name} can start only from a block above it, got {source!r}"
+                + (", an input, which has no final state" if source in seen else ""),
             )
         seen[block.name] = "a block"
     blocks = [block.name for block in spec.blocks]
@@ -194,32 +193,6 @@ def _check_names(spec: GraphSpec) -> None:
     for name in spec.inputs:
         if name not in used:
             raise RuleError(("inputs", name), f"input {name!r} feeds no block")
-
-
-def check_every_block_is_used(spec: GraphSpec) -> None:
-    """Keras drops what no model output depends on: a block, or a head nothing reads."""
-    outputs = set(spec.output_blocks)
-    reads = {block.input for block in spec.blocks} | outputs
-    needed = set(outputs)
-    for block in reversed(spec.blocks):
-        if block.name in needed:
-            needed.add(block.input)
-            if block.initial_state_mode == "from":
-                needed.add(block.initial_state.source)  # type: ignore[union-attr]
-    for index, block in enumerate(spec.blocks):
-        if block.name not in needed:
-            raise RuleError(
-                ("blocks", index, "name"),
-                f"no model output depends on block {block.name}, so Keras would drop it: "
-                f"expected {block.name} in outputs, or read by a block below",
-            )
-        if block.head is not None and block.name not in reads:
-            raise RuleError(
-                ("blocks", index, "head"),
-                f"block {block.name} only hands its state on; its output is no model "
-                f"output and feeds no block, so Keras would drop its head: expected "
-                f"{block.name} in outputs, or no head",
-            )
 
 
 def _upstream(block: GraphBlock, above: list[BlockShape]) -> BlockShape | None:

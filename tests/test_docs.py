@@ -29,6 +29,7 @@ from rnnspec.docs import (
 )
 from rnnspec.docs.build import _check_names
 from rnnspec.docs.markdown import fenced
+from rnnspec.plan import CONSTANT
 
 from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, ROOT, run_cli
 
@@ -140,12 +141,13 @@ def test_svgs_parse_and_show_every_state_with_its_printed_shape(
     """Short form: every state, and no shape the run did not print."""
     for path in EXAMPLES:
         plan = make_plan(load_spec(path))
+        (block,) = plan.blocks  # a short-form spec is one block
         root = ET.fromstring(built[f"{plan.name}.svg"])
         assert root.tag == f"{SVG}svg"
         texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
         printed = page_output(built[f"{plan.name}.md"]).splitlines()
         shown = [text for text in texts if re.fullmatch(r"\S+: \(.*\)", text)]
-        for state in plan.state_tensors:
+        for state in block.state_tensors:
             assert any(text.startswith(f"{state.name}: ") for text in shown), (
                 path.name,
                 state.name,
@@ -157,8 +159,8 @@ def test_svgs_parse_and_show_every_state_with_its_printed_shape(
             assert set(SHAPE.findall(text)) <= {
                 line.split(": ", 1)[1] for line in printed
             }, text
-        assert f"initial_state: {plan.initial_state_mode}" in texts
-        for layer in plan.layers:
+        assert f"initial_state: {block.initial_state_mode}" in texts
+        for layer in block.layers:
             assert f"{layer.name}: {layer.summary}" in texts
             if layer.merge_mode:
                 assert any("forward \u2192" in text for text in texts)
@@ -255,6 +257,52 @@ def test_a_graph_page_names_its_inputs_blocks_and_bridge(built: dict[str, str]) 
         "- `decoder_lstm_h` \u2190 `Concatenate()` of `encoder_forward_lstm_h` and `encoder_backward_lstm_h`"
         in concat
     )
+
+
+def test_a_page_describes_the_module_its_plan_makes(built: dict[str, str]) -> None:
+    """One page builder for both forms: the module's API as the plan has it (keyed or
+    not), and a note for every block property that changes how its state is built or
+    returned."""
+    for path in ALL_EXAMPLES:
+        plan = plan_spec(load_spec(path))
+        page = built[f"{plan.name}.md"].split("## The spec")[0]
+        assert "](../initial-state.md)" in page
+        # one block: the model's layers, no block headings; several: a section each
+        assert ("## The layers" in page) == (len(plan.blocks) == 1)
+        assert ("## The blocks" in page) == (len(plan.blocks) > 1)
+        for block in plan.initial_blocks:  # make_initial_state() as the module has it
+            call = f"`make_initial_state()[{block.name!r}]`"
+            assert (call if plan.keyed else "`make_initial_state()`") in page
+        assert plan.keyed or "make_initial_state()[" not in page
+        for given in plan.inputs:
+            if given.timesteps is None:  # the spec's own words for a dynamic length
+                keyed_note = f"`{given.name}` has `timesteps: null`"
+                assert (keyed_note if plan.keyed else "`timesteps` is null") in page
+        for block in plan.blocks:
+            offered = block in plan.initial_blocks
+            returned = block.name in plan.outputs and block.return_state
+            bidirectional = any(layer.merge_mode for layer in block.layers)
+            stacked = any(layer.form == "stacked" for layer in block.layers)
+            if bidirectional and offered:
+                assert "`Bidirectional` splits `initial_state` in half" in page
+            if bidirectional and returned:
+                assert (
+                    "`Bidirectional` returns the forward copy's states, then the "
+                    "backward copy's." in page
+                )
+            if stacked and returned:
+                assert "the module flattens them with `keras.tree.flatten`" in page
+            if len(block.layers) > 1 and returned:
+                assert "Every layer's states come back, bottom layer first." in page
+            if block.stateful:
+                assert "is stateful, so it starts from zeros and carries" in page
+                assert "Keras starts from zeros" not in page
+            if plan.batch_size is None and block.initial_state_mode in CONSTANT:
+                assert "repeats it over the batch of each call" in page
+    lstm = built["lstm.md"]
+    assert "- input `sequence`: a batch of 1, 5 steps, 10 features a step" in lstm
+    assert "### `" not in lstm and "block `" not in lstm.split("## The spec")[0]
+    assert "(`RepeatOverBatch`)" in built["gru.md"]
 
 
 def test_index_links_every_page(built: dict[str, str]) -> None:

@@ -373,8 +373,3 @@ def in_model(model: ModelSpec) -> set[str]:
             if given.initial_state_mode == "from":
                 names.add(given.initial_state.source)  # type: ignore[union-attr]
     return names
-
-
-# TEMPORARY aliases while the docs are moved to the one plan; deleted before commit.
-Plan = ModelPlan
-Stack = BlockPlan

@@ -5,9 +5,8 @@ module printed; shapes in its text come only from that output.
 
 - build.py: runs every spec's module once and builds all files in memory;
 - output.py: what a run prints, checked against the plan, and read back from a page;
-- page_data.py, pages.py, templates/: a page's values, laid out by jinja templates;
-  the index likewise;
-- short_page.py: the old short-form page (temporary, unused, to be deleted);
+- page_data.py, block_rows.py, pages.py, templates/: a page's values (one page for
+  either spec form, one plan), laid out by jinja templates; the index likewise;
 - markdown.py, environment.py: Markdown text, and the templates' jinja environment;
 - files.py: which files in the docs folder are stale, and writing them;
 - svg/: the diagram.

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import plan_spec, render_module
 from ..spec import GraphSpec, Spec
 from .output import output_problems, unprinted_shapes
-from .pages import render_graph_page, render_index
+from .pages import render_page, render_index
 from .svg import draw
 
 INDEX = "index.md"
@@ -70,7 +70,7 @@ def build_docs(
     files: dict[str, str] = {}
     for (path, _), plan, module, result in zip(specs, plans, modules, results):
         spec_text = path.read_text(encoding="utf-8")
-        page = render_graph_page(plan, path.name, spec_text, module, result.output)
+        page = render_page(plan, path.name, spec_text, module, result.output)
         unprinted = unprinted_shapes(page)
         if unprinted:  # the promise of the page; a description could break it
             raise RunFailure(

@@ -1,7 +1,8 @@
 """How values become Markdown: one line of free text, a fenced block, a state structure.
 
-The pages' templates reach these through the docs environment's filters
-(rnnspec/docs/environment.py); the short-form page calls them directly.
+The pages' templates reach the first three through the docs environment's filters
+(rnnspec/docs/environment.py); block_rows.py writes a block's state structure with
+`nested`.
 """
 
 from __future__ import annotations

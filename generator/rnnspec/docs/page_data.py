@@ -1,8 +1,10 @@
 """What a model's page says, as plain values: the rows its template lays out.
 
 Everything here is read from the plan (its names, never a name rebuilt from a block's)
-and from the run's printed output (every shape the page states); the words are in
-rnnspec/docs/templates/page.md.jinja and its partials.
+and from the run's printed output (every shape the page states); a block's own rows are
+in block_rows.py, the words in rnnspec/docs/templates/page.md.jinja and its partials.
+Only `keyed` tells a short-form spec's page from a long one's: where the module's API
+differs (`make_initial_state()` and `TIMESTEPS` keyed by block and input, or not).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..cells import ROLE_NAMES
-from ..plan import BlockPlan, LayerPlan, ModelPlan
-from .markdown import nested
+from ..plan import ModelPlan
+from .block_rows import BlockRow, block_row
 from .output import printed_shapes, step_lines
-from .svg import head_label, state_rows
+from .svg import state_rows
 
 
 @dataclass(frozen=True)
@@ -33,49 +35,6 @@ class Dynamic:
 
 
 @dataclass(frozen=True)
-class LayerRow:
-    name: str
-    summary: str
-    cells: list[str]
-    bidirectional: bool
-    stateful: bool
-
-
-@dataclass(frozen=True)
-class BridgeRow:
-    """How one of the block's state tensors is made from its source's final state."""
-
-    kind: str  # none | concat | project
-    target: str
-    sources: list[str]
-    concat_layer: str | None
-    dense_layer: str | None
-
-
-@dataclass(frozen=True)
-class BlockRow:
-    name: str
-    input: str
-    upstream: (
-        str | None
-    )  # the block whose output sequence it reads; None: a model input
-    layers: list[LayerRow]
-    head: str | None  # the head's label, "decoder_head: Dense(93, softmax)"
-    every_step: bool  # the top layer returns sequences
-    output: str
-    initial_state: str  # zeros | ones | random | input | none | from
-    structure: str  # the state as initial_state= nests it
-    state_inputs: list[
-        str
-    ]  # the model inputs that carry its state (initial_state: input)
-    source: str | None  # the block whose final state starts it
-    bridges: list[BridgeRow]
-    return_state: bool
-    returned: bool  # build_model() returns its final state
-    starts: list[str]  # the blocks its final state starts
-
-
-@dataclass(frozen=True)
 class ReturnedRow:
     """A returned tensor: a block's output (`role` None) or one of its final states."""
 
@@ -84,6 +43,7 @@ class ReturnedRow:
     block: str
     every_step: bool  # an output: the top layer returns sequences
     head: str | None = None  # an output: the head layer it comes through
+    merge: str | None = None  # an output: how Bidirectional merged its two copies
     role: str | None = None  # a state: "h" or "c"
     role_name: str = ""  # a state: "hidden state"
     cell: str = ""  # a state: its cell's name
@@ -118,6 +78,8 @@ class Page:
     spec_text: str
     module: str
     output: str
+    keyed: bool  # module constants keyed by input and block (the long form)
+    single: bool  # one block: the page speaks of the model's layers, not of blocks
     batch_size: int | None
     dtype: str
     inputs: list[InputRow]
@@ -145,6 +107,8 @@ def page_data(
         spec_text=spec_text,
         module=module,
         output=output,
+        keyed=plan.keyed,
+        single=len(plan.blocks) == 1,
         batch_size=plan.batch_size,
         dtype=plan.dtype,
         inputs=[
@@ -157,49 +121,9 @@ def page_data(
             for given in plan.inputs
         ],
         dynamic=dynamic,
-        blocks=[_block(plan, block) for block in plan.blocks],
+        blocks=[block_row(plan, block) for block in plan.blocks],
         returned=_returned(plan, printed),
         inference=_inference(plan, printed),
-    )
-
-
-def _layer(layer: LayerPlan) -> LayerRow:
-    return LayerRow(
-        layer.name,
-        layer.summary,
-        [cell.name for cell in layer.cells],
-        bool(layer.merge_mode),
-        layer.stateful,
-    )
-
-
-def _block(plan: ModelPlan, block: BlockPlan) -> BlockRow:
-    upstream = next((b for b in plan.blocks if b.output[0] == block.input), None)
-    return BlockRow(
-        name=block.name,
-        input=block.input,
-        upstream=upstream.name if upstream else None,
-        layers=[_layer(layer) for layer in block.layers],
-        head=head_label(block) if block.head else None,
-        every_step=block.layers[-1].return_sequences,
-        output=block.output[0],
-        initial_state=block.initial_state_mode,
-        structure=nested(block.initial_state),
-        state_inputs=block.step_inputs[1:],  # initial_<state>, as the model takes them
-        source=block.source,
-        bridges=[
-            BridgeRow(
-                bridge.kind,
-                bridge.target.name,
-                [s.name for s in bridge.sources],
-                bridge.concat_layer,
-                bridge.dense_layer,
-            )
-            for bridge in block.bridges
-        ],
-        return_state=block.return_state,
-        returned=block.name in plan.outputs,
-        starts=[b.name for b in plan.blocks if b.source == block.name],
     )
 
 
@@ -215,7 +139,13 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
         directions = ["forward", "backward"] if len(outputs) == 2 else [""]
         for tensor, direction in zip(outputs, directions):
             rows[tensor] = ReturnedRow(
-                tensor, "", name, top.return_sequences, head, direction=direction
+                tensor,
+                "",
+                name,
+                top.return_sequences,
+                head,
+                merge=top.keras_merge_mode,
+                direction=direction,
             )
         for row in state_rows(block):
             role = row.state.role

@@ -1,8 +1,9 @@
 """A model's page and the index, rendered from rnnspec/docs/templates/.
 
-Python gathers the values (rnnspec/docs/page_data.py for a page, `IndexRow`s here for
-the index); the templates lay out the words. The index has two tables: short-form
-specs (an unkeyed plan: one block, names without its prefix) and long-form ones.
+Python gathers the values (rnnspec/docs/page_data.py and block_rows.py for a page,
+`IndexRow`s here for the index); the templates lay out the words. The index has two
+tables: short-form specs (an unkeyed plan: one block, names without its prefix) and
+long-form ones.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class IndexRow:
     returns: list[str]
 
 
-def render_graph_page(
+def render_page(
     plan: ModelPlan, spec_file: str, spec_text: str, module: str, output: str
 ) -> str:
     """A spec's page (either form: one plan). Shapes in its text come from `output` only."""

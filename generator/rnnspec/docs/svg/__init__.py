@@ -7,30 +7,15 @@ what build_model() returns.
 - states: each state tensor's layer, direction and cell, in Keras' flat order;
 - labels: the words, tensors as the smoke run prints them;
 - layout: the columns and their widths, the lanes for input arrows;
-- layers: a stack's layers, cells and state tensors, drawn down the middle column;
+- layers: a block's layers, cells and state tensors, drawn down the middle column;
 - handover: the state one block hands another, through a bridge;
-- graph: the long form, inputs and blocks top to bottom;
-- short: the short form (temporary, until every plan is drawn as a graph).
+- graph: the picture, inputs and blocks top to bottom.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ...graph import GraphPlan
-from .graph import draw_graph
+from .graph import draw
 from .labels import head_label, run_shape, shape_line
-from .short import draw_short
 from .states import state_rows
 
-if TYPE_CHECKING:
-    from ...plan import Plan
-
 __all__ = ["draw", "head_label", "run_shape", "shape_line", "state_rows"]
-
-
-def draw(plan: Plan | GraphPlan) -> str:
-    """The plan as a standalone SVG document."""
-    if isinstance(plan, GraphPlan):
-        return draw_graph(plan)
-    return draw_short(plan)

@@ -26,14 +26,11 @@ text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .frame { fill: none; stroke: #9ca3af; stroke-dasharray: 6 4; }
 .input { fill: #f3f4f6; stroke: #374151; }
 .cell { fill: #dbeafe; stroke: #1d4ed8; }
-.source { fill: #fff7ed; stroke: #b45309; }
 .state { fill: #fef3c7; stroke: #b45309; }
 .returned { fill: #dcfce7; stroke: #15803d; }
 .absent { stroke-dasharray: 4 3; }
 .arrow { fill: none; stroke: #374151; stroke-width: 1.2; marker-end: url(#head); }
-"""
-# The long form's drawing adds block frames, block names and bridge boxes.
-GRAPH_STYLE = STYLE + """.block { fill: #f9fafb; stroke: #6b7280; }
+.block { fill: #f9fafb; stroke: #6b7280; }
 .blockname { font-weight: bold; }
 .op { fill: #ede9fe; stroke: #6d28d9; }
 """
@@ -112,16 +109,14 @@ class Canvas:
         self.arrow(path)
 
 
-def document(
-    name: str, canvas: Canvas, width: int, height: int, style: str, what: str
-) -> str:
+def document(name: str, canvas: Canvas, width: int, height: int, what: str) -> str:
     """The canvas as a standalone SVG document titled `name`, labelled `name: what`."""
     label = quoteattr(f"{name}: {what}")
     return "\n".join(
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label={label}>',
             f"<title>{escape(name)}</title>",
-            f"<style>{style}</style>",
+            f"<style>{STYLE}</style>",
             f"<defs>{_MARKER}</defs>",
             f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
             *canvas.items,

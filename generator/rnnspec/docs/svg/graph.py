@@ -1,14 +1,16 @@
-"""The long form: a plan's inputs, then its blocks in the spec's order, and what comes back.
+"""A plan's picture: its inputs, then its blocks in the spec's order, and what comes back.
 
 Four columns (rnnspec/docs/svg/layout.py), read left to right:
 
 - hand-over: for a block that starts from another's state, the source block's final
   state tensors, with arrows (through a `concat` or `project` box for a bridge) into
 - initial state: each block's state tensors as they enter its cells (dashed when not
-  passed), under a note of where they come from;
+  passed), under notes of where they come from (rnnspec/docs/svg/labels.py);
 - blocks: a frame per block holding its layers and its head, with an arrow from its
   input (a model input at the top, or the block it reads);
-- returned: what build_model() returns, numbered, `name: shape` as the run prints it.
+- returned: what build_model() returns, numbered, `name: shape` as the run prints it:
+  per output block its output (the top layer's two, forward and backward, for a
+  bidirectional block with `merge_mode: none` and no head), then any state it returns.
 
 An input that is not straight above its block reaches it down a lane right of the
 blocks. Shapes are the plan's at the run's sizes: returned tensors are exactly the
@@ -21,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from .canvas import (
     BOX,
-    GRAPH_STYLE,
     LINE,
     MARGIN,
     PAD,
@@ -32,22 +33,22 @@ from .canvas import (
     text_width,
 )
 from .handover import draw_handover
-from .labels import head_label, init_note, input_lines, shape_line
+from .labels import head_label, init_notes, input_lines, shape_line
 from .layers import draw_layers
-from .layout import BLOCK_PAD, LANE, Columns, Placed, graph_columns, routes
+from .layout import BLOCK_PAD, LANE, Columns, Placed, columns, handovers, routes
 
 if TYPE_CHECKING:
-    from ...graph import BlockPlan, GraphPlan
+    from ...plan import BlockPlan, ModelPlan
 
 # A block's route: the lane its input comes down (None: straight from above), and
 # where each model input's arrow starts.
 Route = tuple[int | None, dict[str, Point]]
 
 
-def draw_graph(plan: GraphPlan) -> str:
-    """A long-form plan as a standalone SVG document."""
+def draw(plan: ModelPlan) -> str:
+    """The plan as a standalone SVG document."""
     lanes = routes(plan)
-    cols = graph_columns(plan, sum(v is not None for v in lanes.values()))
+    cols = columns(plan, sum(v is not None for v in lanes.values()))
     canvas = Canvas()
     canvas.text(MARGIN, MARGIN + 14, _title(plan), cls="title")
     y, inputs, right_end = _draw_inputs(canvas, plan, cols, MARGIN + 32)
@@ -58,17 +59,19 @@ def draw_graph(plan: GraphPlan) -> str:
         route = (lanes[block.name], inputs)
         y = _draw_block(canvas, plan, block, cols, y + 14, route, placed, index_of)
     width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
-    return document(
-        plan.name,
-        canvas,
-        width,
-        y + MARGIN,
-        GRAPH_STYLE,
-        "its inputs, blocks, the hand-over of state between them and what comes back",
-    )
+    return document(plan.name, canvas, width, y + MARGIN, _what(plan))
 
 
-def _title(plan: GraphPlan) -> str:
+def _what(plan: ModelPlan) -> str:
+    """What the picture shows, for its aria-label."""
+    if handovers(plan):
+        return "its inputs, blocks, the hand-over of state between them and what comes back"
+    if len(plan.blocks) == 1 and len(plan.inputs) == 1:
+        return "its input, the recurrent stack, its state tensors and what comes back"
+    return "its inputs, blocks, their state tensors and what comes back"
+
+
+def _title(plan: ModelPlan) -> str:
     dynamic = plan.batch_size is None or any(i.timesteps is None for i in plan.inputs)
     if not dynamic:
         return plan.name
@@ -77,7 +80,7 @@ def _title(plan: GraphPlan) -> str:
 
 
 def _draw_inputs(
-    canvas: Canvas, plan: GraphPlan, cols: Columns, y: int
+    canvas: Canvas, plan: ModelPlan, cols: Columns, y: int
 ) -> tuple[int, dict[str, Point], int]:
     """The inputs side by side, the first over the blocks; the bottom y, each input's
     arrow start (x, y), and the right end of the row."""
@@ -98,7 +101,7 @@ def _draw_inputs(
 
 def _draw_block(
     canvas: Canvas,
-    plan: GraphPlan,
+    plan: ModelPlan,
     block: BlockPlan,
     cols: Columns,
     top: int,
@@ -108,7 +111,9 @@ def _draw_block(
 ) -> int:
     """One block's frame, layers, initial and final state, head and output; its bottom y."""
     canvas.text(cols.mid - BLOCK_PAD - 4, top + 16, block.name, cls="blockname")
-    canvas.text(cols.init, top + 16, init_note(block), cls="note")
+    # At most three lines: they end above the first state box (top + 55 at least).
+    for number, note in enumerate(init_notes(plan, block)):
+        canvas.text(cols.init, top + 16 + number * LINE, note, cls="note")
     first = top + 26
     _draw_arrival(canvas, plan, block, cols, top, first, route, placed)
     returned = block.return_state and block.name in plan.outputs
@@ -127,13 +132,15 @@ def _draw_block(
         canvas.box(cols.mid, y, cols.w_mid, BOX, "cell", [head_label(block)])
         out, y = (cols.center, y + BOX), y + BOX + 24
     if block.name in plan.outputs:
-        cy = y - 24 + ROW // 2 + 4
-        line = shape_line(*block.output, plan)
-        canvas.returned(
-            cols.right, cols.w_right, cy, line, index_of[block.output[0]],
-            [out, (cols.center, cy), (cols.right - 2, cy)],
-        )  # fmt: skip
-        y = cy + ROW // 2 + 24
+        outputs = block.layers[-1].outputs if block.head is None else (block.output,)
+        first = y - 24 + ROW // 2 + 4
+        for k, (name, dims) in enumerate(outputs):
+            cy = first + k * ROW
+            canvas.returned(
+                cols.right, cols.w_right, cy, shape_line(name, dims, plan),
+                index_of[name], [out, (cols.center, cy), (cols.right - 2, cy)],
+            )  # fmt: skip
+        y = first + (len(outputs) - 1) * ROW + ROW // 2 + 24
     if block.source:
         below = draw_handover(canvas, plan, block, cols, state_y, placed[block.source])
         y = max(y, below + 24)
@@ -146,7 +153,7 @@ def _draw_block(
 
 def _draw_arrival(
     canvas: Canvas,
-    plan: GraphPlan,
+    plan: ModelPlan,
     block: BlockPlan,
     cols: Columns,
     top: int,

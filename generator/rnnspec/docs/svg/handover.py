@@ -14,12 +14,12 @@ from .labels import shape_line
 from .layout import BLOCK_PAD, LANE, Columns, Placed, sources
 
 if TYPE_CHECKING:
-    from ...graph import BlockPlan, Bridge, GraphPlan
+    from ...plan import BlockPlan, Bridge, ModelPlan
 
 
 def draw_handover(
     canvas: Canvas,
-    plan: GraphPlan,
+    plan: ModelPlan,
     block: BlockPlan,
     cols: Columns,
     state_y: dict[str, int],

@@ -1,33 +1,23 @@
 """The words in the picture: tensors as the smoke run prints them, and the labels of
-inputs, cells, heads and a block's initial state. Where they go is the drawers' business.
+inputs, cells, heads and a block's initial state. Where they go is the layout's business.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from ...stack import resolve_dims
+from ...plan import CONSTANT, resolve_dims
 
 if TYPE_CHECKING:
-    from ...graph import BlockPlan
-    from ...stack import Dim, LayerPlan
+    from ...plan import BlockPlan, Dim, LayerPlan, ModelPlan
 
 
-class SmokeSizes(Protocol):
-    """A plan's sizes for the dynamic dims in the smoke run that main() makes."""
-
-    smoke_batch_size: int
-
-    @property
-    def smoke_timesteps(self) -> object: ...
-
-
-def run_shape(dims: tuple[Dim, ...], plan: SmokeSizes) -> tuple[int, ...]:
+def run_shape(dims: tuple[Dim, ...], plan: ModelPlan) -> tuple[int, ...]:
     """A shape as the smoke run has it: dynamic dims at the sizes main() uses."""
     return resolve_dims(dims, plan.smoke_batch_size, plan.smoke_timesteps)  # type: ignore[arg-type, return-value]
 
 
-def shape_line(name: str, dims: tuple[Dim, ...], plan: SmokeSizes) -> str:
+def shape_line(name: str, dims: tuple[Dim, ...], plan: ModelPlan) -> str:
     """`name: (2, 32)`, the line the smoke run prints for a tensor."""
     return f"{name}: {run_shape(dims, plan)}"
 
@@ -67,8 +57,14 @@ def head_label(block: BlockPlan) -> str:
     return f"{block.head_layer}: Dense({', '.join(args)})"
 
 
-def init_note(block: BlockPlan) -> str:
-    """Where a block's initial state comes from: another block, or its mode."""
+def init_notes(plan: ModelPlan, block: BlockPlan) -> list[str]:
+    """Where a block's initial state comes from (another block, or its mode), then
+    what the model does with it where that is not the mode's plain meaning."""
     if block.source:
-        return f"from {block.source}, bridge: {block.bridges[0].kind}"
-    return f"initial_state: {block.initial_state_mode}"
+        return [f"from {block.source}, bridge: {block.bridges[0].kind}"]
+    lines = [f"initial_state: {block.initial_state_mode}"]
+    if block.stateful:
+        lines += ["not passed: stateful,", "carried between calls"]
+    if plan.repeat_over_batch and block.initial_state_mode in CONSTANT:
+        lines.append("repeated over the batch")
+    return lines

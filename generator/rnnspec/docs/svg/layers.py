@@ -9,30 +9,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .canvas import BOX, ROW, Canvas
-from .labels import SmokeSizes, cell_label, direction_label, shape_line
-from .states import Layered, cell_rows, state_rows
+from .labels import cell_label, direction_label, shape_line
+from .states import cell_rows, state_rows
 
 if TYPE_CHECKING:
+    from ...plan import BlockPlan, ModelPlan
     from .layout import Columns
 
 
 def draw_layers(
     canvas: Canvas,
-    plan: SmokeSizes,
-    stack: Layered,
+    plan: ModelPlan,
+    block: BlockPlan,
     cols: Columns,
     y: int,
     *,
     absent: bool,
     returned: dict[str, int] | None,
 ) -> tuple[int, dict[str, int]]:
-    """The stack's layers from `y` down; the y below them and each state tensor's row.
+    """The block's layers from `y` down; the y below them and each state tensor's row.
 
     `absent`: no initial state is passed (its boxes and arrows dashed); `returned`: the
-    index of each returned state tensor, or None when the stack's state is not returned.
+    index of each returned state tensor, or None when the block's state is not returned.
     """
-    rows, state_y = state_rows(stack), {}
-    for number, layer in enumerate(stack.layers):
+    rows, state_y = state_rows(block), {}
+    for number, layer in enumerate(block.layers):
         if number:
             canvas.arrow([(cols.center, y - 24), (cols.center, y - 2)])
         top = y

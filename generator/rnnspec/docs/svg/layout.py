@@ -2,7 +2,7 @@
 lanes that carry an input's arrow down to a block that is not straight below it.
 
 Left to right: the hand-over column (a source block's final state), the bridge boxes,
-initial state, the blocks (or the one stack), routing lanes, and what comes back.
+initial state, the blocks, routing lanes, and what comes back.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from .labels import (
     cell_label,
     direction_label,
     head_label,
-    init_note,
+    init_notes,
     input_lines,
     shape_line,
 )
 from .states import state_rows
 
 if TYPE_CHECKING:
-    from ...graph import BlockPlan, GraphPlan
-    from ...stack import StateTensor
+    from ...plan import BlockPlan, ModelPlan, StateTensor
 
 BLOCK_PAD = 10  # px between a block's frame and its layers' frames
 LANE = 8  # px between routing lanes
@@ -61,7 +60,7 @@ class Placed:
     frame_bottom: int
 
 
-def handovers(plan: GraphPlan) -> list[BlockPlan]:
+def handovers(plan: ModelPlan) -> list[BlockPlan]:
     """The blocks that start from another block's state."""
     return [block for block in plan.blocks if block.source]
 
@@ -74,7 +73,7 @@ def sources(block: BlockPlan) -> list[StateTensor]:
     return seen
 
 
-def routes(plan: GraphPlan) -> dict[str, int | None]:
+def routes(plan: ModelPlan) -> dict[str, int | None]:
     """Per block, the lane its input arrow comes down (None: straight from above)."""
     lanes: dict[str, int | None] = {}
     names = [i.name for i in plan.inputs]
@@ -89,8 +88,8 @@ def routes(plan: GraphPlan) -> dict[str, int | None]:
     return lanes
 
 
-def graph_columns(plan: GraphPlan, lanes: int) -> Columns:
-    """The long form's columns, with room for `lanes` routing lanes."""
+def columns(plan: ModelPlan, lanes: int) -> Columns:
+    """The columns, with room for `lanes` routing lanes."""
     from_blocks = [
         shape_line(s.name, s.batch_shape, plan)
         for b in handovers(plan)
@@ -102,7 +101,7 @@ def graph_columns(plan: GraphPlan, lanes: int) -> Columns:
         for b in plan.blocks
         for s in b.state_tensors
     ]
-    inits += [init_note(b) for b in plan.blocks]
+    inits += [line for b in plan.blocks for line in init_notes(plan, b)]
     first = plan.inputs[0]
     middle = input_lines(first.name, plan.batch_size, first.timesteps, first.step_shape)
     for block in plan.blocks:

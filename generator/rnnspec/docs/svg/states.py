@@ -7,17 +7,10 @@ a layer's cells in the order their state tensors first come.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...stack import LayerPlan, StateTensor
-
-
-class Layered(Protocol):
-    """A recurrent stack: a short-form plan or a long-form block."""
-
-    @property
-    def layers(self) -> tuple[LayerPlan, ...]: ...
+    from ...plan import BlockPlan, LayerPlan, StateTensor
 
 
 @dataclass(frozen=True)
@@ -30,14 +23,14 @@ class StateRow:
     cell_index: int
 
 
-def state_rows(plan: Layered) -> list[StateRow]:
+def state_rows(block: BlockPlan) -> list[StateRow]:
     """Every state tensor in Keras' flat order, with its layer, direction and cell.
 
     Per layer the flat order is forward then backward, and within a direction cell by
-    cell, h before c (rnnspec/plan.py).
+    cell, h before c (rnnspec/stack.py).
     """
     rows = []
-    for layer in plan.layers:
+    for layer in block.layers:
         directions = ("forward", "backward") if layer.merge_mode else ("",)
         per_direction = len(layer.states) // len(directions)
         for i, state in enumerate(layer.states):

@@ -105,6 +105,8 @@ def build_model():
             [encoder_lstm_2_h, encoder_lstm_2_c],
         ],
     )
+    # RNN(StackedRNNCells) returns its states nested per cell in some calls and flat in
+    # others; flattening gives Keras' order either way.
     decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h, decoder_lstm_2_c = (
         keras.tree.flatten(states)
     )
@@ -173,6 +175,8 @@ def build_inference_models(model):
             [initial_decoder_lstm_2_h, initial_decoder_lstm_2_c],
         ],
     )
+    # RNN(StackedRNNCells) returns its states nested per cell in some calls and flat in
+    # others; flattening gives Keras' order either way.
     decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h, decoder_lstm_2_c = (
         keras.tree.flatten(states)
     )

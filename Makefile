@@ -12,7 +12,7 @@ $(BIN)/rnnspec: pyproject.toml constraints.txt
 	touch $@
 
 run: $(BIN)/rnnspec
-	$(BIN)/rnnspec smoke examples/*.yaml examples/seq2seq/*.yaml
+	$(BIN)/rnnspec smoke examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml
 
 test: $(BIN)/rnnspec
 	$(BIN)/python -m pytest
@@ -33,9 +33,9 @@ bench: $(BIN)/rnnspec
 
 # Re-render the golden modules after a reviewed change to the generator.
 golden: $(BIN)/rnnspec
-	for spec in examples/*.yaml examples/seq2seq/*.yaml; do \
+	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
 		$(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
-	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml -o docs/examples
+	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 GRAPH_EXAMPLES = sorted((ROOT / "examples" / "seq2seq").glob("*.yaml"))
-ALL_EXAMPLES = EXAMPLES + GRAPH_EXAMPLES
+# Whole published models, each held against its hand-written twin (test_published.py).
+PUBLISHED = sorted((ROOT / "examples" / "published").glob("*.yaml"))
+ALL_EXAMPLES = EXAMPLES + GRAPH_EXAMPLES + PUBLISHED
 GOLDEN = ROOT / "tests" / "golden"
 
 

@@ -33,6 +33,9 @@ class Parts:
 
     def add_input(self, path: Path, what: str, time: str, given: InputSpec) -> None:
         self.tensors.append((path, ("batch_size", time, *given.step_shape), what))
+        if given.vocabulary is not None and given.embedding is not None:
+            weights = given.vocabulary * given.embedding
+            self.weights.append((path + ("embedding",), weights, f"{what}'s embedding"))
 
     def add_stack(
         self,
@@ -55,13 +58,14 @@ class Parts:
                 index += 1
         if block is None:
             return
-        head = where + ("head", "units")
-        self.weights.append((head, block.head_params, f"{owner}head"))
+        for layer in block.front + block.head:
+            dense_keys = layer.path == ("head",)  # a head given as one Dense's keys
+            path = where + layer.path + (("units",) if dense_keys else ())
+            what = f"{owner}head" if dense_keys else f"{owner}layer {layer.name}"
+            self.weights.append((path, layer.params, what))
+            self.tensors.append((path, layer.shape, f"the tensor {layer.output}"))
         bridge = where + ("initial_state", "bridge")
         self.weights.append((bridge, block.bridge_params, f"{owner}bridge"))
-        if block.head is not None:
-            name, dims = block.output
-            self.tensors.append((head, dims, f"the tensor {name}"))
 
     def check(self, batch: int, timesteps: Timesteps) -> None:
         """Raise RuleError when the weights, or one tensor of a batch, are too many:

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .limits import Path, RuleError
+from .wiring import input_tensor
 
 if TYPE_CHECKING:
     from .spec import GraphSpec
@@ -45,17 +46,25 @@ AUTO_NAMED = re.compile(r"repeat_over_batch(_\d+)?")
 def block_names(block: BlockShape) -> dict[str, str]:
     """The Python names a block makes, each with what it is."""
     names: dict[str, str] = {}
+    if block.repeated:
+        names[block.repeat_layer] = "RepeatVector layer"
+        names[block.input] = "repeated input"
     for layer in block.layers:
         names[layer.name] = "layer"
         names |= {name: "output" for name, _ in layer.outputs}
+        if layer.dropout:
+            names[layer.dropout_layer] = "Dropout layer"
+            names[layer.feeds] = "dropped output"
         for state in layer.states:
             names[state.name] = "state"
             names[f"initial_{state.name}"] = "state input"
     names[block.output[0]] = "output"
-    if block.head is not None:
-        names[block.head_layer] = "head"
+    for where, layers in (("front", block.front), ("head", block.head)):
+        for layer in layers:  # the old single Dense head is "its head"
+            names[layer.name] = where if layer.path == ("head",) else f"{where} layer"
+            names.setdefault(layer.output, f"{where} output")
     for bridge in block.bridges:
-        if bridge.kind != "none":
+        if not bridge.direct:
             names[bridge.variable] = "bridged state"
         if bridge.concat_layer:
             names[bridge.concat_layer] = "concat bridge"
@@ -83,6 +92,23 @@ def check_names(spec: GraphSpec, blocks: list[BlockShape]) -> None:
                 path, f'{why}; expected another input name, got "{name}"', at_key=True
             )
         taken[name] = (path, f"input {name}")
+    for name, given in spec.inputs.items():
+        if given.embedding is None:
+            continue
+        for made in (f"{name}_embedding", input_tensor(name, given)):
+            path = ("inputs", name)
+            clash = _own(made) or (
+                f"which is also {taken[made][1]}" if made in taken else None
+            )
+            if clash:
+                raise RuleError(
+                    path,
+                    f"input {name} would make the Python name {made} for its "
+                    f"embedding, and {clash}; expected another input name, "
+                    f'got "{name}"',
+                    at_key=True,
+                )
+            taken[made] = (path, f"input {name}'s embedding")
     for index, block in enumerate(blocks):
         path = ("blocks", index, "name")
         for name, what in block_names(block).items():

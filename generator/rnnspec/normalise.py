@@ -51,7 +51,6 @@ def normalise(spec: Spec | GraphSpec | ModelSpec) -> ModelSpec:
         name=spec.name,
         input=SEQUENCE,
         initial_state=spec.initial_state_mode,
-        head=None,
     )
     return ModelSpec(
         name=spec.name,

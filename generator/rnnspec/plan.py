@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .around import AroundPlan
 from .normalise import ModelSpec, normalise
 from .spec import GraphSpec, Spec
 from .stack import (
@@ -26,7 +27,7 @@ from .stack import (
     resolve_dims,
     smoke_timesteps,
 )
-from .wiring import BlockShape, Bridge, block_shapes
+from .wiring import BlockShape, Bridge, block_shapes, input_tensor
 
 __all__ = [
     "BlockPlan",
@@ -50,13 +51,31 @@ CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() bu
 class InputPlan:
     name: str
     timesteps: int | None
-    step_shape: tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
+    step_shape: tuple[int, ...]  # one time step: (features,), (*spatial, channels), ()
     smoke_timesteps: int
+    tensor: str  # what blocks read: the input, or its embedding's output
+    vocabulary: int | None = None  # integer tokens in [0, vocabulary)
+    embedding: int | None = None  # each token's vector size
+    mask_zero: bool = False
+    sequence: bool = True  # False: one vector per example, no time axis
 
     @property
     def shape(self) -> tuple[int | None, ...]:
         """What keras.Input(shape=...) takes: (timesteps, *one step)."""
         return (self.timesteps, *self.step_shape)
+
+    @property
+    def embedding_layer(self) -> str:
+        return f"{self.name}_embedding"
+
+    @property
+    def features(self) -> tuple[int, ...]:
+        """One step as blocks read it: a token's embedding, or the step itself."""
+        return (self.embedding,) if self.embedding else self.step_shape
+
+    @property
+    def params(self) -> int:
+        return (self.vocabulary or 0) * (self.embedding or 0)
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,7 @@ class BlockPlan(BlockShape):
     initial_state_mode: str  # zeros | ones | random | input | none | from
     source: str | None  # the block whose state starts this one
     stateful: bool
+    reads: str  # the input or block it reads, by its spec name
 
     @property
     def state_size(self) -> object:
@@ -98,7 +118,7 @@ class BlockPlan(BlockShape):
         """Its output(s), then with return_state its states, flat in Keras' order."""
         states = tuple((s.name, s.batch_shape) for s in self.state_tensors)
         top = self.layers[-1]
-        outputs = top.outputs if self.head is None else (self.output,)
+        outputs = (self.output,) if self.head else top.outputs
         return (*outputs, *(states if self.return_state else ()))
 
     @property
@@ -109,13 +129,13 @@ class BlockPlan(BlockShape):
     @property
     def step_inputs(self) -> list[str]:
         """The one-step model's inputs: one time step, then the state."""
-        return [self.input] + [f"initial_{s.name}" for s in self.state_tensors]
+        return [self.model_input] + [f"initial_{s.name}" for s in self.state_tensors]
 
     @property
     def params(self) -> int:
         """The weights of its layers, head and bridge: Keras' count_params()."""
         layers = sum(layer.params for layer in self.layers)
-        return layers + self.head_params + self.bridge_params
+        return layers + self.front_params + self.head_params + self.bridge_params
 
 
 @dataclass(frozen=True)
@@ -141,7 +161,7 @@ class ModelPlan:
     @property
     def timesteps(self) -> object:
         """TIMESTEPS: per input, its length (None: any)."""
-        return self._constant({i.name: i.timesteps for i in self.inputs})
+        return self._constant({i.name: i.timesteps for i in self.sequences})
 
     @property
     def step_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -149,7 +169,12 @@ class ModelPlan:
 
     @property
     def smoke_timesteps(self) -> object:
-        return self._constant({i.name: i.smoke_timesteps for i in self.inputs})
+        return self._constant({i.name: i.smoke_timesteps for i in self.sequences})
+
+    @property
+    def sequences(self) -> tuple[InputPlan, ...]:
+        """The inputs with a time axis."""
+        return tuple(i for i in self.inputs if i.sequence)
 
     @property
     def state_size(self) -> object:
@@ -179,7 +204,9 @@ class ModelPlan:
     @property
     def params(self) -> int:
         """The model's weights: Keras' count_params()."""
-        return sum(b.params for b in self.model_blocks)
+        return sum(b.params for b in self.model_blocks) + sum(
+            i.params for i in self.inputs
+        )
 
     @property
     def array_dtype(self) -> str:
@@ -237,12 +264,16 @@ class ModelPlan:
         if self.decoder is None:
             return ""
         block = self.block(self.decoder)
-        features = self.input(block.input).step_shape
+        given = self.input(block.model_input)
+        width = block.output[1][-1]
+        if given.vocabulary is not None:
+            return "token" if block.head and width == given.vocabulary else "data"
+        features = given.step_shape
         if len(features) > 1:
             return "data"
-        if block.head is not None and block.head.units == features[-1]:
+        if block.head and width == features[-1]:
             return "one_hot"
-        return "output" if block.output[1][-1] == features[-1] else "data"
+        return "output" if width == features[-1] else "data"
 
     @property
     def encoder_blocks(self) -> tuple[BlockPlan, ...]:
@@ -252,12 +283,14 @@ class ModelPlan:
         needed = {self.block(self.decoder).source}
         for block in reversed(self.blocks):
             if block.name in needed:
-                needed |= {block.input, block.source} - {None}
+                needed |= {block.reads, block.source} - {None}
         return tuple(b for b in self.blocks if b.name in needed)
 
     @property
     def encoder_inputs(self) -> tuple[InputPlan, ...]:
-        names = {b.input for b in self.encoder_blocks}
+        names = {b.reads for b in self.encoder_blocks}
+        if self.decoder is not None:
+            names.add(self.block(self.decoder).projected)
         return tuple(i for i in self.inputs if i.name in names)
 
     @property
@@ -275,11 +308,17 @@ class ModelPlan:
         """The header comment: inputs and blocks, a line each."""
         lines = []
         for given in self.inputs:
-            step = (
-                f"shape={given.step_shape}"
-                if len(given.step_shape) > 1
-                else f"features={given.step_shape[0]}"
-            )
+            if not given.sequence:
+                lines.append(
+                    f"{given.name}: batch_size={self.batch_size}, features={given.step_shape[0]}"
+                )
+                continue
+            if given.vocabulary is not None:
+                step = f"tokens of {given.vocabulary}, embedding={given.embedding}"
+            elif len(given.step_shape) > 1:
+                step = f"shape={given.step_shape}"
+            else:
+                step = f"features={given.step_shape[0]}"
             lines.append(
                 f"{given.name}: batch_size={self.batch_size}, timesteps={given.timesteps}, {step}"
             )
@@ -292,9 +331,10 @@ class ModelPlan:
                 )
             elif block.initial_state_mode != "none":
                 text += f", initial state: {block.initial_state_mode}"
+            if block.front:
+                text = f"front {_layers(block.front)} -> " + text
             if block.head:
-                activation = block.head.activation
-                text += f", head Dense({block.head.units}{', ' + activation if activation else ''})"
+                text += f", head {_layers(block.head)}"
             lines.append(f"{block.name} ({block.input}): {text}")
         return lines
 
@@ -307,8 +347,13 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         InputPlan(
             name,
             given.timesteps,
-            given.step_shape,
+            () if given.embedding else given.step_shape,
             smoke_timesteps(given.timesteps, index),
+            input_tensor(name, given),
+            given.vocabulary,
+            given.embedding,
+            given.mask_zero,
+            given.sequence,
         )
         for index, (name, given) in enumerate(model.inputs.items())
     )
@@ -318,6 +363,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             initial_state_mode=block.initial_state_mode,
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
+            reads=block.input,
         )
         for shape, block in zip(block_shapes(model), model.blocks)
     )
@@ -336,6 +382,21 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         outputs=model.outputs,
         decoder=_decoder(model, blocks),
         smoke_batch_size=first.batch_size or SMOKE_BATCH_SIZE,
+    )
+
+
+def _layers(layers: tuple[AroundPlan, ...]) -> str:
+    """Layers around a block, briefly: "Dense(93, softmax) -> Dropout(0.5)"."""
+    return " -> ".join(
+        f"{layer.keras_class}("
+        + ", ".join(
+            [
+                *map(str, layer.args),
+                *(str(v) for k, v in layer.keywords if k == "activation"),
+            ]
+        )
+        + ")"
+        for layer in layers
     )
 
 
@@ -358,8 +419,8 @@ def _decoder(model: ModelSpec, blocks: tuple[BlockPlan, ...]) -> str | None:
     if len(targets) != 1:
         return None
     block, given = targets[0]
-    steppable = (
-        block.input in model.inputs and not given.merge_mode and not given.stateful
+    steppable = given.input in model.inputs and not (
+        given.merge_mode or given.stateful or given.go_backwards
     )
     return block.name if steppable and given.return_state else None
 

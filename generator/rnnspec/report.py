@@ -52,7 +52,8 @@ def _block_lines(block: BlockPlan, plan: ModelPlan) -> list[str]:
 
 
 def _param_parts(block: BlockPlan) -> list[tuple[str, int]]:
-    parts = [(layer.name, layer.params) for layer in block.layers]
+    parts = [("front", block.front_params)] if block.front else []
+    parts += [(layer.name, layer.params) for layer in block.layers]
     parts += [("head", block.head_params)] if block.head else []
     parts += [("bridge", block.bridge_params)] if block.bridge_params else []
     return parts

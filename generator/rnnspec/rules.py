@@ -16,19 +16,28 @@ from .budget import Parts
 from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from .limits import Path, RuleError
 from .names import check_names
-from .stack import SMOKE_BATCH_SIZE, plan_stack, smoke_timesteps
-from .wiring import check_wiring
+from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
+from .wiring import block_shapes, check_wiring, recurrent_input
 
 if TYPE_CHECKING:
     from .spec import Block, GraphSpec, InputSpec, Spec
 
 
 def check_spec(spec: Spec) -> None:
-    """The short form's rules: its block's, then the budget of its model."""
-    check_block(spec, spec.input, where=(), input_path=("input",))
+    """The short form's rules: its block's, then the budget of its model; its block
+    is read as the long form reads a block (rnnspec/normalise.py)."""
+    from .normalise import normalise  # imports the spec's models, which import this
+
+    model = normalise(spec)
+    given, input_path = spec.input, ("input",)
+    if spec.front:
+        given = recurrent_input(model, model.blocks[0], given, [], keyed=False)
+        input_path = ("front",)
+    check_block(spec, given, where=(), input_path=input_path)
+    (block,) = block_shapes(model)
     parts = Parts()
     parts.add_input(("input",), "the input", "timesteps", spec.input)
-    parts.add_stack((), "", plan_stack(spec, spec.input.step_shape))
+    parts.add_stack((), "", block.layers, block)
     batch = spec.input.batch_size or SMOKE_BATCH_SIZE
     parts.check(batch, smoke_timesteps(spec.input.timesteps))
 
@@ -118,6 +127,20 @@ def _check_block(spec: Block, input: InputSpec) -> None:
             "(its compute_mask fails): expected return_state: false, or stateful: "
             "false, or no bidirectional",
         )
+    if spec.dropout_between_layers is not None and (
+        spec.stacking != "layers" or len(spec.cells) < 2
+    ):
+        raise RuleError(
+            ("dropout_between_layers",),
+            "a Dropout goes between the layers of a stacking: layers block: expected "
+            "two cells or more and stacking: layers, or no dropout_between_layers",
+        )
+    if spec.head is not None and spec.merge_mode == "none":
+        raise RuleError(
+            ("head",),
+            "merge_mode: none returns two outputs and a head reads one: expected "
+            "no head here, or another merge_mode",
+        )
     if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
         raise RuleError(
             ("bidirectional", "merge_mode"),
@@ -127,9 +150,38 @@ def _check_block(spec: Block, input: InputSpec) -> None:
         )
 
 
+def _check_tokens(input: InputSpec) -> None:
+    """Integer tokens come with an embedding, and only they."""
+    if input.vocabulary is None and input.embedding is None:
+        if input.mask_zero:
+            raise RuleError(
+                ("input", "mask_zero"),
+                "mask_zero masks token 0 of a token input: expected input.vocabulary "
+                "and input.embedding, or no mask_zero",
+            )
+        return
+    for key, other in (("vocabulary", "embedding"), ("embedding", "vocabulary")):
+        if getattr(input, key) is None:
+            raise RuleError(
+                ("input", other),
+                f"a token input has both vocabulary (its ids) and embedding (the size "
+                f"of each token's vector): expected input.{key} too",
+            )
+    for key in ("features", "shape"):
+        if getattr(input, key) is not None:
+            raise RuleError(
+                ("input", key),
+                f"a token input's steps are its embedding's vectors: expected no "
+                f"input.{key} with input.vocabulary, got {key}",
+            )
+
+
 def _check_input(spec: Block, input: InputSpec) -> None:
+    _check_tokens(input)
     conv = [cell for cell in spec.cells if kind_of(cell).rank]
     if not conv:
+        if input.embedding is not None:
+            return
         if input.shape is not None:
             raise RuleError(
                 ("input", "shape"),
@@ -170,12 +222,13 @@ def _check_input(spec: Block, input: InputSpec) -> None:
             "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
             f"got {key}: {getattr(spec, key)}",
         )
-    if input.features is not None:
-        raise RuleError(
-            ("input", "features"),
-            "conv_lstm cells take input.shape (spatial dims + channels), "
-            "got input.features",
-        )
+    for key in ("features", "vocabulary"):
+        if getattr(input, key) is not None:
+            raise RuleError(
+                ("input", key),
+                f"conv_lstm cells take input.shape (spatial dims + channels), "
+                f"got input.{key}",
+            )
     if input.shape is None:
         raise RuleError(
             ("input",),
@@ -232,7 +285,7 @@ def check_every_block_is_used(spec: GraphSpec) -> None:
                 f"no model output depends on block {block.name}, so Keras would drop it: "
                 f"expected {block.name} in outputs, or read by a block below",
             )
-        if block.head is not None and block.name not in reads:
+        if block.head_layers and block.name not in reads:
             raise RuleError(
                 ("blocks", index, "head"),
                 f"block {block.name} only hands its state on; its output is no model "

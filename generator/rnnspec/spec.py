@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Union, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from . import rules
+from .around import AroundLayer, Dense
 from .cells import CELLS
 from .limits import (  # noqa: F401 - the spec layer's names, for its readers
     MAX_ALL_CELLS,
@@ -140,15 +141,41 @@ class InputSpec(_Strict):
     features: Size | None = None
     shape: list[Size] | None = Field(default=None, min_length=2, max_length=4)
     dtype: Dtype = "float32"
+    vocabulary: Size | None = Field(
+        default=None, description="integer tokens in [0, vocabulary): needs embedding"
+    )
+    embedding: Size | None = Field(
+        default=None,
+        description="the size of each token's vector (keras.layers.Embedding)",
+    )
+    mask_zero: bool = Field(
+        default=False, description="token 0 is padding: Keras masks those steps"
+    )
+    sequence: bool = Field(
+        default=True,
+        description="false: one vector of features per example, no time axis; it can "
+        "start a block's state through initial_state: {from: <input>, bridge: project}",
+    )
 
     @property
     def step_shape(self) -> tuple[int, ...]:
-        """One time step: (features,), or (*spatial, channels)."""
+        """One time step as the blocks read it: (features,), (*spatial, channels), or a
+        token's (embedding,)."""
+        if self.embedding is not None:
+            return (self.embedding,)
         return tuple(self.shape) if self.shape else (self.features,)  # type: ignore[arg-type]
 
 
 class BidirectionalSpec(_Strict):
     merge_mode: MergeMode = "concat"
+
+
+class Head(_Strict):
+    """A Dense layer on the block's output (applied to every time step of a sequence)."""
+
+    units: Size
+    activation: Literal[(*ACTIVATIONS, "softmax")] | None = None  # type: ignore[valid-type]
+    use_bias: bool | None = None
 
 
 class Block(_Strict):
@@ -163,6 +190,33 @@ class Block(_Strict):
     return_sequences: bool = False
     return_state: bool = False
     stateful: bool = False
+    go_backwards: bool = Field(
+        default=False, description="each layer reads its input from the last step back"
+    )
+    dropout_between_layers: Rate | None = Field(
+        default=None,
+        description="a keras.layers.Dropout of this rate between the layers of "
+        "stacking: layers",
+    )
+    front: list[AroundLayer] = Field(
+        default=[],
+        max_length=MAX_CELLS,
+        description="layers on the block's input before its recurrent layers",
+    )
+    head: Head | Annotated[list[AroundLayer], Field(max_length=MAX_CELLS)] | None = (
+        Field(
+            default=None,
+            description="layers on the block's output: a list of layers, or one Dense "
+            "layer's keys (units, activation, use_bias)",
+        )
+    )
+
+    @property
+    def head_layers(self) -> list[AroundLayer]:
+        """The head as a list of layers: a Dense's keys alone are one Dense layer."""
+        if isinstance(self.head, Head):
+            return [Dense(type="dense", **self.head.model_dump())]
+        return list(self.head or [])
 
     @property
     def layer_form(self) -> Literal["rnn", "fused"]:
@@ -210,19 +264,16 @@ class HandOver(_Strict):
     source: Identifier = Field(
         alias="from", description="the block whose states start this one"
     )
-    bridge: Literal["none", "concat", "project"] = Field(
+    bridge: Literal["none", "concat", "project", "per_layer"] = Field(
         default="none",
         description="none: states as they are; concat: a bidirectional source's forward "
-        "and backward states joined; project: a Dense layer per target state",
+        "and backward states joined; project: a Dense layer per target state; "
+        "per_layer: a bidirectional source's forward state starts the target's first "
+        "layer, its backward state the second (and so on per source layer)",
     )
-
-
-class Head(_Strict):
-    """A Dense layer on the block's output (applied to every time step of a sequence)."""
-
-    units: Size
-    activation: Literal[(*ACTIVATIONS, "softmax")] | None = None  # type: ignore[valid-type]
-    use_bias: bool | None = None
+    activation: Activation | None = Field(
+        default=None, description="of the Dense layers of bridge: project"
+    )
 
 
 class GraphBlock(Block):
@@ -235,7 +286,11 @@ class GraphBlock(Block):
     initial_state: InitialState | HandOver | None = Field(
         default=None, description="default: none (Keras' own zeros)"
     )
-    head: Head | None = None
+    repeat: Size | None = Field(
+        default=None,
+        description="read the input block's last output (return_sequences: false) "
+        "repeated this many times, as keras.layers.RepeatVector does",
+    )
 
     @property
     def initial_state_mode(self) -> str:

@@ -124,6 +124,17 @@ class LayerPlan:
     initial_state: list[StateTree]  # what this layer's `initial_state=` takes
     states: tuple[StateTensor, ...]  # what it returns after the output, flat
     outputs: tuple[tuple[str, tuple[Dim, ...]], ...]  # its output(s) and shapes
+    go_backwards: bool = False
+    dropout: float | None = None  # a Dropout of this rate on its output, for the next
+
+    @property
+    def dropout_layer(self) -> str:
+        return f"{self.name}_dropout"
+
+    @property
+    def feeds(self) -> str:
+        """The tensor the next layer of its block reads."""
+        return f"{self.name}_dropped" if self.dropout else self.outputs[0][0]
 
     @property
     def summary(self) -> str:
@@ -278,6 +289,8 @@ def _plan_layer(
         initial_state=initial_state,
         states=tuple(_flatten(initial_state)),
         outputs=outputs,
+        go_backwards=spec.go_backwards,
+        dropout=None if top else spec.dropout_between_layers,
     )
 
 

@@ -96,13 +96,13 @@ EXPECTED = {
     "unused input": "5:10: inputs.extra: input 'extra' feeds no block",
     "bad output": "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decoderr'",
     "dup name": "10:11: blocks[1].name: names must be unique: 'encoder' is already a block",
-    "needs sequence": "10:12: blocks[1].input: block decoder takes block encoder's output, which must be one sequence: expected return_sequences: true (and no merge_mode: none) on encoder",
+    "needs sequence": "10:12: blocks[1].input: block decoder takes block encoder's output, which must be one sequence: expected return_sequences: true (and no merge_mode: none) on encoder, or repeat: N to repeat its last output N times",
     "batch mismatch": "4:34: inputs.tgt.batch_size: all inputs share one batch_size: expected null like the first input, got 3",
-    "head merge none": "16:11: blocks[1].head: a head is a Dense layer on one vector output: expected no head here",
-    "bad bridge": "15:44: blocks[1].initial_state.bridge: must be one of 'none', 'concat' or 'project', got \"dense\"",
-    "unknown key in from": "15:36: blocks[1].initial_state.via: unknown key; expected one of bridge, from",
+    "head merge none": "16:11: blocks[1].head: merge_mode: none returns two outputs and a head reads one: expected no head here, or another merge_mode",
+    "bad bridge": "15:44: blocks[1].initial_state.bridge: must be one of 'none', 'concat', 'project' or 'per_layer', got \"dense\"",
+    "unknown key in from": "15:36: blocks[1].initial_state.via: unknown key; expected one of activation, bridge, from",
     "bad head": "16:19: blocks[1].head.units: must be an integer >= 1, got 0\n16:34: blocks[1].head.activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid', 'hard_tanh' or 'softmax', got \"softmaxx\"",
-    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of bidirectional, cells, head, initial_state, input, layer, name, return_sequences, return_state, stacking, stateful",
+    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of bidirectional, cells, dropout_between_layers, front, go_backwards, head, initial_state, input, layer, name, repeat, return_sequences, return_state, stacking, stateful",
 }
 
 

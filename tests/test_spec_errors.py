@@ -35,7 +35,8 @@ YAML_CASES = {
     "unknown key": (
         GOOD + "return_states: true\n",
         "5:1: return_states: unknown key; expected one of bidirectional, cells, description, "
-        "initial_state, input, layer, name, return_sequences, return_state, stacking, stateful",
+        "dropout_between_layers, front, go_backwards, head, initial_state, input, layer, "
+        "name, return_sequences, return_state, stacking, stateful",
     ),
     "unknown cell key": (
         GOOD.replace("units: 64}", "units: 64, reset_after: true}"),

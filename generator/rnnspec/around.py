@@ -10,7 +10,7 @@ Keras would break at build time is a `RuleError` here, at the layer's key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,6 +111,12 @@ AroundLayer = Annotated[
     ],
     Field(discriminator="type"),
 ]  # fmt: skip
+# type -> the model of its keys
+LAYER_MODELS: dict[str, type[_Layer]] = {
+    name: model
+    for model in get_args(get_args(AroundLayer)[0])
+    for name in get_args(model.model_fields["type"].annotation)
+}
 KERAS_CLASS = {
     "dense": "Dense", "dropout": "Dropout", "spatial_dropout1d": "SpatialDropout1D",
     "batch_normalization": "BatchNormalization",
@@ -325,6 +331,7 @@ def _plan(
         output,
         made,
         params(layer, shape),
+        where,
     )
 
 

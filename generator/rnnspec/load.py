@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .around import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
 from .spec import (
@@ -137,7 +138,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     for part in loc:
         is_key = isinstance(node, dict) and part in node
         is_tag = isinstance(part, str) and (
-            part in _TAGS or part.startswith("literal[")
+            part in _TAGS or part.startswith(("literal[", "list["))
         )
         if is_tag and not (is_key and part != node.get("type")):
             continue
@@ -150,13 +151,18 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     return tuple(path)
 
 
-_TAGS = set(CELL_MODELS) | {
-    "bool",
-    "BidirectionalSpec",
-    "HandOver",
-    "constrained-int",
-    "list[constrained-int]",
-}
+_TAGS = (
+    set(CELL_MODELS)
+    | set(LAYER_MODELS)
+    | {
+        "bool",
+        "BidirectionalSpec",
+        "HandOver",
+        "Head",
+        "constrained-int",
+        "list[constrained-int]",
+    }
+)
 
 
 def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
@@ -175,6 +181,9 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         return HandOver
     if rest == ("head",):
         return Head
+    if len(rest) == 2 and rest[0] in ("front", "head"):
+        layer = _lookup(data, path)
+        return LAYER_MODELS.get(layer.get("type")) if isinstance(layer, dict) else None
     if len(rest) == 2 and rest[0] == "cells":
         cell = _lookup(data, path)
         return CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
@@ -199,12 +208,14 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     if "too_long" in kinds or "too_short" in kinds:
         found = f"{len(error['input'])} item(s)"
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
-        tags = ", ".join(CELL_MODELS)
+        layer = any(part in ("front", "head") for part in path)
+        tags = ", ".join(LAYER_MODELS if layer else CELL_MODELS)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
         return (
             path + ("type",),
-            f"unknown cell type; expected one of {tags}, got {describe(ctx.get('tag'))}",
+            f"unknown {'layer' if layer else 'cell'} type; expected one of {tags}, "
+            f"got {describe(ctx.get('tag'))}",
         )
     if "missing" in kinds:
         return path, "required key is missing"

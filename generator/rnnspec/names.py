@@ -28,6 +28,7 @@ RESERVED = frozenset(
         "keras", "np", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
         "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
         "make_initial_state", "check_shape", "check_returned", "build_model",
+        "recurrent_part", "outputs",
         "build_inference_models", "greedy_decode", "main", "__name__",
         # parameters and locals
         "_", "actual", "batch_size", "classes", "decoder_model", "encoder_inputs",

@@ -28,6 +28,12 @@ def check_spec(spec: Spec) -> None:
     is read as the long form reads a block (rnnspec/normalise.py)."""
     from .normalise import normalise  # imports the spec's models, which import this
 
+    if not spec.input.sequence:
+        raise RuleError(
+            ("input", "sequence"),
+            "the short form's block reads its input as a sequence: expected sequence: "
+            "true (a vector input starts a long-form block's state)",
+        )
     model = normalise(spec)
     given, input_path = spec.input, ("input",)
     if spec.front:
@@ -172,7 +178,7 @@ def _check_tokens(input: InputSpec) -> None:
             raise RuleError(
                 ("input", key),
                 f"a token input's steps are its embedding's vectors: expected no "
-                f"input.{key} with input.vocabulary, got {key}",
+                f"input.{key} with input.vocabulary",
             )
 
 

@@ -554,13 +554,19 @@ def _check_hand_over(
         and target_depth == 2 * source_depth
     )
     if kind == "per_layer":
-        if not per_layer_fits:
+        if not bidirectional_source or any(s.direction for s in want):
             raise RuleError(
                 where + ("bridge",),
                 f"{pair}; bridge: per_layer starts a one-directional target's cells from "
                 f"a bidirectional source's forward and backward states in turn: expected "
-                f"bidirectional {source.name} and one-directional {target.name} with twice "
-                f"its cells ({2 * source_depth}), got {target_depth}",
+                f"bidirectional {source.name} and one-directional {target.name}",
+            )
+        if target_depth != 2 * source_depth:
+            raise RuleError(
+                where + ("bridge",),
+                f"{pair}; bridge: per_layer starts two cells of {target.name} from each "
+                f"cell of {source.name}: expected {2 * source_depth} cells in "
+                f"{target.name}, got {target_depth}",
             )
         for state in want:
             match = _per_layer(have, state)
@@ -568,7 +574,8 @@ def _check_hand_over(
                 raise RuleError(
                     where + ("bridge",),
                     f"{pair}; bridge: per_layer starts {state.name} {state.shape} from "
-                    f"{_describe(match)}: expected equal shapes, or bridge: project",
+                    f"{', '.join(f'{s.name} {s.shape}' for s in match)}: expected equal "
+                    f"shapes, or bridge: project",
                 )
         return
     if source_depth != target_depth:

@@ -39,18 +39,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("decoder_output", decoder_output, (batch_size, 4, 12))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(question):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: question.
-    Returns: decoder_output.
+    question: (batch, time, 12).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    question = keras.Input(
-        shape=(TIMESTEPS["question"], *STEP_SHAPES["question"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="question",
-    )
 
     # encoder
     encoder_lstm = keras.layers.LSTM(128, name="encoder_lstm")
@@ -64,9 +58,28 @@ def build_model():
     decoder_head = keras.layers.Dense(12, activation="softmax", name="decoder_head")
     decoder_output = decoder_head(decoder_hidden)
 
-    returned = decoder_output
-    check_returned(returned)
-    return keras.Model(question, returned, name="addition_rnn")
+    check_returned(decoder_output, question.shape[0], {"question": question.shape[1]})
+    return {
+        "decoder_output": decoder_output,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: question.
+    Returns: decoder_output.
+    """
+    question = keras.Input(
+        shape=(TIMESTEPS["question"], *STEP_SHAPES["question"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="question",
+    )
+
+    returned = recurrent_part(question)
+    outputs = returned["decoder_output"]
+    return keras.Model(question, outputs, name="addition_rnn")
 
 
 def main():

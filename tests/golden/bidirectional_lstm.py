@@ -62,6 +62,53 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("backward_lstm_c", backward_lstm_c, (batch_size, 64))
 
 
+def recurrent_part(
+    sequence,
+    initial_forward_lstm_h,
+    initial_forward_lstm_c,
+    initial_backward_lstm_h,
+    initial_backward_lstm_c,
+):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    sequence: (batch, time, 8).
+    initial_forward_lstm_h: (batch_size, 64).
+    initial_forward_lstm_c: (batch_size, 64).
+    initial_backward_lstm_h: (batch_size, 64).
+    initial_backward_lstm_c: (batch_size, 64).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+
+    # bidirectional_lstm
+    lstm = keras.layers.Bidirectional(
+        keras.layers.LSTM(64, return_sequences=True, return_state=True),
+        merge_mode="concat",
+        name="lstm",
+    )
+    output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c = lstm(
+        sequence,
+        initial_state=[
+            initial_forward_lstm_h,
+            initial_forward_lstm_c,
+            initial_backward_lstm_h,
+            initial_backward_lstm_c,
+        ],
+    )
+
+    check_returned(
+        [output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c],
+        sequence.shape[0],
+        sequence.shape[1],
+    )
+    return {
+        "output": output,
+        "forward_lstm_h": forward_lstm_h,
+        "forward_lstm_c": forward_lstm_c,
+        "backward_lstm_h": backward_lstm_h,
+        "backward_lstm_c": backward_lstm_c,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -89,30 +136,14 @@ def build_model():
         shape=(64,), batch_size=BATCH_SIZE, dtype=DTYPE, name="initial_backward_lstm_c"
     )
 
-    # bidirectional_lstm
-    lstm = keras.layers.Bidirectional(
-        keras.layers.LSTM(64, return_sequences=True, return_state=True),
-        merge_mode="concat",
-        name="lstm",
-    )
-    output, forward_lstm_h, forward_lstm_c, backward_lstm_h, backward_lstm_c = lstm(
+    returned = recurrent_part(
         sequence,
-        initial_state=[
-            initial_forward_lstm_h,
-            initial_forward_lstm_c,
-            initial_backward_lstm_h,
-            initial_backward_lstm_c,
-        ],
+        initial_forward_lstm_h,
+        initial_forward_lstm_c,
+        initial_backward_lstm_h,
+        initial_backward_lstm_c,
     )
-
-    returned = [
-        output,
-        forward_lstm_h,
-        forward_lstm_c,
-        backward_lstm_h,
-        backward_lstm_c,
-    ]
-    check_returned(returned)
+    outputs = [returned[name] for name in RETURNED]
     return keras.Model(
         [
             sequence,
@@ -121,7 +152,7 @@ def build_model():
             initial_backward_lstm_h,
             initial_backward_lstm_c,
         ],
-        returned,
+        outputs,
         name="bidirectional_lstm",
     )
 

@@ -38,18 +38,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("classifier_output", classifier_output, (batch_size, 1))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(review):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: review.
-    Returns: classifier_output.
+    review: (batch, time), token ids.
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    review = keras.Input(
-        shape=(TIMESTEPS["review"], *STEP_SHAPES["review"]),
-        batch_size=BATCH_SIZE,
-        dtype="int32",
-        name="review",
-    )
     review_embedding = keras.layers.Embedding(20000, 128, name="review_embedding")
     review_embedded = review_embedding(review)
 
@@ -69,9 +63,28 @@ def build_model():
     )
     classifier_output = classifier_head(classifier_hidden)
 
-    returned = classifier_output
-    check_returned(returned)
-    return keras.Model(review, returned, name="bidirectional_lstm_imdb")
+    check_returned(classifier_output, review.shape[0], {"review": review.shape[1]})
+    return {
+        "classifier_output": classifier_output,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: review.
+    Returns: classifier_output.
+    """
+    review = keras.Input(
+        shape=(TIMESTEPS["review"], *STEP_SHAPES["review"]),
+        batch_size=BATCH_SIZE,
+        dtype="int32",
+        name="review",
+    )
+
+    returned = recurrent_part(review)
+    outputs = returned["classifier_output"]
+    return keras.Model(review, outputs, name="bidirectional_lstm_imdb")
 
 
 def main():

@@ -76,25 +76,14 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("tracker_lstm_c", tracker_lstm_c, (batch_size, 8))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(frames, initial_tracker_lstm_h, initial_tracker_lstm_c):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: frames, initial_tracker_lstm_h, initial_tracker_lstm_c.
-    Returns: features_output, features_forward_gru_h, features_backward_gru_h,
-    tracker_output, tracker_lstm_h, tracker_lstm_c.
+    frames: (batch, time, 12).
+    initial_tracker_lstm_h: (batch_size, 8).
+    initial_tracker_lstm_c: (batch_size, 8).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    frames = keras.Input(
-        shape=(TIMESTEPS["frames"], *STEP_SHAPES["frames"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="frames",
-    )
-    initial_tracker_lstm_h = keras.Input(
-        shape=(8,), batch_size=BATCH_SIZE, dtype=DTYPE, name="initial_tracker_lstm_h"
-    )
-    initial_tracker_lstm_c = keras.Input(
-        shape=(8,), batch_size=BATCH_SIZE, dtype=DTYPE, name="initial_tracker_lstm_c"
-    )
 
     # features
     features_gru = keras.layers.Bidirectional(
@@ -116,18 +105,53 @@ def build_model():
     tracker_head = keras.layers.Dense(4, activation="sigmoid", name="tracker_head")
     tracker_output = tracker_head(tracker_hidden)
 
-    returned = [
-        features_output,
-        features_forward_gru_h,
-        features_backward_gru_h,
-        tracker_output,
-        tracker_lstm_h,
-        tracker_lstm_c,
-    ]
-    check_returned(returned)
+    check_returned(
+        [
+            features_output,
+            features_forward_gru_h,
+            features_backward_gru_h,
+            tracker_output,
+            tracker_lstm_h,
+            tracker_lstm_c,
+        ],
+        frames.shape[0],
+        {"frames": frames.shape[1]},
+    )
+    return {
+        "features_output": features_output,
+        "features_forward_gru_h": features_forward_gru_h,
+        "features_backward_gru_h": features_backward_gru_h,
+        "tracker_output": tracker_output,
+        "tracker_lstm_h": tracker_lstm_h,
+        "tracker_lstm_c": tracker_lstm_c,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: frames, initial_tracker_lstm_h, initial_tracker_lstm_c.
+    Returns: features_output, features_forward_gru_h, features_backward_gru_h,
+    tracker_output, tracker_lstm_h, tracker_lstm_c.
+    """
+    frames = keras.Input(
+        shape=(TIMESTEPS["frames"], *STEP_SHAPES["frames"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="frames",
+    )
+    initial_tracker_lstm_h = keras.Input(
+        shape=(8,), batch_size=BATCH_SIZE, dtype=DTYPE, name="initial_tracker_lstm_h"
+    )
+    initial_tracker_lstm_c = keras.Input(
+        shape=(8,), batch_size=BATCH_SIZE, dtype=DTYPE, name="initial_tracker_lstm_c"
+    )
+
+    returned = recurrent_part(frames, initial_tracker_lstm_h, initial_tracker_lstm_c)
+    outputs = [returned[name] for name in RETURNED]
     return keras.Model(
         [frames, initial_tracker_lstm_h, initial_tracker_lstm_c],
-        returned,
+        outputs,
         name="chained_blocks",
     )
 

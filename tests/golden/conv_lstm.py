@@ -46,18 +46,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     )
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(frames):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: frames.
-    Returns: conv_3_output.
+    frames: (batch, time, 64, 64, 1).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    frames = keras.Input(
-        shape=(TIMESTEPS["frames"], *STEP_SHAPES["frames"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="frames",
-    )
 
     # conv_1
     conv_1_conv_lstm2d = keras.layers.ConvLSTM2D(
@@ -103,9 +97,28 @@ def build_model():
     )
     conv_3_output = conv_3_head(conv_3_hidden)
 
-    returned = conv_3_output
-    check_returned(returned)
-    return keras.Model(frames, returned, name="conv_lstm")
+    check_returned(conv_3_output, frames.shape[0], {"frames": frames.shape[1]})
+    return {
+        "conv_3_output": conv_3_output,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: frames.
+    Returns: conv_3_output.
+    """
+    frames = keras.Input(
+        shape=(TIMESTEPS["frames"], *STEP_SHAPES["frames"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="frames",
+    )
+
+    returned = recurrent_part(frames)
+    outputs = returned["conv_3_output"]
+    return keras.Model(frames, outputs, name="conv_lstm")
 
 
 def main():

@@ -46,18 +46,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("conv_lstm2d_c", conv_lstm2d_c, (batch_size, 8, 8, 8))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: sequence.
-    Returns: output, conv_lstm2d_h, conv_lstm2d_c.
+    sequence: (batch, time, 16, 16, 3).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    sequence = keras.Input(
-        shape=(TIMESTEPS, *STEP_SHAPE),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="sequence",
-    )
     initial_state = make_initial_state()
 
     # conv_lstm2d
@@ -73,9 +67,32 @@ def build_model():
         sequence, initial_state=initial_state
     )
 
-    returned = [output, conv_lstm2d_h, conv_lstm2d_c]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="conv_lstm2d")
+    check_returned(
+        [output, conv_lstm2d_h, conv_lstm2d_c], sequence.shape[0], sequence.shape[1]
+    )
+    return {
+        "output": output,
+        "conv_lstm2d_h": conv_lstm2d_h,
+        "conv_lstm2d_c": conv_lstm2d_c,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, conv_lstm2d_h, conv_lstm2d_c.
+    """
+    sequence = keras.Input(
+        shape=(TIMESTEPS, *STEP_SHAPE),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="sequence",
+    )
+
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="conv_lstm2d")
 
 
 def main():

@@ -38,18 +38,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("speech_output", speech_output, (batch_size, 25, 32))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(spectrogram):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: spectrogram.
-    Returns: speech_output.
+    spectrogram: (batch, time, 193).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    spectrogram = keras.Input(
-        shape=(TIMESTEPS["spectrogram"], *STEP_SHAPES["spectrogram"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="spectrogram",
-    )
 
     # speech
     speech_front_1_expand = keras.layers.Reshape(
@@ -131,9 +125,30 @@ def build_model():
     speech_head_4 = keras.layers.Dense(32, activation="softmax", name="speech_head_4")
     speech_output = speech_head_4(speech_head_3_output)
 
-    returned = speech_output
-    check_returned(returned)
-    return keras.Model(spectrogram, returned, name="ctc_asr")
+    check_returned(
+        speech_output, spectrogram.shape[0], {"spectrogram": spectrogram.shape[1]}
+    )
+    return {
+        "speech_output": speech_output,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: spectrogram.
+    Returns: speech_output.
+    """
+    spectrogram = keras.Input(
+        shape=(TIMESTEPS["spectrogram"], *STEP_SHAPES["spectrogram"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="spectrogram",
+    )
+
+    returned = recurrent_part(spectrogram)
+    outputs = returned["speech_output"]
+    return keras.Model(spectrogram, outputs, name="ctc_asr")
 
 
 def main():

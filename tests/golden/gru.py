@@ -67,6 +67,28 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("gru_h", gru_h, (batch_size, 32))
 
 
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    sequence: (batch, time, 16).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+    initial_state = keras.tree.map_structure(
+        lambda state: RepeatOverBatch(state, dtype="float32")(sequence),
+        make_initial_state(batch_size=1),
+    )
+
+    # gru
+    gru = keras.layers.GRU(32, reset_after=True, return_state=True, name="gru")
+    output, gru_h = gru(sequence, initial_state=initial_state)
+
+    check_returned([output, gru_h], sequence.shape[0], sequence.shape[1])
+    return {
+        "output": output,
+        "gru_h": gru_h,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -79,18 +101,10 @@ def build_model():
         dtype=DTYPE,
         name="sequence",
     )
-    initial_state = keras.tree.map_structure(
-        lambda state: RepeatOverBatch(state, dtype="float32")(sequence),
-        make_initial_state(batch_size=1),
-    )
 
-    # gru
-    gru = keras.layers.GRU(32, reset_after=True, return_state=True, name="gru")
-    output, gru_h = gru(sequence, initial_state=initial_state)
-
-    returned = [output, gru_h]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="gru")
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="gru")
 
 
 def main():

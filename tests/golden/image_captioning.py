@@ -43,24 +43,13 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     )
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(transfer_values, decoder_input):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: transfer_values, decoder_input.
-    Returns: decoder_output.
+    transfer_values: (batch, 4096).
+    decoder_input: (batch, time), token ids.
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    transfer_values = keras.Input(
-        shape=STEP_SHAPES["transfer_values"],
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="transfer_values",
-    )
-    decoder_input = keras.Input(
-        shape=(TIMESTEPS["decoder_input"], *STEP_SHAPES["decoder_input"]),
-        batch_size=BATCH_SIZE,
-        dtype="int32",
-        name="decoder_input",
-    )
     decoder_input_embedding = keras.layers.Embedding(
         10000, 128, name="decoder_input_embedding"
     )
@@ -84,10 +73,39 @@ def build_model():
     decoder_head = keras.layers.Dense(10000, name="decoder_head")
     decoder_output = decoder_head(decoder_hidden)
 
-    returned = decoder_output
-    check_returned(returned)
+    check_returned(
+        decoder_output,
+        transfer_values.shape[0],
+        {"decoder_input": decoder_input.shape[1]},
+    )
+    return {
+        "decoder_output": decoder_output,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: transfer_values, decoder_input.
+    Returns: decoder_output.
+    """
+    transfer_values = keras.Input(
+        shape=STEP_SHAPES["transfer_values"],
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="transfer_values",
+    )
+    decoder_input = keras.Input(
+        shape=(TIMESTEPS["decoder_input"], *STEP_SHAPES["decoder_input"]),
+        batch_size=BATCH_SIZE,
+        dtype="int32",
+        name="decoder_input",
+    )
+
+    returned = recurrent_part(transfer_values, decoder_input)
+    outputs = returned["decoder_output"]
     return keras.Model(
-        [transfer_values, decoder_input], returned, name="image_captioning"
+        [transfer_values, decoder_input], outputs, name="image_captioning"
     )
 
 

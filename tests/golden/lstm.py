@@ -46,6 +46,28 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("lstm_c", lstm_c, (batch_size, 64))
 
 
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    sequence: (batch, time, 10).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+    initial_state = make_initial_state()
+
+    # lstm
+    lstm = keras.layers.RNN(
+        keras.layers.LSTMCell(64), return_sequences=True, return_state=True, name="lstm"
+    )
+    output, lstm_h, lstm_c = lstm(sequence, initial_state=initial_state)
+
+    check_returned([output, lstm_h, lstm_c], sequence.shape[0], sequence.shape[1])
+    return {
+        "output": output,
+        "lstm_h": lstm_h,
+        "lstm_c": lstm_c,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -58,17 +80,10 @@ def build_model():
         dtype=DTYPE,
         name="sequence",
     )
-    initial_state = make_initial_state()
 
-    # lstm
-    lstm = keras.layers.RNN(
-        keras.layers.LSTMCell(64), return_sequences=True, return_state=True, name="lstm"
-    )
-    output, lstm_h, lstm_c = lstm(sequence, initial_state=initial_state)
-
-    returned = [output, lstm_h, lstm_c]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="lstm")
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="lstm")
 
 
 def main():

@@ -44,6 +44,43 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("decoder_lstm_c", decoder_lstm_c, (batch_size, 256))
 
 
+def recurrent_part(encoder_tokens, decoder_tokens):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    encoder_tokens: (batch, time, 71).
+    decoder_tokens: (batch, time, 93).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+
+    # encoder
+    encoder_lstm = keras.layers.LSTM(256, return_state=True, name="encoder_lstm")
+    encoder_output, encoder_lstm_h, encoder_lstm_c = encoder_lstm(encoder_tokens)
+
+    # decoder: starts from encoder's state
+    decoder_lstm = keras.layers.LSTM(
+        256, return_sequences=True, return_state=True, name="decoder_lstm"
+    )
+    decoder_hidden, decoder_lstm_h, decoder_lstm_c = decoder_lstm(
+        decoder_tokens, initial_state=[encoder_lstm_h, encoder_lstm_c]
+    )
+    decoder_head = keras.layers.Dense(93, activation="softmax", name="decoder_head")
+    decoder_output = decoder_head(decoder_hidden)
+
+    check_returned(
+        [decoder_output, decoder_lstm_h, decoder_lstm_c],
+        encoder_tokens.shape[0],
+        {
+            "encoder_tokens": encoder_tokens.shape[1],
+            "decoder_tokens": decoder_tokens.shape[1],
+        },
+    )
+    return {
+        "decoder_output": decoder_output,
+        "decoder_lstm_h": decoder_lstm_h,
+        "decoder_lstm_c": decoder_lstm_c,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -63,23 +100,9 @@ def build_model():
         name="decoder_tokens",
     )
 
-    # encoder
-    encoder_lstm = keras.layers.LSTM(256, return_state=True, name="encoder_lstm")
-    encoder_output, encoder_lstm_h, encoder_lstm_c = encoder_lstm(encoder_tokens)
-
-    # decoder: starts from encoder's state
-    decoder_lstm = keras.layers.LSTM(
-        256, return_sequences=True, return_state=True, name="decoder_lstm"
-    )
-    decoder_hidden, decoder_lstm_h, decoder_lstm_c = decoder_lstm(
-        decoder_tokens, initial_state=[encoder_lstm_h, encoder_lstm_c]
-    )
-    decoder_head = keras.layers.Dense(93, activation="softmax", name="decoder_head")
-    decoder_output = decoder_head(decoder_hidden)
-
-    returned = [decoder_output, decoder_lstm_h, decoder_lstm_c]
-    check_returned(returned)
-    return keras.Model([encoder_tokens, decoder_tokens], returned, name="lstm_seq2seq")
+    returned = recurrent_part(encoder_tokens, decoder_tokens)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model([encoder_tokens, decoder_tokens], outputs, name="lstm_seq2seq")
 
 
 def build_inference_models(model):

@@ -58,27 +58,15 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("decoder_lstm_2_c", decoder_lstm_2_c, (batch_size, 128))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(source, target):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: source, target.
-    Returns: decoder_output, decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h,
-    decoder_lstm_2_c.
+    source: (batch, time), token ids.
+    target: (batch, time), token ids.
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    source = keras.Input(
-        shape=(TIMESTEPS["source"], *STEP_SHAPES["source"]),
-        batch_size=BATCH_SIZE,
-        dtype="int32",
-        name="source",
-    )
     source_embedding = keras.layers.Embedding(7709, 128, name="source_embedding")
     source_embedded = source_embedding(source)
-    target = keras.Input(
-        shape=(TIMESTEPS["target"], *STEP_SHAPES["target"]),
-        batch_size=BATCH_SIZE,
-        dtype="int32",
-        name="target",
-    )
     target_embedding = keras.layers.Embedding(17191, 128, name="target_embedding")
     target_embedded = target_embedding(target)
 
@@ -123,15 +111,49 @@ def build_model():
     decoder_head = keras.layers.Dense(17191, use_bias=False, name="decoder_head")
     decoder_output = decoder_head(decoder_hidden)
 
-    returned = [
-        decoder_output,
-        decoder_lstm_1_h,
-        decoder_lstm_1_c,
-        decoder_lstm_2_h,
-        decoder_lstm_2_c,
-    ]
-    check_returned(returned)
-    return keras.Model([source, target], returned, name="nmt_bi_encoder")
+    check_returned(
+        [
+            decoder_output,
+            decoder_lstm_1_h,
+            decoder_lstm_1_c,
+            decoder_lstm_2_h,
+            decoder_lstm_2_c,
+        ],
+        source.shape[0],
+        {"source": source.shape[1], "target": target.shape[1]},
+    )
+    return {
+        "decoder_output": decoder_output,
+        "decoder_lstm_1_h": decoder_lstm_1_h,
+        "decoder_lstm_1_c": decoder_lstm_1_c,
+        "decoder_lstm_2_h": decoder_lstm_2_h,
+        "decoder_lstm_2_c": decoder_lstm_2_c,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: source, target.
+    Returns: decoder_output, decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h,
+    decoder_lstm_2_c.
+    """
+    source = keras.Input(
+        shape=(TIMESTEPS["source"], *STEP_SHAPES["source"]),
+        batch_size=BATCH_SIZE,
+        dtype="int32",
+        name="source",
+    )
+    target = keras.Input(
+        shape=(TIMESTEPS["target"], *STEP_SHAPES["target"]),
+        batch_size=BATCH_SIZE,
+        dtype="int32",
+        name="target",
+    )
+
+    returned = recurrent_part(source, target)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model([source, target], outputs, name="nmt_bi_encoder")
 
 
 def build_inference_models(model):

@@ -44,6 +44,30 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("simple_rnn_h", simple_rnn_h, (batch_size, 32))
 
 
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    sequence: (batch, time, 10).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+    initial_state = make_initial_state()
+
+    # simple_rnn
+    simple_rnn = keras.layers.RNN(
+        keras.layers.SimpleRNNCell(32),
+        return_sequences=True,
+        return_state=True,
+        name="simple_rnn",
+    )
+    output, simple_rnn_h = simple_rnn(sequence, initial_state=initial_state)
+
+    check_returned([output, simple_rnn_h], sequence.shape[0], sequence.shape[1])
+    return {
+        "output": output,
+        "simple_rnn_h": simple_rnn_h,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -56,20 +80,10 @@ def build_model():
         dtype=DTYPE,
         name="sequence",
     )
-    initial_state = make_initial_state()
 
-    # simple_rnn
-    simple_rnn = keras.layers.RNN(
-        keras.layers.SimpleRNNCell(32),
-        return_sequences=True,
-        return_state=True,
-        name="simple_rnn",
-    )
-    output, simple_rnn_h = simple_rnn(sequence, initial_state=initial_state)
-
-    returned = [output, simple_rnn_h]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="simple_rnn")
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="simple_rnn")
 
 
 def main():

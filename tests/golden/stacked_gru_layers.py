@@ -80,19 +80,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("backward_gru_2_h", backward_gru_2_h, (batch_size, 12))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: sequence.
-    Returns: output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h,
-    backward_gru_2_h.
+    sequence: (batch, time, 6).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    sequence = keras.Input(
-        shape=(TIMESTEPS, *STEP_SHAPE),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="sequence",
-    )
     initial_state = keras.tree.map_structure(
         lambda state: RepeatOverBatch(state, dtype="float32")(sequence),
         make_initial_state(batch_size=1),
@@ -116,15 +109,37 @@ def build_model():
         gru_1_output, initial_state=initial_state[1]
     )
 
-    returned = [
-        output,
-        forward_gru_1_h,
-        backward_gru_1_h,
-        forward_gru_2_h,
-        backward_gru_2_h,
-    ]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="stacked_gru_layers")
+    check_returned(
+        [output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h, backward_gru_2_h],
+        sequence.shape[0],
+        sequence.shape[1],
+    )
+    return {
+        "output": output,
+        "forward_gru_1_h": forward_gru_1_h,
+        "backward_gru_1_h": backward_gru_1_h,
+        "forward_gru_2_h": forward_gru_2_h,
+        "backward_gru_2_h": backward_gru_2_h,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h,
+    backward_gru_2_h.
+    """
+    sequence = keras.Input(
+        shape=(TIMESTEPS, *STEP_SHAPE),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="sequence",
+    )
+
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="stacked_gru_layers")
 
 
 def main():

@@ -50,18 +50,12 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("lstm_2_c", lstm_2_c, (batch_size, 32))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: sequence.
-    Returns: output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c.
+    sequence: (batch, time, 10).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    sequence = keras.Input(
-        shape=(TIMESTEPS, *STEP_SHAPE),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="sequence",
-    )
     initial_state = make_initial_state()
 
     # stacked_lstm
@@ -81,9 +75,36 @@ def build_model():
     # others; flattening gives Keras' order either way.
     lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c = keras.tree.flatten(states)
 
-    returned = [output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="stacked_lstm")
+    check_returned(
+        [output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c],
+        sequence.shape[0],
+        sequence.shape[1],
+    )
+    return {
+        "output": output,
+        "lstm_1_h": lstm_1_h,
+        "lstm_1_c": lstm_1_c,
+        "lstm_2_h": lstm_2_h,
+        "lstm_2_c": lstm_2_c,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: sequence.
+    Returns: output, lstm_1_h, lstm_1_c, lstm_2_h, lstm_2_c.
+    """
+    sequence = keras.Input(
+        shape=(TIMESTEPS, *STEP_SHAPE),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="sequence",
+    )
+
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="stacked_lstm")
 
 
 def main():

@@ -56,25 +56,13 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("decoder_lstm_2_c", decoder_lstm_2_c, (batch_size, 32))
 
 
-def build_model():
-    """The Keras model.
+def recurrent_part(source, target):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
 
-    Inputs: source, target.
-    Returns: decoder_output, decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h,
-    decoder_lstm_2_c.
+    source: (batch, time, 24).
+    target: (batch, time, 30).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    source = keras.Input(
-        shape=(TIMESTEPS["source"], *STEP_SHAPES["source"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="source",
-    )
-    target = keras.Input(
-        shape=(TIMESTEPS["target"], *STEP_SHAPES["target"]),
-        batch_size=BATCH_SIZE,
-        dtype=DTYPE,
-        name="target",
-    )
 
     # encoder
     encoder_lstm_1 = keras.layers.LSTM(
@@ -113,15 +101,49 @@ def build_model():
     decoder_head = keras.layers.Dense(30, activation="softmax", name="decoder_head")
     decoder_output = decoder_head(decoder_hidden)
 
-    returned = [
-        decoder_output,
-        decoder_lstm_1_h,
-        decoder_lstm_1_c,
-        decoder_lstm_2_h,
-        decoder_lstm_2_c,
-    ]
-    check_returned(returned)
-    return keras.Model([source, target], returned, name="stacked_seq2seq")
+    check_returned(
+        [
+            decoder_output,
+            decoder_lstm_1_h,
+            decoder_lstm_1_c,
+            decoder_lstm_2_h,
+            decoder_lstm_2_c,
+        ],
+        source.shape[0],
+        {"source": source.shape[1], "target": target.shape[1]},
+    )
+    return {
+        "decoder_output": decoder_output,
+        "decoder_lstm_1_h": decoder_lstm_1_h,
+        "decoder_lstm_1_c": decoder_lstm_1_c,
+        "decoder_lstm_2_h": decoder_lstm_2_h,
+        "decoder_lstm_2_c": decoder_lstm_2_c,
+    }
+
+
+def build_model():
+    """The Keras model.
+
+    Inputs: source, target.
+    Returns: decoder_output, decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h,
+    decoder_lstm_2_c.
+    """
+    source = keras.Input(
+        shape=(TIMESTEPS["source"], *STEP_SHAPES["source"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="source",
+    )
+    target = keras.Input(
+        shape=(TIMESTEPS["target"], *STEP_SHAPES["target"]),
+        batch_size=BATCH_SIZE,
+        dtype=DTYPE,
+        name="target",
+    )
+
+    returned = recurrent_part(source, target)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model([source, target], outputs, name="stacked_seq2seq")
 
 
 def build_inference_models(model):

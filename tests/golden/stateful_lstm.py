@@ -49,6 +49,27 @@ def check_returned(returned, batch_size=BATCH_SIZE, timesteps=TIMESTEPS):
     check_shape("lstm_c", lstm_c, (batch_size, 16))
 
 
+def recurrent_part(sequence):
+    """The model's layers called on your own Keras tensors, in place of its inputs.
+
+    sequence: (batch, time, 3).
+    Returns the tensors build_model() returns, by name, after checking their shapes.
+    """
+
+    # stateful_lstm
+    lstm = keras.layers.LSTM(
+        16, return_sequences=True, return_state=True, stateful=True, name="lstm"
+    )
+    output, lstm_h, lstm_c = lstm(sequence)
+
+    check_returned([output, lstm_h, lstm_c], sequence.shape[0], sequence.shape[1])
+    return {
+        "output": output,
+        "lstm_h": lstm_h,
+        "lstm_c": lstm_c,
+    }
+
+
 def build_model():
     """The Keras model.
 
@@ -62,15 +83,9 @@ def build_model():
         name="sequence",
     )
 
-    # stateful_lstm
-    lstm = keras.layers.LSTM(
-        16, return_sequences=True, return_state=True, stateful=True, name="lstm"
-    )
-    output, lstm_h, lstm_c = lstm(sequence)
-
-    returned = [output, lstm_h, lstm_c]
-    check_returned(returned)
-    return keras.Model(sequence, returned, name="stateful_lstm")
+    returned = recurrent_part(sequence)
+    outputs = [returned[name] for name in RETURNED]
+    return keras.Model(sequence, outputs, name="stateful_lstm")
 
 
 def main():

@@ -14,7 +14,10 @@ names the generated module gives, so that weights copy over by name:
 
 The parameter count is checked against the published code's arithmetic (and the
 figure the imdb page prints); the returned tensors' names and shapes, and their
-numbers with the same weights on the same inputs.
+numbers with the same weights on the same inputs. The models with convolutions around
+their blocks (conv_lstm, ctc_asr) are in test_published_conv.py, the image-captioning
+decoder in test_published_captioning.py; copy_mapped() is for twins that keep the
+published layer names.
 """
 
 from __future__ import annotations
@@ -133,8 +136,15 @@ TWINNED = [spec for spec in PUBLISHED if spec.stem in TWINS]
 
 
 def test_every_published_spec_has_a_twin_and_a_count() -> None:
-    missing = sorted({spec.stem for spec in PUBLISHED} - set(TWINS))
-    assert not missing, f"published specs without a twin here: {missing}"
+    """Here, in test_published_conv.py or in test_published_captioning.py."""
+    from . import test_published_captioning as captioning
+    from . import test_published_conv as conv
+
+    twins = {**TWINS, **conv.TWINS, **captioning.TWINS}
+    counts = {**PARAMS, **conv.PARAMS, **captioning.PARAMS}
+    missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))
+    assert not missing, f"published specs without a twin: {missing}"
+    assert sorted(spec.stem for spec in PUBLISHED) == sorted(twins) == sorted(counts)
     assert sorted(spec.stem for spec in TWINNED) == sorted(TWINS) == sorted(PARAMS)
     assert PARAMS["addition_rnn"] == 205_324
     assert PARAMS["bidirectional_lstm_imdb"] == IMDB_BY_ARITHMETIC
@@ -174,6 +184,16 @@ def built(spec: Path, folder: Path) -> tuple[ModuleType, keras.Model, Twin]:
     twin = TWINS[spec.stem]()
     copy_weights(model, twin.model)
     return module, model, twin
+
+
+def copy_mapped(model: keras.Model, twin: keras.Model, names: dict[str, str]) -> None:
+    """The generated model's weights into a twin that keeps the published layer names,
+    by a map of generated name -> published name that holds every layer with weights
+    on either side once."""
+    assert sorted(names) == sorted(x.name for x in model.layers if x.weights)
+    assert sorted(names.values()) == sorted(x.name for x in twin.layers if x.weights)
+    for mine, theirs in names.items():
+        twin.get_layer(theirs).set_weights(model.get_layer(mine).get_weights())
 
 
 def model_of(inputs: list, outputs) -> keras.Model:

@@ -188,9 +188,9 @@ def output_shape(
     if rank != axes + 2:
         raise RuleError(
             where + ("type",),
-            f"{layer.type} moves over {axes} axis(es) of a (batch, "
-            f"{', '.join(['axis'] * axes)}, channels) tensor: expected rank {axes + 2}, "
-            f"got rank {rank} {_show(shape)}",
+            f"{layer.type} moves over {_AXES[axes]} of a (batch, "
+            f"{', '.join(['time', 'height', 'width'][:axes])}, channels) tensor: "
+            f"expected rank {axes + 2}, got rank {rank} {_show(shape)}",
         )
     kernels = _per_axis(layer.kernel_size, axes)  # type: ignore[attr-defined]
     strides = _per_axis(layer.strides, axes)  # type: ignore[attr-defined]
@@ -250,12 +250,14 @@ def _conv_length(size: int, kernel: int, stride: int, padding: str) -> int:
     return (size - kernel) // stride + 1
 
 
+_AXES = {1: "time", 2: "time and one axis", 3: "time and two axes"}
+
+
 def _show(shape: tuple[Dim, ...]) -> str:
-    return (
-        "("
-        + ", ".join("None" if not isinstance(d, int) else str(d) for d in shape)
-        + ")"
-    )
+    """A shape in words: (batch, time, 8, 8, 1)."""
+    words = {"batch_size": "batch"}
+    sizes = [str(d) if isinstance(d, int) else words.get(str(d), "time") for d in shape]
+    return "(" + ", ".join(sizes) + ")"
 
 
 def plan_front(

@@ -105,7 +105,7 @@ def check_names(spec: GraphSpec, blocks: list[BlockShape]) -> None:
                 raise RuleError(
                     path,
                     f"input {name} would make the Python name {made} for its "
-                    f"embedding, and {clash}; expected another input name, "
+                    f"embedding, {clash}; expected another input name, "
                     f'got "{name}"',
                     at_key=True,
                 )

@@ -197,8 +197,8 @@ def _check_projection(
     if kind != "project":
         raise RuleError(
             where + ("bridge",),
-            f"block {block.name} starts from input {source}, which has no state: a "
-            f"Dense layer makes one from it: expected bridge: project, got {kind}",
+            f"block {block.name} starts from input {source}, which has no state (a "
+            f"Dense layer makes one from it): expected bridge: project, got {kind}",
         )
     shapes = {state.shape for state in target.state_tensors}
     if len(shapes) != 1 or len(next(iter(shapes))) != 1:

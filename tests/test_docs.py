@@ -31,11 +31,11 @@ from rnnspec.docs.build import _check_names
 from rnnspec.docs.markdown import fenced
 from rnnspec.plan import CONSTANT
 
-from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, ROOT, run_cli
+from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, PUBLISHED, ROOT, run_cli
 
 DOCS = ROOT / "docs" / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
-REBUILD = "rebuild with: rnnspec docs examples/*.yaml examples/seq2seq/*.yaml -o docs/examples"
+REBUILD = "rebuild with: rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_committed_docs_match_a_fresh_build_byte_for_byte(
     names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {
         "index.md"
     }
-    assert len(ALL_EXAMPLES) == 13 and len(names) == 27
+    assert len(ALL_EXAMPLES) == 19 and len(names) == 39
     assert set(built) == names
     assert stale_files(built, DOCS) == [], REBUILD
     assert sorted(path.name for path in DOCS.iterdir()) == sorted(
@@ -86,7 +86,7 @@ def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
         f"{stale / 'lstm.svg'}: missing",
         f"{stale / 'lstm_seq2seq.svg'}: missing",
     ]
-    assert "3 of 27 files stale or missing" in result.stderr
+    assert "3 of 39 files stale or missing" in result.stderr
     assert "Traceback" not in result.stderr
     assert page.read_text().count("(32,)") == 1  # --check writes nothing
 
@@ -176,7 +176,7 @@ def _svg_texts(svg: str) -> list[str]:
 def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(
     built: dict[str, str],
 ) -> None:
-    for path in GRAPH_EXAMPLES:
+    for path in GRAPH_EXAMPLES + PUBLISHED:
         plan = plan_spec(load_spec(path))
         texts = _svg_texts(built[f"{plan.name}.svg"])
         printed = page_output(built[f"{plan.name}.md"]).splitlines()
@@ -203,16 +203,12 @@ def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(
                     path.name,
                     state.name,
                 )
-            if block.head:
-                assert any(
-                    text.startswith(f"{block.head_layer}: Dense(") for text in texts
-                )
+            for layer in block.head:
+                assert any(text.startswith(f"{layer.name}: ") for text in texts)
             if block.source:
                 kind = block.bridges[0].kind
                 assert f"from {block.source}, bridge: {kind}" in texts
-                assert texts.count(kind) == (
-                    len(block.bridges) if kind != "none" else 0
-                )
+                assert texts.count(kind) == sum(not b.direct for b in block.bridges)
                 for bridge in block.bridges:
                     for source in bridge.sources:
                         assert (
@@ -223,16 +219,20 @@ def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(
 
 
 def test_a_graph_page_names_its_inputs_blocks_and_bridge(built: dict[str, str]) -> None:
-    for path in GRAPH_EXAMPLES:
+    for path in GRAPH_EXAMPLES + PUBLISHED:
         plan = plan_spec(load_spec(path))
         page = built[f"{plan.name}.md"].split("## The spec")[0]
+        single = len(plan.blocks) == 1  # one block: the model's layers, no headings
         for given in plan.inputs:
-            assert f"- `{given.name}`: " in page
+            assert f"- {'input ' if single else ''}`{given.name}`: " in page
         for block in plan.blocks:
-            assert f"### `{block.name}`" in page
+            assert single or f"### `{block.name}`" in page
             for layer in block.layers:
                 assert f"`{layer.name}`: `{layer.summary}`" in page
-            if block.source:
+            if block.projected:  # one Dense layer of an input starts every state
+                assert f"from the input `{block.projected}`, `bridge: project`" in page
+                assert all(f"`{b.target.name}`" in page for b in block.bridges)
+            elif block.source:
                 kind = block.bridges[0].kind
                 assert (
                     f"from block `{block.source}`'s final state, `bridge: {kind}`"
@@ -274,7 +274,7 @@ def test_a_page_describes_the_module_its_plan_makes(built: dict[str, str]) -> No
             call = f"`make_initial_state()[{block.name!r}]`"
             assert (call if plan.keyed else "`make_initial_state()`") in page
         assert plan.keyed or "make_initial_state()[" not in page
-        for given in plan.inputs:
+        for given in plan.sequences:
             if given.timesteps is None:  # the spec's own words for a dynamic length
                 keyed_note = f"`{given.name}` has `timesteps: null`"
                 assert (keyed_note if plan.keyed else "`timesteps` is null") in page

@@ -141,6 +141,13 @@ def _check_block(spec: Block, input: InputSpec) -> None:
             "a Dropout goes between the layers of a stacking: layers block: expected "
             "two cells or more and stacking: layers, or no dropout_between_layers",
         )
+    if spec.go_backwards and spec.merge_mode:
+        raise RuleError(
+            ("go_backwards",),
+            "Bidirectional reads the sequence both ways already, and Keras refuses a "
+            "backward layer inside it: expected go_backwards: false, or no "
+            "bidirectional",
+        )
     if spec.head is not None and spec.merge_mode == "none":
         raise RuleError(
             ("head",),

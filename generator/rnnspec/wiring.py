@@ -41,8 +41,9 @@ class Bridge:
 
     target: StateTensor
     sources: tuple[StateTensor, ...]  # one, or forward and backward
-    kind: str  # none | concat | project | per_layer | shared (from an input)
+    kind: str  # none | concat | project | per_layer
     activation: str | None = None  # of a project bridge's Dense layer
+    shared: bool = False  # made by the one projection of an input, shared by all
 
     @property
     def variable(self) -> str:
@@ -52,8 +53,8 @@ class Bridge:
     @property
     def direct(self) -> bool:
         """The source tensor starts the target as it is: no layer of its own (shared:
-        the block's one projection made it)."""
-        return self.kind in ("none", "per_layer", "shared")
+        the block's one projection of an input made it)."""
+        return self.kind in ("none", "per_layer") or self.shared
 
     @property
     def concat_layer(self) -> str | None:
@@ -61,7 +62,11 @@ class Bridge:
 
     @property
     def dense_layer(self) -> str | None:
-        return f"{self.target.name}_project" if self.kind == "project" else None
+        return (
+            f"{self.target.name}_project"
+            if self.kind == "project" and not self.shared
+            else None
+        )
 
 
 @dataclass(frozen=True)
@@ -467,7 +472,10 @@ def _projected(shape: BlockShape, handover: HandOver, given: InputSpec) -> Block
         ("initial_state",),
     )
     source = StateTensor(projection.output, "h", (width,))
-    bridges = tuple(Bridge(state, (source,), "shared") for state in shape.state_tensors)
+    bridges = tuple(
+        Bridge(state, (source,), "project", handover.activation, shared=True)
+        for state in shape.state_tensors
+    )
     return replace(
         shape, bridges=bridges, projection=projection, projected=handover.source
     )

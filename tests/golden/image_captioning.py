@@ -5,7 +5,7 @@
 #
 #   transfer_values: batch_size=None, features=4096
 #   decoder_input: batch_size=None, timesteps=None, tokens of 10000, embedding=128
-#   decoder (decoder_input_embedded): GRU(512) -> GRU(512) -> GRU(512), initial state from transfer_values (bridge: shared), head Dense(10000)
+#   decoder (decoder_input_embedded): GRU(512) -> GRU(512) -> GRU(512), initial state from transfer_values (bridge: project), head Dense(10000)
 
 import keras
 import numpy as np

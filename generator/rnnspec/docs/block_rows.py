@@ -1,5 +1,5 @@
-"""What a page says about one block, as plain values: its layers, how its state starts
-and what comes back of it.
+"""What a page says about one block, as plain values: what it reads, its layers (and
+the layers around them), how its state starts and what comes back of it.
 
 Every value is read from the plan (rnnspec/plan.py), so a note about a property (a
 stateful layer, Bidirectional, stacked cells, a state repeated over the batch) applies
@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from ..plan import CONSTANT, BlockPlan, Bridge, LayerPlan, ModelPlan
 from .markdown import nested
-from .svg import head_label
+from .svg import around_label, bridge_word
+
+# Around-layer classes that act on each time step alone (the rest move over time).
+PER_STEP = (
+    "Dense",
+    "Dropout",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Activation",
+)
 
 
 @dataclass(frozen=True)
@@ -23,32 +32,50 @@ class LayerRow:
     cells: list[str]
     bidirectional: bool
     stateful: bool
+    go_backwards: bool  # reads its input from the last step back
+    every_step: bool  # returns its output at every step (a sequence)
+    dropout: float | None  # the rate of the Dropout on its output, for the next layer
+    dropout_layer: str
+    feeds: str  # what the next layer reads: its output, or the Dropout's
 
 
 @dataclass(frozen=True)
 class BridgeRow:
     """How one of the block's state tensors is made from its source's final state."""
 
-    kind: str  # none | concat | project
+    kind: str  # none | concat | project | per_layer | shared (an input's projection)
     target: str
     sources: list[str]
     concat_layer: str | None
     dense_layer: str | None
+    activation: str | None  # of a project bridge's Dense layer
 
 
 @dataclass(frozen=True)
 class BlockRow:
     name: str
-    input: str
-    upstream: str | None  # the block whose output sequence it reads; None: an input
+    reads: str  # the input or block it reads, by its spec name
+    input: str  # the tensor its first layer reads
+    upstream: str | None  # the block whose output it reads; None: an input
+    read: str  # the tensor it takes from that input or block
+    embedding: str | None  # the Embedding layer of the token input it reads
+    repeat: int | None  # with repeat: how many times RepeatVector repeats `read`
+    repeat_layer: str
+    front: list[str]  # its front's layers, "speech_front_2: BatchNormalization()"
+    front_per_step: bool  # every front layer acts on each time step alone
+    recurrent_input: str  # what its first recurrent layer reads: input, or front's
     layers: list[LayerRow]
-    head: str | None  # the head's label, "decoder_head: Dense(93, softmax)"
+    head: list[str]  # its head's layers, "decoder_head: Dense(93, softmax)"
+    head_per_step: bool  # every head layer acts on each time step alone
     every_step: bool  # the top layer returns sequences
     output: str
     initial_state: str  # zeros | ones | random | input | none | from
     structure: str  # the state as initial_state= nests it
     state_inputs: list[str]  # the model inputs that carry it (initial_state: input)
-    source: str | None  # the block whose final state starts it
+    source: str | None  # the block whose final state starts it, or the input projected
+    bridge: str | None  # the hand-over's bridge, as the spec says it
+    projection: str | None  # the Dense layer of an input that starts its state
+    projected: str | None  # that layer's output
     bridges: list[BridgeRow]
     return_state: bool
     returned: bool  # an output block: build_model() returns its output
@@ -63,20 +90,32 @@ class BlockRow:
 
 def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
     """The block's row, its names and properties as the plan has them."""
-    upstream = next((b for b in plan.blocks if b.output[0] == block.input), None)
+    given = next((i for i in plan.inputs if i.name == block.reads), None)
     cells = [cell for layer in block.layers for cell in layer.cells]
     return BlockRow(
         name=block.name,
+        reads=block.reads,
         input=block.input,
-        upstream=upstream.name if upstream else None,
+        upstream=None if given else block.reads,
+        read=block.repeated or block.input,
+        embedding=given.embedding_layer if given and given.embedding else None,
+        repeat=block.repeat,
+        repeat_layer=block.repeat_layer,
+        front=[around_label(layer) for layer in block.front],
+        front_per_step=all(layer.keras_class in PER_STEP for layer in block.front),
+        recurrent_input=block.recurrent_input,
         layers=[_layer(layer) for layer in block.layers],
-        head=head_label(block) if block.head else None,
+        head=[around_label(layer) for layer in block.head],
+        head_per_step=all(layer.keras_class in PER_STEP for layer in block.head),
         every_step=block.layers[-1].return_sequences,
         output=block.output[0],
         initial_state=block.initial_state_mode,
         structure=nested(block.initial_state),
         state_inputs=block.step_inputs[1:],  # initial_<state>, as the model takes them
         source=block.source,
+        bridge=bridge_word(block) if block.source else None,
+        projection=around_label(block.projection) if block.projection else None,
+        projected=block.projection.output if block.projection else None,
         bridges=[_bridge(bridge) for bridge in block.bridges],
         return_state=block.return_state,
         returned=block.name in plan.outputs,
@@ -97,6 +136,11 @@ def _layer(layer: LayerPlan) -> LayerRow:
         [cell.name for cell in layer.cells],
         bool(layer.merge_mode),
         layer.stateful,
+        layer.go_backwards,
+        layer.return_sequences,
+        layer.dropout,
+        layer.dropout_layer,
+        layer.feeds,
     )
 
 
@@ -107,4 +151,5 @@ def _bridge(bridge: Bridge) -> BridgeRow:
         [s.name for s in bridge.sources],
         bridge.concat_layer,
         bridge.dense_layer,
+        bridge.activation,
     )

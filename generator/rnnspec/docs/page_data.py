@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..cells import ROLE_NAMES
-from ..plan import ModelPlan
+from ..plan import BlockPlan, ModelPlan
 from .block_rows import BlockRow, block_row
 from .output import printed_shapes, step_lines
 from .svg import state_rows
@@ -22,8 +22,15 @@ from .svg import state_rows
 class InputRow:
     name: str
     timesteps: int | None
-    step_shape: tuple[int, ...]
+    step_shape: tuple[int, ...]  # one step as given: () for a token
     readers: list[str]  # the blocks that read it
+    starts: list[str]  # the blocks whose state a Dense layer of it starts
+    sequence: bool  # False: one vector per example, no time axis
+    vocabulary: int | None  # a token input: its ids are in [0, vocabulary)
+    embedding: int | None  # a token input: each token's vector size
+    mask_zero: bool
+    embedding_layer: str
+    tensor: str  # what blocks read: the input, or its embedding's output
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,8 @@ class ReturnedRow:
     shape: str  # as the run printed it
     block: str
     every_step: bool  # an output: the top layer returns sequences
-    head: str | None = None  # an output: the head layer it comes through
+    reversals: int = 0  # an output: its one-direction layers that go_backwards
+    head: list[str] | None = None  # an output: the head's layers it comes through
     merge: str | None = None  # an output: how Bidirectional merged its two copies
     role: str | None = None  # a state: "h" or "c"
     role_name: str = ""  # a state: "hidden state"
@@ -64,9 +72,10 @@ class Inference:
     decoder: str
     encoders: list[str]
     inputs: list[str]  # the encoder model's inputs
-    step_input: str
+    step_input: str  # the model input the decoder steps through
+    embedding: str | None  # the step input's Embedding layer, for tokens
     output: str
-    feedback: str  # one_hot | output | data
+    feedback: str  # one_hot | output | token | data
     steps: list[StepRow]
 
 
@@ -98,7 +107,9 @@ def page_data(
         [] if plan.batch_size is not None else [Dynamic(None, plan.smoke_batch_size)]
     )
     dynamic += [
-        Dynamic(i.name, i.smoke_timesteps) for i in plan.inputs if i.timesteps is None
+        Dynamic(i.name, i.smoke_timesteps)
+        for i in plan.sequences
+        if i.timesteps is None
     ]
     return Page(
         name=plan.name,
@@ -116,7 +127,14 @@ def page_data(
                 given.name,
                 given.timesteps,
                 given.step_shape,
-                [b.name for b in plan.blocks if b.input == given.name],
+                [b.name for b in plan.blocks if b.reads == given.name],
+                [b.name for b in plan.blocks if b.projected == given.name],
+                given.sequence,
+                given.vocabulary,
+                given.embedding,
+                given.mask_zero,
+                given.embedding_layer,
+                given.tensor,
             )
             for given in plan.inputs
         ],
@@ -133,7 +151,7 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
     for name in plan.outputs:
         block = plan.block(name)
         top = block.layers[-1]
-        head = block.head_layer if block.head else None
+        head = [layer.name for layer in block.head] or None
         # Without a head, `merge_mode: none` gives two outputs: forward, then backward.
         outputs = [block.output[0]] if head else [tensor for tensor, _ in top.outputs]
         directions = ["forward", "backward"] if len(outputs) == 2 else [""]
@@ -143,6 +161,7 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
                 "",
                 name,
                 top.return_sequences,
+                _reversals(block),
                 head,
                 merge=top.keras_merge_mode,
                 direction=direction,
@@ -162,17 +181,27 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
     return [replace(rows[tensor], shape=printed[tensor]) for tensor, _ in plan.returns]
 
 
+def _reversals(block: BlockPlan) -> int:
+    """How many times its layers reverse the order of steps (go_backwards; not
+    counted where Bidirectional wraps them)."""
+    if any(layer.merge_mode for layer in block.layers):
+        return 0
+    return sum(layer.go_backwards for layer in block.layers)
+
+
 def _inference(plan: ModelPlan, printed: dict[str, str]) -> Inference | None:
     """build_inference_models() and what the one-step decoder printed."""
     if plan.decoder is None:
         return None
     block = plan.block(plan.decoder)
+    given = plan.input(block.model_input)
     states = [None, *(s.name for s in block.state_tensors)]
     return Inference(
         decoder=block.name,
         encoders=[b.name for b in plan.encoder_blocks],
         inputs=list(plan.encoder_model_inputs),
-        step_input=block.input,
+        step_input=given.name,
+        embedding=given.embedding_layer if given.embedding else None,
         output=block.output[0],
         feedback=plan.feedback,
         steps=[

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..plan import BlockPlan, ModelPlan
 from .environment import environment
 from .page_data import page_data
+from .svg import bridge_word
 
 
 @dataclass(frozen=True)
@@ -62,5 +63,5 @@ def _index_block(block: BlockPlan) -> IndexBlock:
         [layer.summary for layer in block.layers],
         block.initial_state_mode,
         block.source,
-        block.bridges[0].kind if block.source else None,
+        bridge_word(block) if block.source else None,
     )

@@ -6,8 +6,9 @@ Four columns (rnnspec/docs/svg/layout.py), read left to right:
   state tensors, with arrows (through a `concat` or `project` box for a bridge) into
 - initial state: each block's state tensors as they enter its cells (dashed when not
   passed), under notes of where they come from (rnnspec/docs/svg/labels.py);
-- blocks: a frame per block holding its layers and its head, with an arrow from its
-  input (a model input at the top, or the block it reads);
+- blocks: a frame per block holding its front, layers and head, with an arrow from its
+  input (a model input at the top, its Embedding in the input's box for tokens, or the
+  block it reads, through a RepeatVector box for `repeat`);
 - returned: what build_model() returns, numbered, `name: shape` as the run prints it:
   per output block its output (the top layer's two, forward and backward, for a
   bidirectional block with `merge_mode: none` and no head), then any state it returns.
@@ -33,7 +34,7 @@ from .canvas import (
     text_width,
 )
 from .handover import draw_handover
-from .labels import head_label, init_notes, input_lines, shape_line
+from .labels import around_label, init_notes, input_lines, repeat_label, shape_line
 from .layers import draw_layers
 from .layout import BLOCK_PAD, LANE, Columns, Placed, columns, handovers, routes
 
@@ -72,10 +73,12 @@ def _what(plan: ModelPlan) -> str:
 
 
 def _title(plan: ModelPlan) -> str:
-    dynamic = plan.batch_size is None or any(i.timesteps is None for i in plan.inputs)
+    dynamic = plan.batch_size is None or any(
+        i.timesteps is None for i in plan.sequences
+    )
     if not dynamic:
         return plan.name
-    steps = ", ".join(f"{i.name} {i.smoke_timesteps} steps" for i in plan.inputs)
+    steps = ", ".join(f"{i.name} {i.smoke_timesteps} steps" for i in plan.sequences)
     return f"{plan.name}  (shapes as run: batch {plan.smoke_batch_size}; {steps})"
 
 
@@ -84,12 +87,10 @@ def _draw_inputs(
 ) -> tuple[int, dict[str, Point], int]:
     """The inputs side by side, the first over the blocks; the bottom y, each input's
     arrow start (x, y), and the right end of the row."""
-    height = 2 * LINE + 2 * PAD + 4
+    boxes = [input_lines(given, plan.batch_size) for given in plan.inputs]
+    height = (max(map(len, boxes)) - 1) * LINE + 2 * PAD + 4
     x, starts = cols.mid, {}
-    for number, given in enumerate(plan.inputs):
-        lines = input_lines(
-            given.name, plan.batch_size, given.timesteps, given.step_shape
-        )
+    for number, (given, lines) in enumerate(zip(plan.inputs, boxes)):
         w = cols.w_mid if number == 0 else text_width(lines)
         canvas.box(x, y, w, height, "input", lines)
         starts[given.name] = (cols.center if number == 0 else x + 14, y + height)
@@ -116,6 +117,12 @@ def _draw_block(
         canvas.text(cols.init, top + 16 + number * LINE, note, cls="note")
     first = top + 26
     _draw_arrival(canvas, plan, block, cols, top, first, route, placed)
+    if block.repeat:
+        first = _stage(canvas, cols, first, "op", [repeat_label(block)])
+    if block.front:
+        first = _stage(
+            canvas, cols, first, "cell", list(map(around_label, block.front))
+        )
     returned = block.return_state and block.name in plan.outputs
     y, state_y = draw_layers(
         canvas,
@@ -129,10 +136,11 @@ def _draw_block(
     out = (cols.center, y - 24)
     if block.head:
         canvas.arrow([(cols.center, out[1]), (cols.center, y - 2)])
-        canvas.box(cols.mid, y, cols.w_mid, BOX, "cell", [head_label(block)])
-        out, y = (cols.center, y + BOX), y + BOX + 24
+        lines = list(map(around_label, block.head))
+        y = _stage(canvas, cols, y, "cell", lines, arrow=False)
+        out = (cols.center, y - 24)
     if block.name in plan.outputs:
-        outputs = block.layers[-1].outputs if block.head is None else (block.output,)
+        outputs = (block.output,) if block.head else block.layers[-1].outputs
         first = y - 24 + ROW // 2 + 4
         for k, (name, dims) in enumerate(outputs):
             cy = first + k * ROW
@@ -142,13 +150,32 @@ def _draw_block(
             )  # fmt: skip
         y = first + (len(outputs) - 1) * ROW + ROW // 2 + 24
     if block.source:
-        below = draw_handover(canvas, plan, block, cols, state_y, placed[block.source])
+        origin = placed.get(block.source) or route[1][block.source]
+        below = draw_handover(canvas, plan, block, cols, state_y, origin)
         y = max(y, below + 24)
     bottom = y - 24 + BLOCK_PAD
     x0 = cols.mid - 12 - BLOCK_PAD
     canvas.frame("block", x0, top, cols.frame_right - x0, bottom - top, 8)
     placed[block.name] = Placed(out, bottom)
     return bottom
+
+
+def _stage(
+    canvas: Canvas,
+    cols: Columns,
+    y: int,
+    cls: str,
+    lines: list[str],
+    *,
+    arrow: bool = True,
+) -> int:
+    """A box of layers in the block's column from `y` (a line each), and the arrow down
+    from it to what comes next; the y where that starts (24 below the box)."""
+    height = BOX + (len(lines) - 1) * LINE
+    canvas.box(cols.mid, y, cols.w_mid, height, cls, lines)
+    if arrow:
+        canvas.arrow([(cols.center, y + height), (cols.center, y + height + 22)])
+    return y + height + 24
 
 
 def _draw_arrival(
@@ -161,11 +188,10 @@ def _draw_arrival(
     route: Route,
     placed: dict[str, Placed],
 ) -> None:
-    """The arrow from the block's input (a model input or a block above) to its first layer."""
+    """The arrow from what the block reads (a model input or a block above) to its
+    first layer, or to its RepeatVector."""
     lane, inputs = route
-    start = inputs.get(block.input) or next(
-        p.out for name, p in placed.items() if plan.block(name).output[0] == block.input
-    )
+    start = inputs[block.reads] if block.reads in inputs else placed[block.reads].out
     if lane is None:
         canvas.arrow([start, (cols.center, first - 2)])
         return

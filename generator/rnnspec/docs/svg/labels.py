@@ -1,5 +1,6 @@
 """The words in the picture: tensors as the smoke run prints them, and the labels of
-inputs, cells, heads and a block's initial state. Where they go is the layout's business.
+inputs, layers, cells, the layers around and between them (front, head, Dropout,
+RepeatVector) and a block's initial state. Where they go is the layout's business.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING
 from ...plan import CONSTANT, resolve_dims
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, Dim, LayerPlan, ModelPlan
+    from ...around import AroundPlan
+    from ...plan import BlockPlan, Dim, InputPlan, LayerPlan, ModelPlan
 
 
 def run_shape(dims: tuple[Dim, ...], plan: ModelPlan) -> tuple[int, ...]:
@@ -22,20 +24,46 @@ def shape_line(name: str, dims: tuple[Dim, ...], plan: ModelPlan) -> str:
     return f"{name}: {run_shape(dims, plan)}"
 
 
-def input_lines(
-    name: str, batch_size: int | None, timesteps: int | None, step: tuple[int, ...]
-) -> list[str]:
-    """An input's box: its name, its sizes, and one time step's features or frames."""
-    size = (
-        f"features={step[0]}"
-        if len(step) == 1
-        else f"frames {'x'.join(map(str, step[:-1]))}, {step[-1]} channels"
-    )
-    return [
-        f"input: {name}",
-        f"batch_size={batch_size}, timesteps={timesteps}",
-        size,
+def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
+    """An input's box: its name, its sizes, and one time step's features or frames, a
+    token input's vocabulary and its Embedding layer, or a vector's features."""
+    step = given.step_shape
+    if not given.sequence:
+        return [
+            f"input: {given.name}",
+            f"batch_size={batch_size}",
+            f"features={step[0]}",
+        ]
+    lines = [
+        f"input: {given.name}",
+        f"batch_size={batch_size}, timesteps={given.timesteps}",
     ]
+    if given.vocabulary is not None:
+        mask = ", mask_zero=True" if given.mask_zero else ""
+        return lines + [
+            f"int32 tokens, vocabulary={given.vocabulary}",
+            f"{given.embedding_layer}: Embedding({given.vocabulary}, {given.embedding}{mask})",
+        ]
+    if len(step) == 1:
+        return lines + [f"features={step[0]}"]
+    channels = f"{step[-1]} channel" + ("s" if step[-1] != 1 else "")
+    return lines + [f"frames {'x'.join(map(str, step[:-1]))}, {channels}"]
+
+
+def layer_title(layer: LayerPlan) -> str:
+    """A layer's frame title: its name and Keras form, and go_backwards if set."""
+    backwards = ", go_backwards" if layer.go_backwards else ""
+    return f"{layer.name}: {layer.summary}{backwards}"
+
+
+def dropout_label(layer: LayerPlan) -> str:
+    """The Dropout after a layer, for the next: `<layer>_dropout: Dropout(rate)`."""
+    return f"{layer.dropout_layer}: Dropout({layer.dropout})"
+
+
+def repeat_label(block: BlockPlan) -> str:
+    """A block's RepeatVector: `<block>_repeat: RepeatVector(n)`."""
+    return f"{block.repeat_layer}: RepeatVector({block.repeat})"
 
 
 def cell_label(layer: LayerPlan, index: int) -> str:
@@ -50,18 +78,47 @@ def direction_label(direction: str) -> str:
     )
 
 
-def head_label(block: BlockPlan) -> str:
-    """`<layer name>: Dense(units[, activation])`."""
-    head = block.head
-    args = [str(head.units)] + ([head.activation] if head.activation else [])  # type: ignore[union-attr]
-    return f"{block.head_layer}: Dense({', '.join(args)})"
+def _value(value: object) -> str:
+    """An argument as the labels write it: sizes as lists (never a shape), words bare."""
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(map(_value, value)) + "]"
+    return str(value)
+
+
+def layer_call(layer: AroundPlan) -> str:
+    """A layer around a block as Keras is called: "Dense(40, softmax)" (a Dense's
+    activation is its second positional argument), "Conv2D(32, kernel_size=[11, 41])".
+    """
+    parts = [_value(arg) for arg in layer.args]
+    for key, value in layer.keywords:
+        dense_activation = key == "activation" and layer.keras_class == "Dense"
+        parts.append(_value(value) if dense_activation else f"{key}={_value(value)}")
+    return f"{layer.keras_class}({', '.join(parts)})"
+
+
+def around_label(layer: AroundPlan) -> str:
+    """`<layer name>: <its call>`: "decoder_head: Dense(40, softmax)"."""
+    return f"{layer.name}: {layer_call(layer)}"
+
+
+def bridge_word(block: BlockPlan) -> str:
+    """The hand-over's bridge as the spec says it: an input's projection is `project`."""
+    return "project" if block.projection else block.bridges[0].kind
+
+
+def handover_note(block: BlockPlan) -> str:
+    """Where the hand-over column's state comes from: a block's final state, or the
+    Dense layer of an input."""
+    if block.projection:
+        return f"{layer_call(block.projection)} of {block.projected}"
+    return f"final state of {block.source}"
 
 
 def init_notes(plan: ModelPlan, block: BlockPlan) -> list[str]:
     """Where a block's initial state comes from (another block, or its mode), then
     what the model does with it where that is not the mode's plain meaning."""
     if block.source:
-        return [f"from {block.source}, bridge: {block.bridges[0].kind}"]
+        return [f"from {block.source}, bridge: {bridge_word(block)}"]
     lines = [f"initial_state: {block.initial_state_mode}"]
     if block.stateful:
         lines += ["not passed: stateful,", "carried between calls"]

@@ -2,6 +2,7 @@
 its Keras form, its cells in stack order (forward before backward, the lower feeding the
 upper), each cell's state tensors in the initial-state column with an arrow in, and,
 when the stack returns its state, each again in the returned column with an arrow out.
+A Dropout between two layers is a box of its own between their frames.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .canvas import BOX, ROW, Canvas
-from .labels import cell_label, direction_label, shape_line
+from .labels import cell_label, direction_label, dropout_label, layer_title, shape_line
 from .states import cell_rows, state_rows
 
 if TYPE_CHECKING:
@@ -34,10 +35,15 @@ def draw_layers(
     """
     rows, state_y = state_rows(block), {}
     for number, layer in enumerate(block.layers):
-        if number:
+        below = block.layers[number - 1] if number else None
+        if below is not None and below.dropout:
+            canvas.arrow([(cols.center, y - 24), (cols.center, y - 2)])
+            canvas.box(cols.mid, y, cols.w_mid, BOX, "op", [dropout_label(below)])
+            y += BOX + 24
+        if below is not None:
             canvas.arrow([(cols.center, y - 24), (cols.center, y - 2)])
         top = y
-        canvas.text(cols.mid - 2, y + 16, f"{layer.name}: {layer.summary}", cls="note")
+        canvas.text(cols.mid - 2, y + 16, layer_title(layer), cls="note")
         y += 26
         previous: tuple[str, int] | None = None  # (direction, bottom) of the last cell
         for (direction, index), mine in cell_rows(rows, layer):

@@ -1,8 +1,9 @@
 """Where things go: the columns, their widths from the longest label in each, and the
 lanes that carry an input's arrow down to a block that is not straight below it.
 
-Left to right: the hand-over column (a source block's final state), the bridge boxes,
-initial state, the blocks, routing lanes, and what comes back.
+Left to right: the hand-over column (a source block's final state, or an input's
+projection), the bridge boxes, initial state, the blocks, routing lanes, and what
+comes back.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from typing import TYPE_CHECKING
 
 from .canvas import GAP, MARGIN, Point, text_width
 from .labels import (
+    around_label,
     cell_label,
     direction_label,
-    head_label,
+    dropout_label,
+    handover_note,
     init_notes,
     input_lines,
+    layer_title,
+    repeat_label,
     shape_line,
 )
 from .states import state_rows
@@ -79,8 +84,8 @@ def routes(plan: ModelPlan) -> dict[str, int | None]:
     names = [i.name for i in plan.inputs]
     for number, block in enumerate(plan.blocks):
         above = plan.blocks[number - 1] if number else None
-        straight = (number == 0 and block.input == names[0]) or (
-            above is not None and block.input == above.output[0]
+        straight = (number == 0 and block.reads == names[0]) or (
+            above is not None and block.reads == above.name
         )
         lanes[block.name] = (
             None if straight else len([v for v in lanes.values() if v is not None])
@@ -95,18 +100,19 @@ def columns(plan: ModelPlan, lanes: int) -> Columns:
         for b in handovers(plan)
         for s in sources(b)
     ]
-    from_blocks += [f"final state of {b.source}" for b in handovers(plan)]
+    from_blocks += [handover_note(b) for b in handovers(plan)]
     inits = [
         shape_line(s.name, s.batch_shape, plan)
         for b in plan.blocks
         for s in b.state_tensors
     ]
     inits += [line for b in plan.blocks for line in init_notes(plan, b)]
-    first = plan.inputs[0]
-    middle = input_lines(first.name, plan.batch_size, first.timesteps, first.step_shape)
+    middle = input_lines(plan.inputs[0], plan.batch_size)
     for block in plan.blocks:
-        middle += [f"{layer.name}: {layer.summary}" for layer in block.layers]
-        middle += [head_label(block)] if block.head else []
+        middle += [repeat_label(block)] if block.repeat else []
+        middle += [around_label(layer) for layer in (*block.front, *block.head)]
+        middle += [layer_title(layer) for layer in block.layers]
+        middle += [dropout_label(layer) for layer in block.layers if layer.dropout]
         for row in state_rows(block):
             middle += [
                 cell_label(row.layer, row.cell_index),
@@ -116,7 +122,7 @@ def columns(plan: ModelPlan, lanes: int) -> Columns:
         "returned by build_model()"
     ]
     w_src = text_width(from_blocks) if from_blocks else 0
-    bridged = any(b.bridges[0].kind != "none" for b in handovers(plan))
+    bridged = any(not b.bridges[0].direct for b in handovers(plan))
     op = MARGIN + w_src + 16 + LANE * 4 if w_src else MARGIN
     init = op + (text_width(["project"]) + 24 if bridged else 24 if w_src else 0)
     w_init, w_mid = text_width(inits), text_width(middle)

@@ -249,19 +249,19 @@ MUTATIONS = [
     # -- the long form's hand-over
     Mutation(
         "concat_bridge_backward_first",
-        "generator/rnnspec/wiring.py",
+        "generator/rnnspec/handover.py",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)]",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)][::-1]",
     ),
     Mutation(
         "project_bridge_from_the_other_role",
-        "generator/rnnspec/wiring.py",
+        "generator/rnnspec/handover.py",
         "roles = [s for s in cell if s.role == state.role] or [",
         "roles = [s for s in cell if s.role != state.role] or [",
     ),
     Mutation(
         "hand_over_shapes_unchecked",
-        "generator/rnnspec/wiring.py",
+        "generator/rnnspec/handover.py",
         "if len(match) != 1 or match[0].shape != state.shape:",
         "if len(match) != 1:",
     ),

@@ -18,7 +18,7 @@ from .stack import Dim, LayerPlan, resolve_dims
 
 if TYPE_CHECKING:
     from .spec import InputSpec
-    from .wiring import BlockShape
+    from .shapes import BlockShape
 
 Timesteps = Union[int, dict[str, int]]
 

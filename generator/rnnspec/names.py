@@ -14,11 +14,11 @@ import re
 from typing import TYPE_CHECKING
 
 from .limits import Path, RuleError
-from .wiring import input_tensor
+from .shapes import input_tensor
 
 if TYPE_CHECKING:
     from .spec import GraphSpec
-    from .wiring import BlockShape
+    from .shapes import BlockShape
 
 # Every name graph.py.jinja writes itself: module constants, functions and classes,
 # the parameters and locals of its functions, and the builtins they call.

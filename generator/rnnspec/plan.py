@@ -27,7 +27,8 @@ from .stack import (
     resolve_dims,
     smoke_timesteps,
 )
-from .wiring import BlockShape, Bridge, block_shapes, input_tensor
+from .shapes import BlockShape, Bridge, input_tensor
+from .wiring import block_shapes
 
 __all__ = [
     "BlockPlan",

@@ -17,7 +17,8 @@ from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from .limits import Path, RuleError
 from .names import check_names
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
-from .wiring import block_shapes, check_wiring, recurrent_input
+from .shapes import recurrent_input
+from .wiring import block_shapes, check_wiring
 
 if TYPE_CHECKING:
     from .spec import Block, GraphSpec, InputSpec, Spec

@@ -281,11 +281,29 @@ def _block(
     output = None
     if return_sequences is True and merge_mode != "none":
         output = (*top[:-1], top[-1] * 2) if merge_mode == "concat" else top
-    if long_form and not conv and merge_mode != "none":
-        head = draw(_maybe(_heads(), null=True, omit=1))
+    if not bidirectional and not conv:
+        _put(block, "go_backwards", draw(_maybe(st.booleans())))
+    if block.get("stacking", "layers") == "layers" and len(cells) > 1:
+        rate = st.sampled_from((0.0, 0.25, 0.5))
+        _put(block, "dropout_between_layers", draw(_maybe(rate, null=True, omit=2)))
+    if not conv:
+        _put(block, "front", draw(_maybe(_front_layers(), omit=2)))
+    if not conv and merge_mode != "none":
+        head = draw(
+            _maybe(
+                st.one_of(_heads(), _head_layers()),
+                null=True,
+                omit=0 if long_form else 2,
+            )
+        )
         _put(block, "head", head)
+        dense = (
+            [h for h in head if h["type"] == "dense"] if isinstance(head, list) else []
+        )
         if isinstance(head, dict) and output:
             output = (head["units"],)
+        elif dense and output:
+            output = (dense[-1]["units"],)
     drawn = Drawn(
         name, step, tuple(cells), states, bidirectional, return_state is True, output
     )
@@ -302,6 +320,48 @@ def _heads(draw: st.DrawFn) -> Data:
     )
     _put(head, "use_bias", draw(_maybe(st.booleans(), null=True)))
     return head
+
+
+@st.composite
+def _front_layers(draw: st.DrawFn) -> list[Data]:
+    """Layers before a vector block's cells that keep a (batch, time, features) sequence."""
+    kinds = st.sampled_from(
+        ("dense", "dropout", "spatial_dropout1d", "layer_normalization")
+    )
+    layers = []
+    for kind in draw(st.lists(kinds, min_size=1, max_size=3)):
+        layer: Data = {"type": kind}
+        if kind == "dense":
+            layer["units"] = draw(st.integers(1, 4))
+            _put(layer, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
+        elif kind != "layer_normalization":
+            layer["rate"] = draw(st.sampled_from((0.0, 0.1, 0.5)))
+        layers.append(layer)
+    return layers
+
+
+@st.composite
+def _head_layers(draw: st.DrawFn) -> list[Data]:
+    """A head as a list of layers that work on any rank: Dense, Dropout, normalization,
+    Activation."""
+    kinds = (
+        "dense",
+        "dropout",
+        "batch_normalization",
+        "layer_normalization",
+        "activation",
+    )
+    layers = []
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3)):
+        layer: Data = {"type": kind}
+        if kind == "dense":
+            layer["units"] = draw(st.integers(1, 5))
+        elif kind == "dropout":
+            layer["rate"] = draw(st.sampled_from((0.0, 0.2)))
+        elif kind == "activation":
+            layer["activation"] = draw(st.sampled_from((*ACTIVATIONS, "softmax")))
+        layers.append(layer)
+    return layers
 
 
 @st.composite
@@ -322,6 +382,10 @@ def _input(draw: st.DrawFn, step: Step, batch_size: int | None, dtype: object) -
     _put(given, "timesteps", draw(_maybe(st.integers(1, 4), null=True, omit=1)))
     if len(step) > 1:
         given["shape"] = list(step)
+    elif draw(st.integers(0, 3)) == 0:  # tokens, embedded in as many features
+        given["vocabulary"] = draw(st.integers(1, 20))
+        given["embedding"] = step[0]
+        _put(given, "mask_zero", draw(_maybe(st.booleans())))
     else:
         given["features"] = step[0]
     _put(given, "dtype", dtype if dtype != "float32" else draw(_maybe(st.just(dtype))))
@@ -442,7 +506,7 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
         block["name"]
         for block in blocks
         if block["name"] not in needed
-        or (isinstance(block.get("head"), dict) and block["name"] not in read)
+        or (bool(block.get("head")) and block["name"] not in read)
     }
 
 

@@ -94,10 +94,17 @@ def assert_policies(model: keras.Model, spec: dict) -> None:
         and layer.dtype_policy.name != POLICY[dtype]
     ]
     assert not wrong, f"expected {POLICY[dtype]}, got " + "; ".join(wrong)
-    inputs = [
-        layer for _, layer in walked if isinstance(layer, keras.layers.InputLayer)
-    ]
-    assert inputs and {layer.dtype for layer in inputs} == {dtype}
+    inputs = {
+        layer.name: layer.dtype
+        for _, layer in walked
+        if isinstance(layer, keras.layers.InputLayer)
+    }
+    given = spec.get("inputs") or {"sequence": spec.get("input", {})}
+    tokens = {name for name, keys in given.items() if keys.get("vocabulary")}
+    assert inputs  # token ids are int32; every other input has the spec's dtype
+    assert inputs == {
+        name: "int32" if name in tokens else dtype for name in inputs
+    }, inputs
     assert sum(ref.is_cell(layer) for _, layer in walked) == cells_in_model(spec)
 
 

@@ -1,13 +1,21 @@
-"""Shared fixtures: the repository's paths and a way to run the real command line."""
+"""Shared fixtures: the repository's paths, the command line run for real or in this
+process, one smoke run per session (tests/shared_smoke.py), and the session's scratch
+folder, which also holds the render cache: the user's cache is never touched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .shared_smoke import SCRATCH, shared, stop_session_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -32,6 +40,60 @@ def run_cli(
     )
 
 
+def invoke(
+    *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`rnnspec ARGS...` in this process (click's CliRunner), answered as run_cli
+    answers; an exception the command lets through fails the test with its traceback."""
+    from click.testing import CliRunner
+
+    from rnnspec.cli import main
+
+    strs = list(map(str, args))
+    result = CliRunner().invoke(main, strs, env=env, catch_exceptions=False)
+    return subprocess.CompletedProcess(
+        strs, result.exit_code, result.stdout, result.stderr
+    )
+
+
+@contextlib.contextmanager
+def sharing_smoke() -> Iterator[None]:
+    """`verify.smoke_modules` answered from the session's one run, for tests that only
+    need results (see tests/shared_smoke.py)."""
+    from rnnspec import verify
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "smoke_modules", shared(verify.smoke_modules))
+        yield
+
+
+@pytest.fixture
+def shared_smoke() -> Iterator[None]:
+    with sharing_smoke():
+        yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's scratch folder, made once (by xdist's controller, whose workers
+    inherit the environment): shared smoke results and the render cache."""
+    if hasattr(config, "workerinput"):
+        return
+    folder = tempfile.mkdtemp(prefix="rnnspec-tests-")
+    config.stash[_SCRATCH_KEY] = folder
+    os.environ[SCRATCH] = folder
+    os.environ["RNNSPEC_CACHE_DIR"] = os.path.join(folder, "cache")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_session_worker()
+    folder = config.stash.get(_SCRATCH_KEY, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_SCRATCH_KEY = pytest.StashKey[str]()
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """Write a file under tmp_path and return its path."""
@@ -47,6 +109,23 @@ def write(tmp_path: Path):
 # Filled by tests/test_properties.py; printed at the end of the run (`make fuzz`).
 PROPERTY_COUNTS: dict[str, int] = {}
 PROPERTY_NOTES: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its property counts to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["property_counts"] = dict(PROPERTY_COUNTS)
+        output["property_notes"] = list(PROPERTY_NOTES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - xdist's hook
+    """The controller adds up its workers' property counts."""
+    output = getattr(node, "workeroutput", {})
+    for key, count in output.get("property_counts", {}).items():
+        PROPERTY_COUNTS[key] = PROPERTY_COUNTS.get(key, 0) + count
+    PROPERTY_NOTES.extend(output.get("property_notes", []))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's hook

@@ -24,7 +24,7 @@ import rnnspec
 from rnnspec import load_spec, plan_spec, render_module, render_source
 from rnnspec.format import format_source
 
-from .conftest import ALL_EXAMPLES, ROOT, run_cli
+from .conftest import ALL_EXAMPLES, ROOT, invoke
 
 BEHAVIOUR = ROOT / "tests" / "specs" / "behaviour"
 OPTIONS = sorted((BEHAVIOUR / "determinism").glob("*.yaml"))
@@ -110,7 +110,7 @@ def test_black_executable_accepts_the_written_modules(tmp_path: Path):
     written = []
     for path in [OPTIONS[0], BEHAVIOUR / "determinism" / "graph_heads_bridges.yaml"]:
         target = tmp_path / f"{path.stem}.py"
-        done = run_cli("render", path, "-o", target)
+        done = invoke("render", path, "-o", target)
         assert done.returncode == 0, done.stderr
         assert target.read_text(encoding="utf-8") == render_module(load_spec(path))
         written.append(target)

@@ -16,7 +16,7 @@ import pytest
 from rnnspec import load_spec
 from rnnspec.load import SpecError
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, invoke
 
 SPECS = sorted((ROOT / "tests" / "specs" / "behaviour" / "rules").glob("*.yaml"))
 
@@ -41,6 +41,6 @@ def test_size_mismatch_in_a_hand_over_is_refused(path: Path):
 
 
 def test_the_command_line_exits_2_without_a_traceback():
-    done = run_cli("check", SPECS[0])
+    done = invoke("check", SPECS[0])
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "do not match" in done.stderr

@@ -12,7 +12,6 @@ import ast
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from markdown_it import MarkdownIt
 
 from rnnspec import load_spec, project, render_spec
 from rnnspec.limits import MAX_SIZE
+
+from .shared_smoke import run_alone
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -114,18 +115,24 @@ def check_project(dest: Path) -> tuple[dict, str]:
     return answers, spec
 
 
+# `python -m pytest -q -p no:cacheprovider` in the project's folder, as a script.
+RUN_PROJECT_TESTS = """
+import os, sys
+import pytest
+os.chdir(DEST)
+sys.path.insert(0, DEST)  # what -m puts first
+sys.exit(int(pytest.main(["-q", "-p", "no:cacheprovider"])))
+"""
+
+
 def run_project_tests(dest: Path) -> None:
-    """The generated project's own test suite, with this interpreter (it has keras)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=dest,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "3 passed" in done.stdout
+    """The generated project's own test suite, with this interpreter (it has keras), in
+    a process forked from the session's smoke worker (keras imported once)."""
+    runner = dest.parent / "run_project_tests.py"
+    runner.write_text(f"DEST = {str(dest)!r}\n{RUN_PROJECT_TESTS}", encoding="utf-8")
+    done = run_alone(runner, timeout=300)
+    assert done.ok, f"{done.error}\n{done.output}"
+    assert "3 passed" in done.output
 
 
 @pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")

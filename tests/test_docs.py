@@ -1,7 +1,9 @@
 """`rnnspec docs`: pages built from real runs, committed pages fresh, SVGs well formed.
 
-Real runs only: the docs are built once for all examples, short and long form (one
-worker, one TensorFlow import), and the command line runs `--check` once, on a stale copy.
+Real runs only: the golden modules run once per test session (tests/shared_smoke.py: one
+TensorFlow import per test process); the docs are built from those runs for all examples,
+short and long form, and the command line (in-process) runs `--check` once, on a stale
+copy.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ from rnnspec.docs.build import _check_names
 from rnnspec.docs.markdown import fenced
 from rnnspec.plan import CONSTANT
 
-from .conftest import ALL_EXAMPLES, EXAMPLES, GRAPH_EXAMPLES, PUBLISHED, ROOT, run_cli
+from .conftest import (
+    ALL_EXAMPLES,
+    EXAMPLES,
+    GRAPH_EXAMPLES,
+    PUBLISHED,
+    ROOT,
+    invoke,
+    sharing_smoke,
+)
 
 DOCS = ROOT / "docs" / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -40,8 +50,10 @@ REBUILD = "rebuild with: rnnspec docs examples/*.yaml examples/seq2seq/*.yaml ex
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, str]:
-    """The docs for examples/ and examples/seq2seq/, built in memory from real runs."""
-    return build_docs([(path, load_spec(path)) for path in ALL_EXAMPLES])
+    """The docs for examples/ and examples/seq2seq/, built in memory from real runs
+    (the session's one run of the golden modules, tests/shared_smoke.py)."""
+    with sharing_smoke():
+        return build_docs([(path, load_spec(path)) for path in ALL_EXAMPLES])
 
 
 def test_committed_docs_match_a_fresh_build_byte_for_byte(
@@ -68,9 +80,10 @@ def test_committed_docs_match_a_fresh_build_byte_for_byte(
     )  # nothing changed, nothing rewritten
 
 
+@pytest.mark.usefixtures("shared_smoke")
 def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
     # fresh: the committed docs equal the in-memory build (first test); here the command
-    # line, once (one TensorFlow import), on a copy with a stale page and missing SVGs
+    # line, in-process with the session's runs, on a copy with a stale page and missing SVGs
     stale = tmp_path / "docs"
     shutil.copytree(DOCS, stale)
     page = stale / "gru.md"
@@ -79,7 +92,7 @@ def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
     )
     (stale / "lstm.svg").unlink()
     (stale / "lstm_seq2seq.svg").unlink()
-    result = run_cli("docs", "--check", *ALL_EXAMPLES, "-o", stale)
+    result = invoke("docs", "--check", *ALL_EXAMPLES, "-o", stale)
     assert result.returncode == 1
     assert result.stderr.splitlines()[:3] == [
         f"{stale / 'gru.md'}: stale",
@@ -345,6 +358,7 @@ def test_duplicate_or_reserved_names_are_refused_before_anything_runs(write) -> 
         build_docs([(graph, load_spec(graph)), (graph, load_spec(graph))])
 
 
+@pytest.mark.usefixtures("shared_smoke")  # the session's worker: too short is not kept
 def test_a_failing_run_names_the_spec_and_builds_nothing() -> None:
     gru = ROOT / "examples" / "gru.yaml"
     with pytest.raises(
@@ -359,7 +373,7 @@ def test_a_bad_spec_exits_2_and_writes_nothing(write, tmp_path: Path) -> None:
         "name: bad\ninput: {features: 3}\ncells:\n  - {type: gru, units: 64x}\n",
     )
     out = tmp_path / "out"
-    result = run_cli("docs", EXAMPLES[0], bad, "-o", out)
+    result = invoke("docs", EXAMPLES[0], bad, "-o", out)
     assert result.returncode == 2
     assert (
         result.stderr

@@ -11,7 +11,7 @@ from rnnspec import load_spec, make_plan, render_module
 from rnnspec.load import SpecError
 from rnnspec.names import RESERVED, block_names
 
-from .conftest import GRAPH_EXAMPLES, run_cli
+from .conftest import GRAPH_EXAMPLES, invoke
 
 BASE = """\
 name: s2s
@@ -116,7 +116,7 @@ def test_graph_errors_name_the_place_and_the_fix(write, name: str) -> None:
 
 def test_a_mismatched_hand_over_exits_2_from_the_command_line(write) -> None:
     out = write("model.py", "# kept\n")
-    result = run_cli("render", write("graph.yaml", CASES["bidir no bridge"]), "-o", out)
+    result = invoke("render", write("graph.yaml", CASES["bidir no bridge"]), "-o", out)
     assert result.returncode == 2
     assert (
         "block decoder starts from block encoder's state, but they do not match"

@@ -26,7 +26,10 @@ SPEC_LAYER = (
     "params", "rules", "spec", "spec_file", "stack", "toml_lexer", "toml_marks",
     "wiring", "yaml_marks",
 )  # fmt: skip
-LATER = {"plan", "render", "format", "verify", "report", "targets", "docs", "project"}
+LATER = {
+    "plan", "render", "format", "verify", "report", "targets", "docs", "project",
+    "worker", "cache", "batch", "smoke_report",
+}  # fmt: skip
 MAX_LINES = 450
 
 

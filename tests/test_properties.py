@@ -41,6 +41,7 @@ from rnnspec.verify import smoke_modules
 from .conftest import PROPERTY_COUNTS as COUNTS
 from .conftest import PROPERTY_NOTES as NOTES
 from .conftest import ROOT, run_cli
+from .shared_smoke import shared
 from .strategies import FORMATS, SUFFIX, mutations, specs, texts, to_yaml
 
 FUZZ = os.environ.get("RNNSPEC_FUZZ") == "1"
@@ -213,11 +214,13 @@ def test_valid_specs_load_alike_from_every_format_and_render_stably(
 
 
 def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
-    """SMOKE_BATCH specs drawn in one example, run in one `smoke_modules` call.
+    """SMOKE_BATCH specs drawn in one example, run in one `smoke_modules` call (in the
+    suite on the session's smoke worker, tests/shared_smoke.py: no TensorFlow import
+    of its own).
 
     Hypothesis first tries the simplest draw (the same minimal spec every time); a
     batch with repeats is rejected, so the batch that runs is a varied one, the
-    same in every derandomized run. No shrinking: each try starts a keras worker.
+    same in every derandomized run. No shrinking: each try runs its modules.
     """
 
     @settings(PROFILE, max_examples=SMOKE_ROUNDS, phases=[Phase.generate])
@@ -238,7 +241,9 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
             module = tmp_path / f"module_{index}.py"
             module.write_text(render_module(loaded), encoding="utf-8")
             modules.append((module, text))
-        results = smoke_modules([module for module, _ in modules], timeout=120)
+        paths = [module for module, _ in modules]
+        smoke = smoke_modules if FUZZ else shared(smoke_modules)  # fuzz: no golden runs
+        results = smoke(paths, timeout=120)
         _count("smoked", len(results))
         _count("smoked and passed", sum(result.ok for result in results))
         failed = []

@@ -9,7 +9,7 @@ import pytest
 from rnnspec import load_spec
 from rnnspec.load import SpecError
 
-from .conftest import run_cli
+from .conftest import invoke
 
 GOOD = """\
 name: good
@@ -214,7 +214,7 @@ def test_every_error_is_named_where_it_is_written(spec: Path) -> None:
 def test_a_toml_error_exits_2_with_its_place_and_writes_nothing(write) -> None:
     spec = PLACES[0].parent / "toml_stateful_block.toml"
     out = write("model.py", "# kept\n")
-    result = run_cli("render", spec, "-o", out)
+    result = invoke("render", spec, "-o", out)
     expected = (
         spec.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ")
     )
@@ -224,7 +224,7 @@ def test_a_toml_error_exits_2_with_its_place_and_writes_nothing(write) -> None:
 
 def test_a_spec_over_budget_exits_2_and_writes_nothing(write) -> None:
     out = write("model.py", "# kept\n")
-    result = run_cli("render", SIZES[0].parent / "params_over_budget.yaml", "-o", out)
+    result = invoke("render", SIZES[0].parent / "params_over_budget.yaml", "-o", out)
     assert result.returncode == 2
     assert "parameters" in result.stderr and "Traceback" not in result.stderr
     assert out.read_text() == "# kept\n"

@@ -1,8 +1,11 @@
 """Writing output files: regular files only, symlinks written through, modes kept, atomic.
 
-The command line runs for real (a fresh interpreter, real FIFOs, links, /dev/full, a
-closed pipe); rnnspec.write is also tested directly, with a fault injected where a real
-one cannot be made on demand (Ctrl-C mid-write).
+The command line runs on real files: links, loops, folders, read-only files (in-process,
+click's CliRunner, where only the files left and the message count), and in a fresh
+interpreter where the process matters (FIFOs, the umask, stdout as /dev/full or a
+closed pipe); `docs` in-process, on the session's smoke runs (tests/shared_smoke.py).
+rnnspec.write is also tested directly, with a fault injected where a real one cannot be
+made on demand (Ctrl-C mid-write).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from rnnspec.write import (
     write_file,
 )
 
-from .conftest import GOLDEN, ROOT, run_cli
+from .conftest import GOLDEN, ROOT, invoke
 
 SPEC = ROOT / "examples" / "stacked_lstm.yaml"
 MODULE = (GOLDEN / "stacked_lstm.py").read_text(encoding="utf-8")
@@ -49,6 +52,12 @@ def render(
         preexec_fn=None if umask is None else (lambda: os.umask(umask)),
         timeout=60,
     )
+
+
+def render_here(out: Path) -> subprocess.CompletedProcess[str]:
+    """`rnnspec render SPEC -o OUT` in this process: what the file system is left with
+    is the same; `render` above is for what needs a process of its own."""
+    return invoke("render", SPEC, "-o", out)
 
 
 def listing(folder: Path) -> list[str]:
@@ -91,19 +100,19 @@ def test_a_symlink_is_written_through_and_kept(tmp_path: Path) -> None:
     link.symlink_to(target)
     chain = tmp_path / "chain.py"  # a link to a link: the final target is written
     chain.symlink_to(link)
-    assert render(link).returncode == 0
+    assert render_here(link).returncode == 0
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text() == MODULE
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     target.write_text("# old\n")
-    assert render(chain).returncode == 0
+    assert render_here(chain).returncode == 0
     assert chain.is_symlink() and link.is_symlink() and target.read_text() == MODULE
     assert listing(tmp_path) == ["chain.py", "model.py", "real"]
     assert listing(target.parent) == ["model.py"]
     # a dangling link into an existing folder: the target is created, the link kept
     dangling = tmp_path / "new.py"
     dangling.symlink_to(tmp_path / "real" / "new.py")
-    assert render(dangling).returncode == 0
+    assert render_here(dangling).returncode == 0
     assert (
         dangling.is_symlink() and (tmp_path / "real" / "new.py").read_text() == MODULE
     )
@@ -131,7 +140,7 @@ def test_a_directory_is_refused(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "keep").write_text("kept\n")
     refused(
-        render(folder),
+        render_here(folder),
         f"{folder}: cannot write the module: it is a directory, not a regular file",
     )
     assert listing(folder) == ["keep"] and listing(tmp_path) == ["model.py"]
@@ -141,7 +150,9 @@ def test_a_read_only_file_is_refused_even_for_root(tmp_path: Path) -> None:
     out = tmp_path / "model.py"
     out.write_text("# the user's read-only module\n")
     out.chmod(0o444)
-    refused(render(out), f"{out}: cannot write the module: it is read-only (mode 0444)")
+    refused(
+        render_here(out), f"{out}: cannot write the module: it is read-only (mode 0444)"
+    )
     assert out.read_text() == "# the user's read-only module\n"
     assert stat.S_IMODE(out.stat().st_mode) == 0o444
     assert listing(tmp_path) == ["model.py"]
@@ -152,26 +163,26 @@ def test_a_missing_folder_a_loop_and_a_dangling_link_are_refused(
 ) -> None:
     missing = tmp_path / "nowhere" / "model.py"
     refused(
-        render(missing),
+        render_here(missing),
         f"{missing}: cannot write the module: the folder {missing.parent} does not exist",
     )
     dangling = tmp_path / "dangling.py"
     dangling.symlink_to(tmp_path / "gone" / "model.py")
     refused(
-        render(dangling),
+        render_here(dangling),
         f"{dangling}: cannot write the module: the folder {tmp_path / 'gone'} does not exist",
     )
     loop = tmp_path / "loop.py"
     loop.symlink_to(tmp_path / "back.py")
     (tmp_path / "back.py").symlink_to(loop)
     refused(
-        render(loop),
+        render_here(loop),
         f"{loop}: cannot write the module: too many levels of symbolic links",
     )
     (tmp_path / "plain").write_text("plain\n")
     under_a_file = tmp_path / "plain" / "model.py"
     refused(
-        render(under_a_file),
+        render_here(under_a_file),
         f"{under_a_file}: cannot write the module: the folder {tmp_path / 'plain'} is not a folder",
     )
     assert listing(tmp_path) == ["back.py", "dangling.py", "loop.py", "plain"]
@@ -328,12 +339,13 @@ def test_write_docs_writes_through_links_and_keeps_modes(tmp_path: Path) -> None
     assert listing(folder) == ["a.md", "b.md"]
 
 
+@pytest.mark.usefixtures("shared_smoke")
 def test_docs_check_reports_a_directory_and_a_loop_without_a_traceback(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "docs"
     odd_docs_folder(folder)
-    result = run_cli("docs", "--check", GRU, "-o", folder)
+    result = invoke("docs", "--check", GRU, "-o", folder)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [
         f"{folder / 'gru.md'}: stale: it is a directory, not a regular file",
@@ -343,11 +355,12 @@ def test_docs_check_reports_a_directory_and_a_loop_without_a_traceback(
     ]
 
 
+@pytest.mark.usefixtures("shared_smoke")
 def test_docs_refuses_a_directory_page_and_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "gru.md").mkdir()
-    result = run_cli("docs", GRU, "-o", folder)
+    result = invoke("docs", GRU, "-o", folder)
     assert (result.returncode, result.stderr) == (
         2,
         f"{folder / 'gru.md'}: cannot write the docs: it is a directory, not a regular file\n",

@@ -3,10 +3,10 @@
 The pipeline, one step a module: load (spec file -> Spec, rnnspec/load.py), normalise
 (either form -> one ModelSpec, rnnspec/normalise.py), plan (-> ModelPlan,
 rnnspec/plan.py), render (-> source, with a target's templates: rnnspec/targets/),
-format (-> black-formatted module, rnnspec/format.py), verify (run it,
-rnnspec/verify.py). TensorFlow is imported only by `verify`'s worker and by the
-generated modules. The later steps are imported when first used: the spec layer
-stands on its own.
+format (-> black-formatted module, rnnspec/format.py; kept by rnnspec/cache.py),
+verify (run it, rnnspec/verify.py). TensorFlow is imported only by `verify`'s worker
+and by the generated modules. The later steps are imported when first used: the spec
+layer stands on its own.
 """
 
 from __future__ import annotations
@@ -60,14 +60,22 @@ def plan_spec(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
     return make_plan(spec)
 
 
-def render_module(spec: Spec | GraphSpec | ModelSpec, target: str = "keras3") -> str:
-    """The generated module for a checked spec: planned, rendered and formatted."""
-    from .format import format_source
+def render_module(
+    spec: Spec | GraphSpec | ModelSpec, target: str = "keras3", cache: bool = True
+) -> str:
+    """The generated module for a checked spec: planned, rendered and formatted.
+
+    With `cache` (and RNNSPEC_NO_CACHE unset), formatted modules and compiled templates
+    are kept in the user's cache folder (rnnspec/cache.py): black runs once per source.
+    """
+    from .cache import formatted
     from .render import render_source
+    from .targets import get_target
 
-    return format_source(render_source(plan_spec(spec), target))
+    source = render_source(plan_spec(spec), target, cache)
+    return formatted(source, get_target(target).digest(), cache)
 
 
-def render_spec(path: str, target: str = "keras3") -> str:
+def render_spec(path: str, target: str = "keras3", cache: bool = True) -> str:
     """The generated module for a spec file; raises SpecError on a bad spec."""
-    return render_module(load_spec(path), target)
+    return render_module(load_spec(path), target, cache)

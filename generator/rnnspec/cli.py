@@ -5,23 +5,24 @@ Exit codes: 0 success, 1 a smoke test failed, 2 the spec or the command line is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import click
-from pydantic import TypeAdapter
 
 from . import load_spec, plan_spec, render_module
 from .load import SpecError
-from .report import describe_plan
-from .spec import GraphSpec, Spec
 from .targets import DEFAULT, NAMES
-from .write import WriteError, write_file, write_stdout
+from .write import NotRegular, WriteError, write_file, write_stdout
+
+if TYPE_CHECKING:
+    from .spec import GraphSpec, Spec
 
 SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -97,23 +98,114 @@ class OutputPath(click.ParamType):
         return Path(value)
 
 
+class ModuleOutput(OutputPath):
+    """render's -o: OutputPath's rules, as (path, named with a trailing slash)."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's
+        if isinstance(value, tuple):
+            return value
+        path = super().convert(value, param, ctx)
+        slash = isinstance(value, str) and value.endswith(("/", os.sep))
+        return None if path is None else (path, slash)
+
+
 @main.command()
-@click.argument("spec", type=SpecPath)
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=SpecPath)
 @click.option(
     "-o",
     "--output",
-    type=OutputPath(dash=True),
-    help="Write here instead of stdout (`-`): a regular file, replaced atomically, "
-    "its mode kept; a symlink is written through.",
+    type=ModuleOutput(dash=True),
+    help="One SPEC: write here instead of stdout (`-`): a regular file, replaced "
+    "atomically, its mode kept; a symlink is written through. Several SPECs, or a path "
+    "ending in `/`: a folder (made if missing), one module per spec named after the "
+    "spec file (gru.yaml -> DIR/gru.py), only changed ones written.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 naming each module that is missing or differs from "
+    "what its spec renders.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the cache of formatted modules and compiled "
+    "templates (also RNNSPEC_NO_CACHE=1).",
 )
 @TARGET
-def render(spec: Path, output: Path | None, target: str) -> None:
-    """Write the Keras module for SPEC (never imports TensorFlow)."""
-    source = render_module(_load(spec), target)
-    if output is None:
-        _written(write_stdout, source, "the module")
+def render(
+    specs: tuple[Path, ...],
+    output: tuple[Path, bool] | None,
+    check: bool,
+    no_cache: bool,
+    target: str,
+) -> None:
+    """Write the Keras module for each SPEC (never imports TensorFlow).
+
+    One SPEC goes to stdout or to the file -o names; several each to DIR/STEM.py.
+    Every spec is checked before any file is written."""
+    from . import batch
+
+    specs = tuple({os.path.realpath(spec): spec for spec in specs}.values())
+    path, slash = output or (None, False)
+    if path is None and (check or len(specs) > 1):
+        raise click.UsageError("several specs or --check need -o FILE or -o DIR/")
+    folder = path if slash or len(specs) > 1 else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"-o {folder}: not a folder")
+    try:
+        modules = [path] if folder is None else batch.module_paths(folder, list(specs))
+        with _progress(specs) as progress:
+            sources = batch.render_all(list(specs), target, not no_cache, progress)
+    except (batch.Clash, SpecError) as exc:
+        raise SpecFailure(str(exc)) from None
+    if check:
+        _check(modules, sources)
+    elif folder is not None:
+        try:
+            written = batch.write_changed(folder, modules, sources)
+        except WriteError as exc:
+            raise SpecFailure(str(exc)) from None
+        report = f"{_count(modules)} in {folder}, {written} written\n"
+        _written(write_stdout, report, "the report")
+    elif path is None:
+        _written(write_stdout, sources[0], "the module")
     else:
-        write_atomically(output, source)
+        write_atomically(path, sources[0])
+
+
+def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
+    """A progress line on a terminal while several specs render (smoke_report.py)."""
+    from .smoke_report import progress_line
+
+    return (
+        progress_line(list(map(str, specs)))
+        if len(specs) > 1
+        else contextlib.nullcontext()
+    )
+
+
+def _check(modules: list[Path], sources: list[str]) -> None:
+    """Exit 1 naming each module that is missing or differs (2 if one is no file)."""
+    from .batch import stale
+
+    changed, odd = 0, False
+    for module, source in zip(modules, sources):
+        try:
+            if why := stale(module, source):
+                click.echo(f"would {why} {module}", err=True)
+                changed += 1
+        except NotRegular as exc:
+            click.echo(f"{module}: cannot check the module: {exc}", err=True)
+            odd = True
+    if odd or changed:
+        click.echo(f"{changed} of {_count(modules)} would change", err=True)
+        sys.exit(2 if odd else 1)
+    _written(write_stdout, f"{_count(modules)} up to date\n", "the report")
+
+
+def _count(modules: list[Path]) -> str:
+    return f"{len(modules)} module{'s' * (len(modules) != 1)}"
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -133,6 +225,8 @@ def _written(write, *args) -> None:  # noqa: ANN001
 @click.argument("spec", type=SpecPath)
 def check(spec: Path) -> None:
     """Validate SPEC and print its state structure with shapes (no TensorFlow)."""
+    from .report import describe_plan
+
     _written(write_stdout, describe_plan(plan_spec(_load(spec))) + "\n", "the report")
 
 
@@ -152,9 +246,11 @@ def smoke(paths: tuple[Path, ...], timeout: float, target: str) -> None:
     Each runs in a fresh process, as `python MODULE` would; the output of those that
     fail follows the table on stderr.
     """
+    from .smoke_report import progress_line
     from .verify import format_failures, format_report, smoke_modules
 
     specs = {path: _load(path) for path in paths if path.suffix != ".py"}
+    names = [str(path) for path in paths]
     with tempfile.TemporaryDirectory(prefix="rnnspec-") as folder:
         modules = []
         for index, path in enumerate(paths):
@@ -165,8 +261,10 @@ def smoke(paths: tuple[Path, ...], timeout: float, target: str) -> None:
                 module.write_text(source, encoding="utf-8")
                 path = module
             modules.append(path)
-        results = smoke_modules(modules, timeout=timeout, target=target)
-    names = [str(path) for path in paths]
+        with progress_line(names) as progress:
+            results = smoke_modules(
+                modules, timeout=timeout, target=target, progress=progress
+            )
     _written(write_stdout, format_report(results, names) + "\n", "the report")
     failures = format_failures(results, names)
     if failures:
@@ -183,6 +281,10 @@ def schema() -> None:
 
 def spec_schema() -> dict:
     """Either form: the short (one block) or the long (inputs and blocks)."""
+    from pydantic import TypeAdapter
+
+    from .spec import GraphSpec, Spec
+
     schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -214,12 +316,24 @@ def spec_schema() -> dict:
     help="Seconds one module may run.",
 )
 def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
-    """A Markdown page and an SVG diagram per spec, with the output of really running it."""
+    """A Markdown page and an SVG diagram per spec, with the output of really running it.
+
+    Each run's output is kept in the user's cache folder; `--check` reuses it while the
+    page's inputs (spec, module, versions) are unchanged."""
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
+    from .docs.build import run_cache
+    from .smoke_report import progress_line
 
     specs = [(path, _load(path)) for path in paths]
     try:
-        files = build_docs(specs, timeout=timeout)
+        with progress_line([str(path) for path in paths]) as progress:
+            files = build_docs(
+                specs,
+                timeout=timeout,
+                cache=run_cache(),
+                reuse=check,
+                progress=progress,
+            )
     except DocsConflict as exc:
         raise SpecFailure(str(exc)) from None
     except RunFailure as exc:

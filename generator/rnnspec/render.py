@@ -6,6 +6,7 @@ from .plan import ModelPlan
 from .targets import DEFAULT, get_target
 
 
-def render_source(plan: ModelPlan, target: str = DEFAULT) -> str:
-    """The module's source for `target`, not yet formatted."""
-    return get_target(target).render(plan)
+def render_source(plan: ModelPlan, target: str = DEFAULT, cache: bool = True) -> str:
+    """The module's source for `target`, not yet formatted (`cache`: of compiled
+    templates, rnnspec/cache.py)."""
+    return get_target(target).render(plan, cache)

@@ -1,10 +1,15 @@
-"""`rnnspec smoke`'s result per module, and its text: a table, then what failed printed."""
+"""`rnnspec smoke`'s result per module, and its text: a table, then what failed printed;
+while modules run, a progress line on a terminal (never in CI logs or a file)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,44 @@ def format_failures(
         )
         sections.append("\n".join([f"{heading}:", *(f"    {line}" for line in shown)]))
     return "\n".join(sections)
+
+
+@contextlib.contextmanager
+def progress_line(
+    names: Sequence[str], stream: TextIO | None = None
+) -> Iterator[Callable[[int, int, int], None] | None]:
+    """A `smoke_modules` progress callback that keeps ``[done/total] name`` on one line
+    of ``stream`` (stderr), cleared at the end; None unless it shows on a terminal."""
+    stream = sys.stderr if stream is None else stream
+    if not shows_progress(stream):
+        yield None
+        return
+    try:  # a line that wraps would not be overwritten
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        columns = 0
+    width = columns - 1 if columns > 20 else 79  # 0: the size is unknown
+
+    def show(done: int, total: int, index: int) -> None:
+        count, name = f"[{done}/{total}] ", names[index]
+        if len(count) + len(name) > width:  # the name's end says most
+            name = "..." + name[len(count) + len(name) + 3 - width :]
+        stream.write(f"\r{count}{name}\x1b[K")
+        stream.flush()
+
+    try:
+        yield show
+    finally:
+        stream.write("\r\x1b[K")
+        stream.flush()
+
+
+def shows_progress(stream: TextIO | None) -> bool:
+    """Whether progress goes to ``stream``: a terminal, and the CI variable unset
+    (or empty)."""
+    if stream is None or os.environ.get("CI"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False

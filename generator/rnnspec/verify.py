@@ -1,348 +1,279 @@
-"""Smoke-test generated modules: one worker imports keras once, then forks per module.
+"""Smoke-test generated modules: workers import keras once each, then fork per module.
 
-Each module runs in a child forked from the worker right after its keras import, in
-a process group of its own, so nothing a module does (its working directory,
-environment, ``sys.path``, imports, keras state, a patched library, a leftover
-process) reaches the next one. The child's stdout and stderr file descriptors point
-at a private file, and its exit status decides, as for ``python module.py``: 0 passes,
-any other code, an uncaught exception or a signal fails.
+A worker (rnnspec/worker.py, a fresh interpreter started by path: the caller's
+``__main__`` is never run again) imports the target's modules, then runs each module
+it is given in a child of its own, as ``python module.py`` would. The modules are
+spread over up to one worker per usable core; a worker costs an import of TensorFlow,
+so one is started only for every MODULES_PER_WORKER modules. Each takes the next module
+as it finishes one, so a module that hangs delays only its worker; a worker that dies
+or stops answering fails its module and is replaced while modules wait. Results come
+back in input order; when done, workers leave without TensorFlow's teardown.
 """
 
 from __future__ import annotations
 
 import ast
-import atexit
-import contextlib
-import importlib
 import math
-import multiprocessing
 import os
 import re
-import runpy
 import signal
-import sys
-import tempfile
+import subprocess
 import time
-import traceback
-import warnings
-from collections.abc import Iterator, Sequence
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from collections import deque
+from collections.abc import Callable, Sequence
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from types import TracebackType
-from typing import IO, NoReturn
 
+from . import worker
 from .smoke_report import SmokeResult, format_failures, format_report
 from .targets import DEFAULT, get_target
+from .worker import Reply, one_line, status_text
 
-__all__ = ["SmokeResult", "format_failures", "format_report", "smoke_modules"]
+__all__ = [
+    "SmokeResult",
+    "format_failures",
+    "format_report",
+    "result_of",
+    "smoke_modules",
+    "worker_count",
+]
 
 STARTUP_TIMEOUT = 300.0  # seconds allowed for the worker's keras import
 REPLY_GRACE = 60.0  # seconds beyond a module's timeout for the worker to answer
-OUTPUT_LIMIT = 1 << 20  # bytes of a module's output kept, from its end
-_POLL = 0.005  # seconds between checks whether a child has exited
+STOP_GRACE = 5.0  # seconds a worker gets to leave before it is killed
+MODULES_PER_WORKER = 3  # modules a worker must have (2 idle cores: 2 pay from ~4)
+_LONGEST_WAIT = 3600.0  # seconds one wait may last (any finite timeout works)
 _TENSOR_LINE = re.compile(r"^(\S+): (\([\d, ]*\))$", re.MULTILINE)
 
-# What the worker sends back per request: (ok, error, output).
-_Reply = tuple[bool, str | None, str]
+# Told as each module ends: (modules done, modules in all, the module's index).
+Progress = Callable[[int, int, int], None]
 
 
 def smoke_modules(
-    paths: Sequence[Path], *, timeout: float = 300.0, target: str = DEFAULT
+    paths: Sequence[Path],
+    *,
+    timeout: float = 300.0,
+    target: str = DEFAULT,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> list[SmokeResult]:
     """Run each module as ``__main__`` in its own forked process; results in input order.
 
-    ``timeout`` (positive, finite) bounds each module's run, not the worker's import of
-    the target's modules. Should the worker itself die, a fresh one runs the rest.
+    ``timeout`` (positive, finite) bounds each module's run, not a worker's import of
+    the target's modules. ``workers`` caps how many run at once (default: by modules
+    and usable cores). Should a worker die, a fresh one runs the modules left.
     """
     if not (math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive finite number, got {timeout!r}")
-    with _Worker(timeout, get_target(target).preload) as worker:
-        return [worker.smoke(Path(path)) for path in paths]
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers!r}")
+    preload = get_target(target).preload
+    paths = [Path(path) for path in paths]
+    results: list[SmokeResult | None] = [None] * len(paths)
+    done = 0
+
+    def record(index: int, reply: Reply, seconds: float) -> None:
+        nonlocal done
+        results[index] = result_of(paths[index], reply, seconds)
+        done += 1
+        if progress is not None:
+            progress(done, len(paths), index)
+
+    queue: deque[int] = deque()
+    for index, path in enumerate(paths):
+        start = time.perf_counter()
+        reply = _syntax_error(path)
+        if reply is None:
+            queue.append(index)
+        else:
+            record(index, reply, time.perf_counter() - start)
+    if queue:
+        size = min(workers or worker_count(len(queue)), len(queue))
+        _Pool(paths, timeout, preload, size, record).run(queue)
+    return results
 
 
-def _syntax_error(path: Path) -> _Reply | None:
+def result_of(path: Path, reply: Reply, seconds: float = 0.0) -> SmokeResult:
+    """The result for a module's (ok, error, output), the tensors read from its output."""
+    ok, error, output = reply
+    tensors = tuple(_TENSOR_LINE.findall(output))
+    return SmokeResult(path, ok, tensors, error, output, seconds)
+
+
+def worker_count(modules: int) -> int:
+    """How many workers pay for ``modules`` modules: one per core the process may
+    use, one per MODULES_PER_WORKER modules, at least one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, modules // MODULES_PER_WORKER))
+
+
+def _syntax_error(path: Path) -> Reply | None:
     """A failure reply if the file cannot be read or parsed, else None."""
     if path.exists() and not path.is_file():  # a FIFO would block the read
         return False, f"{path}: not a regular file", ""
     try:
         ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError) as exc:
-        return False, _one_line(exc), ""
+        return False, one_line(exc), ""
     return None
 
 
-def _one_line(exc: BaseException) -> str:
-    """``Type: message`` with the message's lines joined."""
-    message = " ".join(line.strip() for line in str(exc).splitlines())
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
 class _Worker:
-    """The parent's handle on a spawned process that has imported keras.
+    """The parent's handle on one worker process: starting, idle, or running a module."""
 
-    The process is replaced should it die or stop answering.
-    """
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        self.conn, theirs = Pipe()
+        try:
+            self.process = subprocess.Popen(
+                worker.command(theirs.fileno(), preload),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the caller's stdout is the report's
+                pass_fds=(theirs.fileno(),),
+            )
+        except BaseException:
+            self.conn.close()
+            raise
+        finally:
+            theirs.close()
+        self.ready = False
+        self.index: int | None = None  # the module it runs
+        self.sent = 0.0  # when it was sent (perf_counter)
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT
 
-    def __init__(self, timeout: float, preload: tuple[str, ...]) -> None:
-        self._timeout = timeout
-        self._preload = preload
-        self._process: BaseProcess | None = None
-        self._conn: Connection | None = None
-        self._startup_error: str | None = None
+    def send(self, index: int, path: Path, timeout: float) -> None:
+        """Have the worker run ``path``; a dead worker shows up as EOF."""
+        self.index, self.sent = index, time.perf_counter()
+        self.deadline = time.monotonic() + timeout + REPLY_GRACE
+        try:
+            self.conn.send((str(path), timeout))
+        except OSError:
+            pass
 
-    def __enter__(self) -> _Worker:
-        return self
+    def receive(self) -> Reply | None:
+        """Its reply, or None if it is gone."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop(grace=5.0)
+    def stop(self, grace: float) -> int | None:
+        """End the process: end of input (Ctrl-C if busy, so that its module's
+        processes go too), then a kill after ``grace`` seconds; reaped. Its exit code.
+        """
+        self.conn.close()
+        if self.index is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
 
-    def smoke(self, path: Path) -> SmokeResult:
-        """Check ``path`` parses, then have the (started) worker run it."""
-        start = time.perf_counter()
-        reply = _syntax_error(path) or self._start()
+
+class _Pool:
+    """The workers of one smoke_modules call, handing out the modules in order."""
+
+    def __init__(
+        self,
+        paths: list[Path],
+        timeout: float,
+        preload: tuple[str, ...],
+        size: int,
+        record: Callable[[int, Reply, float], None],
+    ) -> None:
+        self._paths, self._timeout, self._preload = paths, timeout, preload
+        self._size, self._record = size, record
+        self._workers: list[_Worker] = []
+        self._startup_error: Reply | None = None  # once one fails, none is started
+
+    def run(self, queue: deque[int]) -> None:
+        """Run every module in ``queue``; each result goes to ``record``."""
+        try:
+            while queue or any(w.index is not None for w in self._workers):
+                self._staff(queue)
+                if not self._workers:  # none could start: every module left fails
+                    self._fail_all(queue)
+                    return
+                for each in list(self._workers):
+                    if each.ready and each.index is None and queue:
+                        index = queue.popleft()
+                        each.send(index, self._paths[index], self._timeout)
+                    elif each.ready and each.index is None:  # nothing left for it
+                        self._workers.remove(each)
+                        each.stop(STOP_GRACE)
+                self._answer(queue)
+        finally:
+            for each in self._workers:  # all told first: they leave side by side
+                each.conn.close()
+            for each in self._workers:
+                each.stop(STOP_GRACE)
+
+    def _staff(self, queue: deque[int]) -> None:
+        """Start workers up to the pool's size while as many modules wait."""
+        while self._startup_error is None and len(self._workers) < min(
+            self._size, len(queue)
+        ):
+            try:
+                self._workers.append(_Worker(self._preload))
+            except OSError as exc:
+                self._startup_error = (
+                    False,
+                    f"worker failed to start: {one_line(exc)}",
+                    "",
+                )
+
+    def _answer(self, queue: deque[int]) -> None:
+        """Wait for the next replies or deadline; take each."""
+        soonest = min(each.deadline for each in self._workers)
+        left = min(max(soonest - time.monotonic(), 0.0), _LONGEST_WAIT)
+        readable = wait([each.conn for each in self._workers], left)
+        for each in list(self._workers):
+            if each.conn in readable:
+                self._take(each, each.receive())
+            elif each.deadline <= time.monotonic():
+                limit = self._timeout + REPLY_GRACE if each.ready else STARTUP_TIMEOUT
+                self._drop(each, 0.0, f"worker gave no answer within {limit:g} s")
+
+    def _take(self, each: _Worker, reply: Reply | None) -> None:
+        """A worker's reply: ready, a module's result, or (None) its death."""
         if reply is None:
-            start = time.perf_counter()
-            with contextlib.suppress(OSError):  # a dead worker shows up as EOF below
-                self._conn.send((str(path), self._timeout))
-            reply = self._receive(self._timeout + REPLY_GRACE)
-        ok, error, output = reply
-        tensors = tuple(_TENSOR_LINE.findall(output))
-        return SmokeResult(
-            path, ok, tensors, error, output, time.perf_counter() - start
-        )
+            self._drop(each, STOP_GRACE, None)
+        elif not each.ready:
+            if reply[0]:
+                each.ready, each.deadline = True, math.inf
+            else:
+                self._startup_failed(each, reply)
+        else:
+            self._record(each.index, reply, time.perf_counter() - each.sent)
+            each.index, each.deadline = None, math.inf
 
-    def _start(self) -> _Reply | None:
-        """Make sure a ready process runs; a failure reply if none can start."""
-        if self._startup_error:
-            return False, self._startup_error, ""
-        if self._process is not None:
-            return None
-        context = multiprocessing.get_context("spawn")
-        self._conn, child_conn = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(child_conn, self._preload), daemon=True
-        )
-        self._process.start()
-        child_conn.close()
-        ok, error, output = self._receive(STARTUP_TIMEOUT)
-        if ok:
-            return None
-        self._startup_error = f"worker failed to start: {error}"
-        self._stop(grace=5.0)
-        return False, self._startup_error, output
+    def _drop(self, each: _Worker, grace: float, why: str | None) -> None:
+        """Stop a worker that died (``why`` None) or gave no answer in time."""
+        self._workers.remove(each)
+        code = each.stop(grace)
+        error = why or f"worker {status_text(code)}"
+        if not each.ready:
+            self._startup_failed(None, (False, error, ""))
+        elif each.index is not None:
+            seconds = time.perf_counter() - each.sent
+            self._record(each.index, (False, error, ""), seconds)
 
-    def _receive(self, timeout: float) -> _Reply:
-        """The process's next reply, or a failure if it hangs or dies first."""
-        if not _poll(self._conn, timeout):
-            self._stop(grace=0.0)
-            return False, f"worker gave no answer within {timeout:g} s", ""
-        try:
-            return self._conn.recv()
-        except EOFError:
-            code = self._stop(grace=5.0)
-        return False, f"worker {_status_text(code)}", ""
+    def _startup_failed(self, each: _Worker | None, reply: Reply) -> None:
+        """No worker is started again; the first failure is what modules left get."""
+        if each is not None:
+            self._workers.remove(each)
+            each.stop(STOP_GRACE)
+        if self._startup_error is None:
+            _, error, output = reply
+            self._startup_error = (False, f"worker failed to start: {error}", output)
 
-    def _stop(self, grace: float) -> int | None:
-        """End the process (killing it after ``grace`` seconds); its exit code."""
-        if self._process is None:
-            return None
-        self._conn.close()
-        self._process.join(grace)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        code = self._process.exitcode
-        self._process = self._conn = None
-        return code
-
-
-def _poll(conn: Connection, timeout: float) -> bool:
-    """Whether ``conn`` has data within ``timeout`` seconds (any finite length)."""
-    deadline = time.monotonic() + timeout
-    while not conn.poll(min(max(deadline - time.monotonic(), 0.0), 3600.0)):
-        if time.monotonic() >= deadline:
-            return False
-    return True
-
-
-def _status_text(code: int | None) -> str:
-    """How a process ended, from its exit code (negative: the signal)."""
-    if code is None or code >= 0:
-        return f"exited with code {code}"
-    try:
-        name = f" ({signal.Signals(-code).name})"
-    except ValueError:
-        name = ""
-    return f"killed by signal {-code}{name}"
-
-
-def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
-    """Worker loop: import the target's modules, report ready, then run each module
-    in a child, which inherits them imported."""
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    try:
-        with _fd_silenced(1), _fd_silenced(2):  # TensorFlow's import chatter
-            for name in preload:
-                importlib.import_module(name)
-    except BaseException as exc:
-        conn.send((False, _one_line(exc), traceback.format_exc()))
-        return
-    conn.send((True, None, ""))
-    while True:
-        try:
-            path, timeout = conn.recv()
-            conn.send(_run_forked(path, timeout, conn.fileno()))
-        except (EOFError, BrokenPipeError, KeyboardInterrupt):  # parent gone, Ctrl-C
-            return
-
-
-def _run_forked(path: str, timeout: float, worker_fd: int) -> _Reply:
-    """Run ``path`` in a forked child; after it ends, kill what is left of its group."""
-    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as reason:
-        for stream in (sys.stdout, sys.stderr):  # nothing of ours printed twice
-            if stream is not None:
-                stream.flush()
-        with warnings.catch_warnings():  # Python 3.12+ warns of fork with threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            _child(path, output.fileno(), reason.fileno(), worker_fd)
-        with contextlib.suppress(OSError):  # the child does the same; first one wins
-            os.setpgid(pid, pid)
-        status = None
-        try:
-            status = _wait(pid, timeout)
-        finally:  # also on KeyboardInterrupt: the module's processes go with us
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
-            if status is None:
-                os.waitpid(pid, 0)
-        text = _tail(output)
-        if status is None:
-            return False, f"timed out after {timeout:g} s", text
-        code = os.waitstatus_to_exitcode(status)
-        if code == 0:
-            return True, None, text
-        reason.seek(0)
-        why = reason.read().decode("utf-8", "replace").strip()
-        return False, why or _status_text(code), text
-
-
-def _wait(pid: int, timeout: float) -> int | None:
-    """The child's wait status once it exits, or None if ``timeout`` passes first.
-
-    Exit is seen by waitpid, not by the end of its output, which a process the
-    module started may hold open.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        time.sleep(min(left, _POLL))
-
-
-def _tail(file: IO[bytes]) -> str:
-    """The last OUTPUT_LIMIT bytes of ``file``, decoded."""
-    size = file.seek(0, os.SEEK_END)
-    file.seek(max(size - OUTPUT_LIMIT, 0))
-    text = file.read().decode("utf-8", "replace")
-    return (
-        text if size <= OUTPUT_LIMIT else f"[{size - OUTPUT_LIMIT} bytes cut]\n{text}"
-    )
-
-
-def _child(path: str, output_fd: int, reason_fd: int, worker_fd: int) -> NoReturn:
-    """In the forked child: run ``path`` as ``python path`` would, exit with its code."""
-    code = 1
-    try:
-        os.setpgid(0, 0)
-        os.close(worker_fd)  # the line to the parent is the worker's, not the module's
-        _redirect_std_fds(output_fd)
-        code, reason = _run_main(path)
-        if reason:
-            with open(reason_fd, "w", encoding="utf-8", closefd=False) as file:
-                file.write(reason)
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)
-
-
-def _redirect_std_fds(output_fd: int) -> None:
-    """stdin from /dev/null; stdout and stderr, line-buffered, to ``output_fd``."""
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    os.close(output_fd)
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        stream = open(  # noqa: SIM115 - lives as long as the process
-            fd,
-            "w",
-            buffering=1,
-            encoding="utf-8",
-            errors="backslashreplace",
-            closefd=False,
-        )
-        setattr(sys, name, stream)
-        setattr(sys, f"__{name}__", stream)
-
-
-def _run_main(path: str) -> tuple[int, str | None]:
-    """Run ``path`` as ``__main__``: the exit code ``python path`` would give, and why."""
-    sys.argv = [path]
-    sys.path[:1] = [os.path.dirname(os.path.abspath(path))]
-    if "numpy" in sys.modules:  # fresh entropy, as a fresh process would have
-        sys.modules["numpy"].random.seed()
-    atexit._clear()  # the worker's exit handlers are not the module's
-    try:
-        runpy.run_path(path, run_name="__main__")
-    except SystemExit as exc:
-        code, reason = _exit_code(exc)
-    except BaseException as exc:
-        exc.__traceback__ = _module_frames(exc, path)  # from the module down
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-        code, reason = 1, _one_line(exc)
-    else:
-        code, reason = 0, None
-    atexit._run_exitfuncs()
-    return code, reason
-
-
-def _exit_code(exc: SystemExit) -> tuple[int, str | None]:
-    """As ``python`` takes an uncaught SystemExit: None is 0, an int is the code."""
-    if exc.code is None:
-        return 0, None
-    if isinstance(exc.code, int):
-        return exc.code & 0xFF, _one_line(exc)
-    print(exc.code, file=sys.stderr)
-    return 1, _one_line(exc)
-
-
-def _module_frames(exc: BaseException, path: str) -> TracebackType | None:
-    """The traceback of ``exc`` from the module's first frame (runpy's cut off)."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != path:
-        tb = tb.tb_next
-    return tb or exc.__traceback__
-
-
-@contextlib.contextmanager
-def _fd_silenced(fd: int) -> Iterator[None]:
-    """Point file descriptor ``fd`` at /dev/null for the duration."""
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+    def _fail_all(self, queue: deque[int]) -> None:
+        """Every module left fails with the startup error (its output shown once)."""
+        reply = self._startup_error
+        while queue:
+            self._record(queue.popleft(), reply, 0.0)
+            reply = (*reply[:2], "")

@@ -1,22 +1,32 @@
 """Building the docs in memory: run every spec's module once, then page, diagram, index.
 
 Each page holds the spec verbatim, the generated module verbatim, and what running that
-module printed, captured through `verify.smoke_modules` (all specs in one worker, so
-TensorFlow is imported once). Shapes in the page's own text come only from that output;
-the diagram draws the plan's shapes, and the build stops if the plan and the run disagree.
+module printed, captured through `verify.smoke_modules` (TensorFlow imported once per
+worker) or, for `docs --check`, kept in the user's cache folder from an earlier run of
+the same page inputs. Shapes in the page's own text come only from that output; the diagram draws
+the plan's shapes, and the build stops if the plan and the run disagree.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import tempfile
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import cache as user_cache
 from .. import plan_spec, render_module
 from ..spec import GraphSpec, Spec
+from ..targets import DEFAULT, get_target
 from .output import output_problems, unprinted_shapes
 from .pages import render_page, render_index
 from .svg import draw
+
+if TYPE_CHECKING:
+    from ..verify import Progress, SmokeResult
 
 INDEX = "index.md"
 
@@ -30,25 +40,27 @@ class RunFailure(Exception):
 
 
 def build_docs(
-    specs: Sequence[tuple[Path, Spec | GraphSpec]], *, timeout: float = 300.0
+    specs: Sequence[tuple[Path, Spec | GraphSpec]],
+    *,
+    timeout: float = 300.0,
+    cache: Path | None = None,
+    reuse: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, str]:
     """Every file of the docs folder by name, built in memory: pages, SVGs, the index.
 
-    Raises DocsConflict before running anything, and RunFailure (naming every failing
-    spec) after running all of them.
+    Each run's output is kept in the folder ``cache`` (if given); with ``reuse``, an
+    output kept there for the same page inputs stands in for running the module.
+    ``progress`` hears of each run: (done, runs in all, the spec's index). Raises
+    DocsConflict before running anything, and RunFailure (naming every failing spec)
+    after running all of them.
     """
     _check_names(specs)
-    from ..verify import smoke_modules  # the worker, not this process, imports keras
-
     plans = [plan_spec(spec) for _, spec in specs]
     modules = [render_module(spec) for _, spec in specs]
-    with tempfile.TemporaryDirectory(prefix="rnnspec-docs-") as folder:
-        paths = []
-        for plan, module in zip(plans, modules):
-            path = Path(folder) / f"{plan.name}.py"
-            path.write_text(module, encoding="utf-8")
-            paths.append(path)
-        results = smoke_modules(paths, timeout=timeout)
+    spec_texts = [path.read_text(encoding="utf-8") for path, _ in specs]
+    runs = list(zip([plan.name for plan in plans], modules, spec_texts))
+    results = _run_modules(runs, timeout, cache, reuse, progress)
 
     problems = []
     for (path, _), plan, result in zip(specs, plans, results):
@@ -68,8 +80,8 @@ def build_docs(
         raise RunFailure("\n".join(problems))
 
     files: dict[str, str] = {}
-    for (path, _), plan, module, result in zip(specs, plans, modules, results):
-        spec_text = path.read_text(encoding="utf-8")
+    pages = zip(specs, plans, modules, spec_texts, results)
+    for (path, _), plan, module, spec_text, result in pages:
         page = render_page(plan, path.name, spec_text, module, result.output)
         unprinted = unprinted_shapes(page)
         if unprinted:  # the promise of the page; a description could break it
@@ -94,3 +106,65 @@ def _check_names(specs: Sequence[tuple[Path, Spec | GraphSpec]]) -> None:
                 f"{path}: name: {spec.name!r} is also the name of {seen[spec.name]}; one page each"
             )
         seen[spec.name] = path
+
+
+def run_cache() -> Path | None:
+    """Where `docs` keeps what each module printed (rnnspec/cache.py's folder); None
+    when caching is off."""
+    root = user_cache.root()
+    return root / "docs" if root else None
+
+
+def _run_modules(
+    runs: list[tuple[str, str, str]],
+    timeout: float,
+    folder: Path | None,
+    reuse: bool,
+    progress: Progress | None,
+) -> list[SmokeResult]:
+    """Each (name, module, spec text)'s run: kept in ``folder`` (with ``reuse``) or run
+    now, then kept there. An unusable folder only means running everything."""
+    from ..verify import result_of, smoke_modules  # the worker imports keras, not us
+
+    keys = [_run_key(module, spec_text) for _, module, spec_text in runs]
+    results: list[SmokeResult | None] = [None] * len(runs)
+    for index, ((name, _, _), key) in enumerate(zip(runs, keys)):
+        output = user_cache.read(folder, key) if folder and reuse else None
+        if output is not None:
+            reply = (True, None, output.decode("utf-8", "replace"))
+            results[index] = result_of(Path(f"{name}.py"), reply)
+    todo = [index for index, result in enumerate(results) if result is None]
+
+    def told(done: int, total: int, index: int) -> None:
+        progress(done, total, todo[index])
+
+    with tempfile.TemporaryDirectory(prefix="rnnspec-docs-") as temp:
+        paths = [Path(temp) / f"{runs[index][0]}.py" for index in todo]
+        for path, index in zip(paths, todo):
+            path.write_text(runs[index][1], encoding="utf-8")
+        ran = smoke_modules(paths, timeout=timeout, progress=told if progress else None)
+    for index, result in zip(todo, ran):
+        results[index] = result
+        if folder and result.ok:
+            user_cache.write(folder, keys[index], result.output.encode())
+    return results
+
+
+def _run_key(module: str, spec_text: str) -> str:
+    """The page inputs a run's output stands for: module, spec, versions, target."""
+    digest = hashlib.sha256()
+    for part in (*_versions(), DEFAULT, spec_text, module):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def _versions() -> tuple[str, ...]:
+    """rnnspec's version and those of the modules the target's worker imports."""
+    found = []
+    for name in ("rnnspec", *get_target(DEFAULT).preload):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} unknown")
+    return tuple(found)

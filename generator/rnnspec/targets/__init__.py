@@ -9,9 +9,12 @@ second target is a new folder here, its golden files and its tests.
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,10 +32,14 @@ class Target:
     templates: str  # the package whose templates/ folder holds its templates
     preload: tuple[str, ...]  # what the smoke worker imports once, before forking
 
-    def render(self, plan: ModelPlan) -> str:
-        """The module's source, not yet formatted."""
-        template = _environment(self.templates).get_template("module.py.jinja")
+    def render(self, plan: ModelPlan, cache: bool = True) -> str:
+        """The module's source, not yet formatted; `cache`: keep compiled templates."""
+        template = _environment(self.templates, cache).get_template("module.py.jinja")
         return template.render(plan=plan)
+
+    def digest(self) -> str:
+        """A hash of the template files' names and bytes: part of every cache key."""
+        return _digest(self.templates)
 
 
 def get_target(name: str = DEFAULT) -> Target:
@@ -43,17 +50,63 @@ def get_target(name: str = DEFAULT) -> Target:
 
 
 @cache
-def _environment(package: str) -> jinja2.Environment:
+def _environment(package: str, cached: bool) -> jinja2.Environment:
     """A target's jinja2 environment; `py` (repr) is the only way a value becomes code."""
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader(package, "templates"),
+        bytecode_cache=_compiled() if cached else None,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["py"] = repr
+    env.filters["py"] = _python
     return env
+
+
+def _python(value: object) -> str:
+    """A value as Python source; a value the plan does not have is an error, not text."""
+    import jinja2
+
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return repr(value)
+
+
+@cache
+def _digest(package: str) -> str:
+    folder = Path(import_module(package).__file__).parent / "templates"
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.jinja")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _compiled() -> jinja2.BytecodeCache:
+    """Compiled templates kept in the cache folder (rnnspec/cache.py), so they compile
+    once, not on every run; a bad entry is compiled again."""
+    import jinja2
+
+    from .. import cache
+
+    def folder() -> Path | None:  # looked up on each use: the environment may change
+        tag = f"jinja-{jinja2.__version__}-{sys.implementation.cache_tag}"
+        return base / tag if (base := cache.root()) else None
+
+    class Compiled(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if (where := folder()) and (data := cache.read(where, bucket.key)):
+                try:
+                    bucket.bytecode_from_string(data)
+                except Exception:  # noqa: BLE001 - whatever is wrong: compile again
+                    bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if where := folder():
+                cache.write(where, bucket.key, bucket.bytecode_to_string())
+
+    return Compiled()

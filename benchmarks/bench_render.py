@@ -1,43 +1,48 @@
-"""Time `rnnspec render` on the first example, interpreter start included (goal < 1 s)."""
+"""Rendering: one spec against the bare import of its template tools, and 500 specs in
+one call, cold and with a warm cache. Ratios are measured in the same run."""
 
-import statistics
-import subprocess
+from __future__ import annotations
+
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = 10
+from common import CLI, median, timed, variants
 
-
-def time_command(args: list[str], runs: int = RUNS) -> list[float]:
-    """Wall-clock seconds of ``runs`` runs of ``args`` from the repo root."""
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
-def summary(label: str, seconds: list[float]) -> str:
-    """One line: min / median / max."""
-    return (
-        f"{label:<40} min {min(seconds):6.3f} s  median "
-        f"{statistics.median(seconds):6.3f} s  max {max(seconds):6.3f} s"
-    )
+RUNS = 9
+SPEC = "examples/gru.yaml"
 
 
 def main() -> None:
-    specs = sorted((ROOT / "examples").glob("*.yaml"))
-    if not specs:
-        sys.exit("no examples/*.yaml to render")
-    spec = specs[0].relative_to(ROOT)
-    print(f"{RUNS} runs each, interpreter start included")
-    print(summary("python -c pass", time_command([sys.executable, "-c", "pass"])))
-    render = [sys.executable, "-m", "rnnspec.cli", "render", str(spec)]
-    print(summary(f"rnnspec render {spec}", time_command(render)))
-    print("goal: median < 1 s")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = {"RNNSPEC_CACHE_DIR": f"{tmp}/cache"}
+        floor = median([sys.executable, "-c", "import jinja2, yaml"], RUNS)
+        timed([*CLI, "render", SPEC], cache)  # fills the cache for this spec
+        warm = median([*CLI, "render", SPEC], RUNS, cache)
+        cold = median([*CLI, "render", "--no-cache", SPEC], RUNS)
+        print(f"medians of {RUNS} runs, interpreter start included")
+        print(f"python -c 'import jinja2, yaml'   {floor:6.3f} s")
+        print(
+            f"rnnspec render {SPEC} (cache) {warm:6.3f} s  {warm / floor:4.1f}x the floor"
+        )
+        print(
+            f"rnnspec render --no-cache        {cold:6.3f} s  {cold / floor:4.1f}x the floor"
+        )
+        print("goal: one-spec render <= 0.2 s")
+
+        specs = [str(path) for path in variants(Path(tmp) / "specs", 500)]
+        start = time.perf_counter()
+        timed([*CLI, "render", *specs, "-o", f"{tmp}/cold/"], cache)
+        first = time.perf_counter() - start
+        second = timed([*CLI, "render", *specs, "-o", f"{tmp}/warm/"], cache)
+        print(
+            f"500 specs in one call, cold cache  {first:6.2f} s  {500 / first:6.0f} specs/s"
+        )
+        print(
+            f"500 specs in one call, warm cache  {second:6.2f} s  {500 / second:6.0f} specs/s"
+        )
+        print("goals: >= 100 specs/s cold, >= 500 specs/s warm")
 
 
 if __name__ == "__main__":

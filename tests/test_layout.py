@@ -22,9 +22,9 @@ PACKAGE = ROOT / "generator" / "rnnspec"
 # The spec layer: the user's words, checked. It asks the cell registry and Keras'
 # state rules (stack.py), never the plan or anything after it.
 SPEC_LAYER = (
-    "budget", "cells", "json_marks", "limits", "load", "marks", "names", "normalise",
-    "params", "rules", "spec", "spec_file", "stack", "toml_lexer", "toml_marks",
-    "wiring", "yaml_marks",
+    "around", "budget", "cells", "handover", "json_marks", "limits", "load", "marks",
+    "names", "normalise", "params", "rules", "shapes", "spec", "spec_file", "stack",
+    "toml_lexer", "toml_marks", "values", "wiring", "yaml_marks",
 )  # fmt: skip
 LATER = {
     "plan", "render", "format", "verify", "report", "targets", "docs", "project",

@@ -14,18 +14,11 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .limits import MAX_SIZE, Path, RuleError
+from .limits import Path, RuleError
+from .values import LayerActivation, Rate, Size
 
-Size = Annotated[int, Field(ge=1, le=MAX_SIZE)]
-Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 Epsilon = Annotated[float, Field(gt=0.0, lt=1.0)]
-ACTIVATIONS = (
-    "tanh", "sigmoid", "hard_sigmoid", "relu", "relu6", "elu", "selu", "gelu", "silu",
-    "swish", "softplus", "softsign", "linear", "exponential", "leaky_relu", "mish",
-    "hard_silu", "log_sigmoid", "hard_tanh", "softmax",
-)  # fmt: skip
-ActivationName = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Dim = Union[int, str, None]
 
 
@@ -38,7 +31,7 @@ class Dense(_Layer):
 
     type: Literal["dense"]
     units: Size
-    activation: ActivationName | None = None
+    activation: LayerActivation | None = None
     use_bias: bool | None = None
 
 
@@ -67,13 +60,13 @@ class LayerNormalization(_Layer):
 
 class Activation(_Layer):
     type: Literal["activation"]
-    activation: ActivationName
+    activation: LayerActivation
 
 
 class _Conv(_Layer):
     filters: Size
     padding: Literal["valid", "same"] = "valid"
-    activation: ActivationName | None = None
+    activation: LayerActivation | None = None
     use_bias: bool | None = None
 
 

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from . import rules
 from .around import AroundLayer, Dense
 from .cells import CELLS
+from .values import ACTIVATIONS, Activation, LayerActivation, Rate, Size  # noqa: F401
 from .limits import (  # noqa: F401 - the spec layer's names, for its readers
     MAX_ALL_CELLS,
     MAX_BLOCKS,
@@ -27,11 +28,6 @@ from .limits import (  # noqa: F401 - the spec layer's names, for its readers
     RuleError,
 )
 
-ACTIVATIONS = (
-    "tanh", "sigmoid", "hard_sigmoid", "relu", "relu6", "elu", "selu", "gelu", "silu",
-    "swish", "softplus", "softsign", "linear", "exponential", "leaky_relu", "mish",
-    "hard_silu", "log_sigmoid", "hard_tanh",
-)  # fmt: skip
 INITIALIZERS = (
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
     "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
@@ -54,9 +50,6 @@ Identifier = Annotated[
     Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64),
     AfterValidator(_identifier),
 ]
-Size = Annotated[int, Field(ge=1, le=MAX_SIZE)]
-Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
-Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
 VectorInitializer = Literal[VECTOR_INITIALIZERS]  # type: ignore[valid-type]
 Dtype = Literal["float32", "float64", "float16", "bfloat16"]
@@ -174,7 +167,7 @@ class Head(_Strict):
     """A Dense layer on the block's output (applied to every time step of a sequence)."""
 
     units: Size
-    activation: Literal[(*ACTIVATIONS, "softmax")] | None = None  # type: ignore[valid-type]
+    activation: LayerActivation | None = None
     use_bias: bool | None = None
 
 

@@ -438,7 +438,9 @@ def try_mutation(
         return Outcome(mutation, "killed", f"timeout: {detail}", seconds)
     if code in (0,):
         return Outcome(mutation, "survived", detail, seconds)
-    if code in (1, 2, 3):  # tests failed, interrupted (collection error), internal
+    # tests failed, interrupted (collection error), internal error, or conftest could
+    # not import the copy (4; the unmutated baseline has passed with the same options)
+    if code in (1, 2, 3, 4):
         return Outcome(mutation, "killed", detail, seconds)
     return Outcome(mutation, "error", f"pytest exit code {code}: {detail}", seconds)
 

@@ -53,6 +53,13 @@ class SpecFailure(click.ClickException):
         click.echo(self.message, err=True)
 
 
+TIMEOUT = click.option(
+    "--timeout",
+    type=Seconds(),
+    default=300.0,
+    show_default=True,
+    help="Seconds one module may run.",
+)
 TARGET = click.option(
     "--target",
     type=click.Choice(NAMES),
@@ -232,13 +239,7 @@ def check(spec: Path) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=SpecPath)
-@click.option(
-    "--timeout",
-    type=Seconds(),
-    default=300.0,
-    show_default=True,
-    help="Seconds one module may run.",
-)
+@TIMEOUT
 @TARGET
 def smoke(paths: tuple[Path, ...], timeout: float, target: str) -> None:
     """Run generated modules (rendering the specs among PATHS first) and report each.
@@ -308,13 +309,7 @@ def spec_schema() -> dict:
     is_flag=True,
     help="Rebuild in memory; exit 1 naming each file that is stale or missing.",
 )
-@click.option(
-    "--timeout",
-    type=Seconds(),
-    default=300.0,
-    show_default=True,
-    help="Seconds one module may run.",
-)
+@TIMEOUT
 def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
     """A Markdown page and an SVG diagram per spec, with the output of really running it.
 

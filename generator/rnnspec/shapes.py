@@ -137,16 +137,28 @@ def input_from(
             f"sequence: expected return_sequences: true (and no merge_mode: none) on "
             f"{upstream.name}, or repeat: N to repeat its last output N times",
         )
-    step = _step_of(upstream)
+    given = spec.inputs[upstream.model_input]
+    read = _reading(given, _step_of(upstream))
+    return (
+        read
+        if block.repeat is None
+        else read.model_copy(update={"timesteps": block.repeat})
+    )
+
+
+def _reading(given: InputSpec, step: tuple[int, ...]) -> InputSpec:
+    """`given` as the input of a tensor whose steps are `step`: features, or a conv
+    shape, and no tokens (a layer has made vectors of them)."""
     conv = len(step) > 1
-    update = {
-        "features": None if conv else step[0],
-        "shape": list(step) if conv else None,
-    }
-    update |= {"vocabulary": None, "embedding": None, "mask_zero": False}
-    if block.repeat is not None:
-        update["timesteps"] = block.repeat
-    return spec.inputs[upstream.model_input].model_copy(update=update)
+    return given.model_copy(
+        update={
+            "features": None if conv else step[0],
+            "shape": list(step) if conv else None,
+            "vocabulary": None,
+            "embedding": None,
+            "mask_zero": False,
+        }
+    )
 
 
 def _step_of(upstream: BlockShape) -> tuple[int, ...]:
@@ -190,7 +202,7 @@ def _reads(
 def _front(
     spec: GraphSpec | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
 ) -> tuple[AroundPlan, ...]:
-    read, _, shape, sizes = _reads(spec, block, above, keyed)
+    _, _, shape, sizes = _reads(spec, block, above, keyed)
     prefix = f"{block.name}_" if keyed else ""
     return plan_front(block.front, shape, prefix, not block.is_conv, ("front",), sizes)
 
@@ -207,13 +219,7 @@ def recurrent_input(
     if not front:
         return given
     step = tuple(int(size) for size in front[-1].shape[2:])  # type: ignore[arg-type]
-    conv = len(step) > 1
-    update = {
-        "features": None if conv else step[0],
-        "shape": list(step) if conv else None,
-    }
-    update |= {"vocabulary": None, "embedding": None, "mask_zero": False}
-    return given.model_copy(update=update)
+    return _reading(given, step)
 
 
 def shape_of(

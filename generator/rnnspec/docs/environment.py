@@ -2,7 +2,8 @@
 
 Templates lay out the words; values reach the page only through `{{ }}` and these
 filters: `md` (free text for one Markdown line, escaped), `code` (a name as inline code),
-`fenced` (a code block that its text cannot close early), `py` (a Python literal).
+`fenced` (a code block that its text cannot close early), `py` (a Python literal,
+rnnspec/templating.py's).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import cache
 
 import jinja2
 
+from ..templating import strict_environment
 from .markdown import code, fenced, inline
 
 
@@ -21,16 +23,8 @@ def _fenced(text: str, info: str) -> str:
 @cache
 def environment() -> jinja2.Environment:
     """The templates in rnnspec/docs/templates/, strict about undefined values."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("rnnspec", "docs/templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    env = strict_environment(jinja2.PackageLoader("rnnspec", "docs/templates"))
     env.filters["md"] = inline
     env.filters["code"] = code
     env.filters["fenced"] = _fenced
-    env.filters["py"] = repr
     return env

@@ -51,29 +51,13 @@ def get_target(name: str = DEFAULT) -> Target:
 
 @cache
 def _environment(package: str, cached: bool) -> jinja2.Environment:
-    """A target's jinja2 environment; `py` (repr) is the only way a value becomes code."""
+    """A target's jinja2 environment (rnnspec/templating.py's settings)."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader(package, "templates"),
-        bytecode_cache=_compiled() if cached else None,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["py"] = _python
-    return env
+    from ..templating import strict_environment
 
-
-def _python(value: object) -> str:
-    """A value as Python source; a value the plan does not have is an error, not text."""
-    import jinja2
-
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
-    return repr(value)
+    loader = jinja2.PackageLoader(package, "templates")
+    return strict_environment(loader, _compiled() if cached else None)
 
 
 @cache

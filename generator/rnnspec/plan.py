@@ -154,6 +154,7 @@ class ModelPlan:
     outputs: tuple[str, ...]  # block names
     decoder: str | None  # the block that build_inference_models() steps, if any
     smoke_batch_size: int
+    training: object | None = None  # how compile_model() trains it (issue 12)
 
     def _constant(self, values: dict[str, object]) -> object:
         """A module constant: keyed by name, or the one value unkeyed."""
@@ -275,6 +276,12 @@ class ModelPlan:
         if block.head and width == features[-1]:
             return "one_hot"
         return "output" if width == features[-1] else "data"
+
+    @property
+    def memories(self) -> tuple[str, ...]:
+        """What the encoder model returns before the decoder's initial state, and the
+        one-step decoder takes after its step: the sequences its attention reads."""
+        return ()
 
     @property
     def encoder_blocks(self) -> tuple[BlockPlan, ...]:

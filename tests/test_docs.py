@@ -24,6 +24,7 @@ from rnnspec.docs import (
     build_docs,
     page_blocks,
     page_output,
+    printed_lines,
     stale_files,
     step_lines,
     unprinted_shapes,
@@ -62,7 +63,7 @@ def test_committed_docs_match_a_fresh_build_byte_for_byte(
     names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {
         "index.md"
     }
-    assert len(ALL_EXAMPLES) == 19 and len(names) == 39
+    assert len(ALL_EXAMPLES) == 23 and len(names) == 47
     assert set(built) == names
     assert stale_files(built, DOCS) == [], REBUILD
     assert sorted(path.name for path in DOCS.iterdir()) == sorted(
@@ -99,7 +100,7 @@ def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
         f"{stale / 'lstm.svg'}: missing",
         f"{stale / 'lstm_seq2seq.svg'}: missing",
     ]
-    assert "3 of 39 files stale or missing" in result.stderr
+    assert "3 of 47 files stale or missing" in result.stderr
     assert "Traceback" not in result.stderr
     assert page.read_text().count("(32,)") == 1  # --check writes nothing
 
@@ -110,9 +111,9 @@ def test_every_shape_on_a_page_was_printed_by_the_run(built: dict[str, str]) -> 
         page = built[f"{plan.name}.md"]
         output = page_output(page).splitlines()
         steps = step_lines(plan)
-        assert [line.split(": ")[0] for line in output] == [
-            name for name, _ in [*plan.returns, *steps]
-        ]
+        assert output == printed_lines(plan), path.name
+        names = [name for name, _ in [*plan.returns, *steps]]
+        assert [line.split(": ")[0] for line in output if SHAPE.search(line)] == names
         assert unprinted_shapes(page) == [], path.name
         assert set(SHAPE.findall(page.split("## The spec")[0])) <= set(
             SHAPE.findall("\n".join(output))
@@ -122,14 +123,14 @@ def test_every_shape_on_a_page_was_printed_by_the_run(built: dict[str, str]) -> 
         assert [f"{name}: {shape}" for name, shape in rows] == output[
             : len(plan.returns)
         ]
+        # the one-step decoder's rows, or the decoders' (a model that decodes classes)
         step_rows = re.findall(
-            r"^\| `(\w+_step_\w+)` \| `([^`]*)` \|", page, re.MULTILINE
+            r"^\| `(\w+_(?:step_\w+|decode\w*))` \| `([^`]*)` \|", page, re.MULTILINE
         )
-        assert [f"{name}: {shape}" for name, shape in step_rows] == output[
-            len(plan.returns) :
-        ]
-        if steps:
-            assert "build_inference_models(model)" in page
+        shown = [line for line in output[len(plan.returns) :] if SHAPE.search(line)]
+        assert [f"{name}: {shape}" for name, shape in step_rows] == shown
+        # a decoder's page tells of its inference models (window generation has none)
+        assert ("build_inference_models(model)" in page) == (plan.decoder is not None)
         # the spec and the module are verbatim
         blocks = dict(page_blocks(page))
         assert blocks["yaml"] + "\n" == path.read_text()
@@ -158,7 +159,10 @@ def test_svgs_parse_and_show_every_state_with_its_printed_shape(
         root = ET.fromstring(built[f"{plan.name}.svg"])
         assert root.tag == f"{SVG}svg"
         texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
-        printed = page_output(built[f"{plan.name}.md"]).splitlines()
+        # what build_model() returns; the run goes on with other lines (reset, decoding)
+        printed = page_output(built[f"{plan.name}.md"]).splitlines()[
+            : len(plan.returns)
+        ]
         shown = [text for text in texts if re.fullmatch(r"\S+: \(.*\)", text)]
         for state in block.state_tensors:
             assert any(text.startswith(f"{state.name}: ") for text in shown), (

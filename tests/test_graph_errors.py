@@ -102,7 +102,7 @@ EXPECTED = {
     "bad bridge": "15:44: blocks[1].initial_state.bridge: must be one of 'none', 'concat', 'project' or 'per_layer', got \"dense\"",
     "unknown key in from": "15:36: blocks[1].initial_state.via: unknown key; expected one of activation, bridge, from",
     "bad head": "16:19: blocks[1].head.units: must be an integer >= 1, got 0\n16:34: blocks[1].head.activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid', 'hard_tanh' or 'softmax', got \"softmaxx\"",
-    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of bidirectional, cells, dropout_between_layers, front, go_backwards, head, initial_state, input, layer, name, repeat, return_sequences, return_state, stacking, stateful",
+    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of attention, bidirectional, cells, dropout_between_layers, front, go_backwards, head, initial_state, input, layer, name, repeat, return_sequences, return_state, stacking, stateful",
 }
 
 
@@ -150,6 +150,7 @@ NAMED_GRAPHS = (
     GRAPH_EXAMPLES
     + sorted((SPECS / "graphs").glob("*.yaml"))
     + sorted((SPECS / "names").glob("ok_*.yaml"))
+    + [SPECS / "stateful" / "graph.yaml", SPECS / "reserved" / "trained.yaml"]
 )
 
 
@@ -175,6 +176,8 @@ def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> No
         spec = load_spec(path)
         plan = make_plan(spec)
         made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
+        made |= {i.embedding_layer for i in plan.inputs if i.vocabulary}
+        made |= {i.tensor for i in plan.inputs}
         names = _identifiers(render_module(spec))
         assert names - made - RESERVED == set(), path.stem
         used |= names - made

@@ -136,12 +136,16 @@ TWINNED = [spec for spec in PUBLISHED if spec.stem in TWINS]
 
 
 def test_every_published_spec_has_a_twin_and_a_count() -> None:
-    """Here, in test_published_conv.py or in test_published_captioning.py."""
+    """Here or in another test_published_*.py."""
+    from . import test_published_attention as attention
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
+    from . import test_published_generation as generation
+    from . import test_published_stateful as stateful
 
-    twins = {**TWINS, **conv.TWINS, **captioning.TWINS}
-    counts = {**PARAMS, **conv.PARAMS, **captioning.PARAMS}
+    others = (attention, captioning, conv, generation, stateful)
+    twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
+    counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}
     missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))
     assert not missing, f"published specs without a twin: {missing}"
     assert sorted(spec.stem for spec in PUBLISHED) == sorted(twins) == sorted(counts)
@@ -306,23 +310,51 @@ def test_nmt_one_decoder_step_is_the_twins_decoder_on_one_step(
 def test_nmt_greedy_decode_feeds_back_the_twins_most_likely_token(
     tmp_path: Path,
 ) -> None:
-    """greedy_decode's last step and state equal the twin's on the tokens the twin
-    picks itself, one argmax at a time, from the same first token."""
+    """greedy_decode's tokens are those the twin picks itself, one argmax at a time
+    over the whole sequence so far, from the same first token."""
     module, model, twin, data = nmt(tmp_path)
     steps, tokens = 3, data["target"][:, :1]
-    for _ in range(steps - 1):
+    for _ in range(steps):
         logits = call(twin.model, {**data, "target": tokens})["decoder_output"]
         best = np.argmax(numbers(logits)[:, -1:], axis=-1).astype("int32")
         tokens = np.concatenate([tokens, best], axis=1)
-    want = call(twin.model, {**data, "target": tokens})
-    output, states = module.greedy_decode(
-        model, data["source"], data["target"][:, :1], steps=steps
+    got = module.greedy_decode(
+        model, data["source"], data["target"][:, 0], max_length=steps, stop=None
     )
-    assert_close(
-        numbers(output)[:, 0],
-        numbers(want["decoder_output"])[:, -1],
-        "decoder_output",
-        loose("float32"),
-    )
-    for name, state in zip(module.RETURNED[1:], states, strict=True):
-        assert_close(state, want[name], name, loose("float32"))
+    np.testing.assert_array_equal(got, tokens[:, 1:])
+
+
+@pytest.mark.parametrize(
+    ("stem", "loss"),
+    [
+        ("addition_rnn", "categorical_crossentropy"),
+        ("bidirectional_lstm_imdb", "binary_crossentropy"),
+    ],
+)
+def test_compile_model_is_the_published_compile(
+    stem: str, loss: str, tmp_path: Path
+) -> None:
+    """keras-io compiles both with optimizer="adam", metrics=["accuracy"] and the loss
+    by name (addition_rnn.py, bidirectional_lstm_imdb.py): the generated training
+    model's loss and accuracy are the twin's compiled so, on the same batch."""
+    spec = ROOT / "examples" / "published" / f"{stem}.yaml"
+    module, model, twin = built(spec, tmp_path)
+    training = module.compile_model(module.build_training_model(model))
+    assert type(training.optimizer) is keras.optimizers.Adam
+    assert training.optimizer.learning_rate == keras.optimizers.Adam().learning_rate
+    reference = model_of(twin.inputs, list(twin.returned.values()))
+    reference.compile(loss=loss, optimizer="adam", metrics=["accuracy"])
+    data = some_data(spec, twin, batch=4, seed=2)
+    x = [data[given.name] for given in twin.inputs]
+    scores = numbers(reference.predict(x, verbose=0))
+    rng = np.random.default_rng(2)
+    if loss == "binary_crossentropy":
+        y = (rng.random(scores.shape) < 0.5).astype("float32")
+    else:
+        y = np.eye(scores.shape[-1], dtype="float32")[
+            rng.integers(0, scores.shape[-1], scores.shape[:-1])
+        ]
+    got = training.evaluate(x, y, verbose=0, return_dict=True)
+    want = reference.evaluate(x, y, verbose=0, return_dict=True)
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-5)
+    assert got["accuracy"] == want["accuracy"]

@@ -23,6 +23,7 @@ from types import ModuleType
 
 import keras
 import numpy as np
+import pytest
 
 from .conftest import ROOT
 from .test_graph import (
@@ -261,3 +262,28 @@ def test_ctc_asr_scores_the_twins_characters(tmp_path: Path) -> None:
     assert tuple(got.shape) == (2, 25, 32)
     assert_close(got, want["speech_output"], "speech_output")
     module.check_returned(got, 2, {"spectrogram": 50})
+
+
+def test_ctc_asr_trains_with_the_published_ctc_loss(tmp_path: Path) -> None:
+    """ctc_asr.py compiles with Adam(learning_rate=1e-4) and CTCLoss
+    (keras.backend.ctc_batch_cost, blank the last class): the generated training
+    model's loss is keras-io's CTCLoss of the twin's output (test_training.py writes it
+    as tf_keras did), on labels as padded_batch makes them (0s pad the shorter one)."""
+    from .test_training import keras_io_ctc_loss
+
+    module, model, twin = built("ctc_asr", tmp_path)
+    training = module.compile_model(module.build_training_model(model))
+    assert type(training.optimizer) is keras.optimizers.Adam
+    assert float(training.optimizer.learning_rate) == pytest.approx(1e-4)
+    assert training.loss is module.ctc_loss
+    spectrogram = np.random.default_rng(5).standard_normal((2, 50, CTC_INPUT_DIM))
+    spectrogram = spectrogram.astype("float32")
+    labels = np.array([[3, 1, 20, 0, 0, 0], [8, 9, 9, 27, 5, 14]], dtype="int32")
+    want = keras_io_ctc_loss(
+        labels,
+        twin.model({CTC_INPUTS["spectrogram"]: spectrogram}, training=False)[
+            "speech_output"
+        ],
+    )
+    got = training.evaluate(spectrogram, labels, verbose=0, return_dict=True)["loss"]
+    np.testing.assert_allclose(got, float(np.mean(want)), rtol=1e-4)

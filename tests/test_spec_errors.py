@@ -34,9 +34,9 @@ YAML_CASES = {
     ),
     "unknown key": (
         GOOD + "return_states: true\n",
-        "5:1: return_states: unknown key; expected one of bidirectional, cells, description, "
-        "dropout_between_layers, front, go_backwards, head, initial_state, input, layer, "
-        "name, return_sequences, return_state, stacking, stateful",
+        "5:1: return_states: unknown key; expected one of bidirectional, cells, decoding, "
+        "description, dropout_between_layers, front, go_backwards, head, initial_state, "
+        "input, layer, name, return_sequences, return_state, stacking, stateful, training",
     ),
     "unknown cell key": (
         GOOD.replace("units: 64}", "units: 64, reset_after: true}"),

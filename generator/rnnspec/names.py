@@ -36,8 +36,23 @@ RESERVED = frozenset(
         "kwargs", "model", "name", "output", "returned", "rng", "self", "sequence",
         "sequence_shape", "size", "state", "states", "step", "steps", "tensor",
         "timesteps", "__init__", "call", "compute_output_shape", "get_config",
+        # stateful modules (stateful.jinja, smoke.jinja)
+        "STATEFUL_LAYERS", "reset_states", "variable", "fresh", "again", "before",
+        "after",
+        # training (training.jinja, training_smoke.jinja)
+        "TRAINED", "build_training_model", "compile_model", "teacher_forcing",
+        "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
+        "predicted", "shapes", "targets", "weights", "weight", "old", "loss",
+        "y_true", "y_pred", "labels", "ones",
+        # decoding (decoding.jinja, smoke.jinja)
+        "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
+        "decode_step", "decode_with", "with_temperature", "sample_decode",
+        "beam_search_decode", "max_length", "stop", "prefix", "carried", "finished",
+        "scores", "choose", "step_model", "temperature", "seed", "probabilities",
+        "drawn", "beam_width", "step_scores", "total", "best", "rows",
+        "decode_beams", "parts", "part", "tensors", "k",
         # builtins
-        "all", "len", "print", "range", "super", "tuple", "zip",
+        "all", "bool", "len", "print", "range", "slice", "super", "tuple", "zip", "any", "dict", "max",
     }
 )  # fmt: skip
 # Keras names a layer that is given no name after its class: RepeatOverBatch's.
@@ -71,6 +86,9 @@ def block_names(block: BlockShape) -> dict[str, str]:
             names[bridge.concat_layer] = "concat bridge"
         if bridge.dense_layer:
             names[bridge.dense_layer] = "project bridge"
+    if block.attention:
+        for name, what in block.attention.names.items():
+            names.setdefault(name, what)
     return names
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .spec import Block, GraphBlock, GraphSpec, InputSpec, Spec
+from .decoding import Decoding
+from .training import Training
 
 SEQUENCE = "sequence"  # the short form's one input
 
@@ -27,6 +29,8 @@ class ModelSpec:
     blocks: tuple[GraphBlock, ...]
     outputs: tuple[str, ...]
     keyed: bool  # constants keyed by input and block name, names prefixed by block
+    training: Training | None = None  # the training section (rnnspec/training.py)
+    decoding: Decoding | None = None  # the decoding section (rnnspec/decoding.py)
 
     def prefix(self, block: GraphBlock) -> str:
         """What the names a block makes start with: "encoder_", or "" unkeyed."""
@@ -45,6 +49,8 @@ def normalise(spec: Spec | GraphSpec | ModelSpec) -> ModelSpec:
             blocks=tuple(spec.blocks),
             outputs=tuple(spec.output_blocks),
             keyed=True,
+            training=spec.training,
+            decoding=spec.decoding,
         )
     block = GraphBlock.model_construct(  # checked as a short form already
         **{key: getattr(spec, key) for key in Block.model_fields},
@@ -59,4 +65,6 @@ def normalise(spec: Spec | GraphSpec | ModelSpec) -> ModelSpec:
         blocks=(block,),
         outputs=(spec.name,),
         keyed=False,
+        training=spec.training,
+        decoding=spec.decoding,
     )

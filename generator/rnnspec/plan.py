@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .around import AroundPlan
+from .decoding import Generator, feedback_of, generator_of, steppable_decoder
 from .normalise import ModelSpec, normalise
 from .spec import GraphSpec, Spec
 from .stack import (
@@ -28,6 +28,8 @@ from .stack import (
     smoke_timesteps,
 )
 from .shapes import BlockShape, Bridge, input_tensor
+from .summary import summary_lines
+from .training import TrainedOutput, TrainingPlan, plan_training
 from .wiring import block_shapes
 
 __all__ = [
@@ -119,7 +121,7 @@ class BlockPlan(BlockShape):
         """Its output(s), then with return_state its states, flat in Keras' order."""
         states = tuple((s.name, s.batch_shape) for s in self.state_tensors)
         top = self.layers[-1]
-        outputs = (self.output,) if self.head else top.outputs
+        outputs = (self.output,) if self.head or self.attention else top.outputs
         return (*outputs, *(states if self.return_state else ()))
 
     @property
@@ -136,7 +138,14 @@ class BlockPlan(BlockShape):
     def params(self) -> int:
         """The weights of its layers, head and bridge: Keras' count_params()."""
         layers = sum(layer.params for layer in self.layers)
-        return layers + self.front_params + self.head_params + self.bridge_params
+        attention = self.attention.params if self.attention else 0
+        return (
+            layers
+            + self.front_params
+            + self.head_params
+            + self.bridge_params
+            + attention
+        )
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,7 @@ class ModelPlan:
     outputs: tuple[str, ...]  # block names
     decoder: str | None  # the block that build_inference_models() steps, if any
     smoke_batch_size: int
-    training: object | None = None  # how compile_model() trains it (issue 12)
+    training: TrainingPlan | None = None  # how compile_model() trains it (issue 12)
 
     def _constant(self, values: dict[str, object]) -> object:
         """A module constant: keyed by name, or the one value unkeyed."""
@@ -198,6 +207,13 @@ class ModelPlan:
         return any(block.stateful for block in self.blocks)
 
     @property
+    def stateful_layers(self) -> tuple[LayerPlan, ...]:
+        """The model's stateful recurrent layers, block by block: reset_states()'s."""
+        return tuple(
+            layer for b in self.model_blocks if b.stateful for layer in b.layers
+        )
+
+    @property
     def model_blocks(self) -> tuple[BlockPlan, ...]:
         """The blocks the outputs depend on: the model's (any other is built, unused)."""
         names = in_model(self.spec)
@@ -214,6 +230,14 @@ class ModelPlan:
     def array_dtype(self) -> str:
         """The module constant that numpy arrays use."""
         return "DTYPE" if self.state_dtype == self.dtype else "ARRAY_DTYPE"
+
+    @property
+    def teacher_forced(self) -> TrainedOutput | None:
+        """The decoder's trained output, when its head scores its own input's classes
+        under a crossentropy: teacher_forcing() shifts one sequence into both."""
+        if self.training is None or self.feedback not in ("token", "one_hot"):
+            return None
+        return self.training.teacher_forced(self.decoder)
 
     def block(self, name: str) -> BlockPlan:
         return next(block for block in self.blocks if block.name == name)
@@ -260,35 +284,37 @@ class ModelPlan:
 
     @property
     def feedback(self) -> str:
-        """What the greedy loop feeds the decoder next: one_hot of its most likely
-        class (a head as wide as its input), its output (as wide), or the next data step.
-        """
+        """What the decoder's loop feeds back: "token" or "one_hot" (its most likely
+        class), "output", or "data" (rnnspec/decoding.py)."""
         if self.decoder is None:
             return ""
-        block = self.block(self.decoder)
-        given = self.input(block.model_input)
-        width = block.output[1][-1]
-        if given.vocabulary is not None:
-            return "token" if block.head and width == given.vocabulary else "data"
-        features = given.step_shape
-        if len(features) > 1:
-            return "data"
-        if block.head and width == features[-1]:
-            return "one_hot"
-        return "output" if width == features[-1] else "data"
+        return feedback_of(self.spec, self.block(self.decoder))
+
+    @property
+    def generator(self) -> Generator | None:
+        """How the model generates classes, if it does (decoding.jinja's decoders):
+        its decoder fed back its most likely class, or window generation."""
+        return generator_of(self.spec, self.blocks)
 
     @property
     def memories(self) -> tuple[str, ...]:
         """What the encoder model returns before the decoder's initial state, and the
-        one-step decoder takes after its step: the sequences its attention reads."""
-        return ()
+        one-step decoder takes after its step: the sequence its attention reads, then
+        (for a memory of masked tokens) that memory's mask."""
+        attention = self.block(self.decoder).attention if self.decoder else None
+        if attention is None:
+            return ()
+        return (attention.memory,) + ((attention.mask,) if attention.mask else ())
 
     @property
     def encoder_blocks(self) -> tuple[BlockPlan, ...]:
-        """The blocks the decoder's initial state depends on, in order."""
+        """The blocks the decoder's initial state and memory depend on, in order."""
         if self.decoder is None:
             return ()
-        needed = {self.block(self.decoder).source}
+        decoder = self.block(self.decoder)
+        needed = {decoder.source}
+        if decoder.attention:
+            needed.add(decoder.attention.over)
         for block in reversed(self.blocks):
             if block.name in needed:
                 needed |= {block.reads, block.source} - {None}
@@ -314,37 +340,7 @@ class ModelPlan:
     @property
     def summary(self) -> list[str]:
         """The header comment: inputs and blocks, a line each."""
-        lines = []
-        for given in self.inputs:
-            if not given.sequence:
-                lines.append(
-                    f"{given.name}: batch_size={self.batch_size}, features={given.step_shape[0]}"
-                )
-                continue
-            if given.vocabulary is not None:
-                step = f"tokens of {given.vocabulary}, embedding={given.embedding}"
-            elif len(given.step_shape) > 1:
-                step = f"shape={given.step_shape}"
-            else:
-                step = f"features={given.step_shape[0]}"
-            lines.append(
-                f"{given.name}: batch_size={self.batch_size}, timesteps={given.timesteps}, {step}"
-            )
-        for block in self.blocks:
-            text = " -> ".join(layer.summary for layer in block.layers)
-            if block.source:
-                bridge = block.bridges[0].kind
-                text += f", initial state from {block.source}" + (
-                    f" (bridge: {bridge})" if bridge != "none" else ""
-                )
-            elif block.initial_state_mode != "none":
-                text += f", initial state: {block.initial_state_mode}"
-            if block.front:
-                text = f"front {_layers(block.front)} -> " + text
-            if block.head:
-                text += f", head {_layers(block.head)}"
-            lines.append(f"{block.name} ({block.input}): {text}")
-        return lines
+        return summary_lines(self)
 
 
 def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
@@ -388,23 +384,9 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         inputs=inputs,
         blocks=blocks,
         outputs=model.outputs,
-        decoder=_decoder(model, blocks),
+        decoder=steppable_decoder(model),
         smoke_batch_size=first.batch_size or SMOKE_BATCH_SIZE,
-    )
-
-
-def _layers(layers: tuple[AroundPlan, ...]) -> str:
-    """Layers around a block, briefly: "Dense(93, softmax) -> Dropout(0.5)"."""
-    return " -> ".join(
-        f"{layer.keras_class}("
-        + ", ".join(
-            [
-                *map(str, layer.args),
-                *(str(v) for k, v in layer.keywords if k == "activation"),
-            ]
-        )
-        + ")"
-        for layer in layers
+        training=plan_training(model, list(blocks)),
     )
 
 
@@ -412,25 +394,6 @@ def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:
     return tuple(
         s for b in blocks if b.initial_state_mode == "input" for s in b.state_tensors
     )
-
-
-def _decoder(model: ModelSpec, blocks: tuple[BlockPlan, ...]) -> str | None:
-    """The block to step one time step at a time: the one block of the model that
-    starts from another's state, if there is exactly one, reads a model input, runs
-    one direction, is not stateful and returns its state."""
-    names = in_model(model)
-    targets = [
-        (b, given)
-        for b, given in zip(blocks, model.blocks)
-        if b.source is not None and b.name in names
-    ]
-    if len(targets) != 1:
-        return None
-    block, given = targets[0]
-    steppable = given.input in model.inputs and not (
-        given.merge_mode or given.stateful or given.go_backwards
-    )
-    return block.name if steppable and given.return_state else None
 
 
 def in_model(model: ModelSpec) -> set[str]:
@@ -441,4 +404,6 @@ def in_model(model: ModelSpec) -> set[str]:
             names.add(given.input)
             if given.initial_state_mode == "from":
                 names.add(given.initial_state.source)  # type: ignore[union-attr]
+            if given.attention is not None:
+                names.add(given.attention.over)
     return names

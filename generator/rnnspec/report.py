@@ -27,6 +27,7 @@ def describe_plan(plan: ModelPlan) -> str:
     if plan.decoder:
         lines.append(
             f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}"
+            + (f"; memories: {', '.join(plan.memories)}" if plan.memories else "")
         )
     if plan.keyed:
         parts = [(b.name, b.params) for b in plan.model_blocks]
@@ -40,6 +41,8 @@ def _block_lines(block: BlockPlan, plan: ModelPlan) -> list[str]:
     indent = "  " if plan.keyed else ""
     lines = [f"block {block.name} (input: {block.input}):"] if plan.keyed else []
     lines += [f"  {layer.name}: {layer.summary}" for layer in block.layers]
+    if block.attention:
+        lines.append(f"  {block.attention.layer}: {block.attention.summary}")
     lines.append(f"{indent}STATE_SIZE = {block.state_size!r}")
     lines.append(
         f"{indent}initial_state ({_source(block)}): {_nested(block.initial_state)}"
@@ -54,6 +57,7 @@ def _block_lines(block: BlockPlan, plan: ModelPlan) -> list[str]:
 def _param_parts(block: BlockPlan) -> list[tuple[str, int]]:
     parts = [("front", block.front_params)] if block.front else []
     parts += [(layer.name, layer.params) for layer in block.layers]
+    parts += [("attention", block.attention.params)] if block.attention else []
     parts += [("head", block.head_params)] if block.head else []
     parts += [("bridge", block.bridge_params)] if block.bridge_params else []
     return parts

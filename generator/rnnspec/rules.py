@@ -286,12 +286,15 @@ def check_every_block_is_used(spec: GraphSpec) -> None:
     """Keras drops what no model output depends on: a block, or a head nothing reads."""
     outputs = set(spec.output_blocks)
     reads = {block.input for block in spec.blocks} | outputs
+    reads |= {block.attention.over for block in spec.blocks if block.attention}
     needed = set(outputs)
     for block in reversed(spec.blocks):
         if block.name in needed:
             needed.add(block.input)
             if block.initial_state_mode == "from":
                 needed.add(block.initial_state.source)  # type: ignore[union-attr]
+            if block.attention is not None:
+                needed.add(block.attention.over)
     for index, block in enumerate(spec.blocks):
         if block.name not in needed:
             raise RuleError(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .around import AroundPlan, plan_front, plan_head
+from .attention import AttentionPlan, plan_attention
 from .limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
@@ -78,10 +79,16 @@ class BlockShape:
     return_state: bool
     projection: AroundPlan | None  # a Dense of the input its state starts from
     projected: str | None  # that input
+    attention: AttentionPlan | None  # over a block above, before the head
 
     @property
     def state_tensors(self) -> tuple[StateTensor, ...]:
         return tuple(state for layer in self.layers for state in layer.states)
+
+    @property
+    def head_input(self) -> str:
+        """What its head reads: its attention's result, or its top output."""
+        return self.attention.output[0] if self.attention else self.hidden
 
     @property
     def repeat_layer(self) -> str:
@@ -236,10 +243,17 @@ def shape_of(
     if front:
         shape = front[-1].shape
     head_layers = block.head_layers
-    hidden = f"{prefix}hidden" if head_layers else f"{prefix}output"
+    attends = getattr(block, "attention", None) is not None
+    hidden = f"{prefix}hidden" if head_layers or attends else f"{prefix}output"
     step = tuple(int(size) for size in shape[2:])  # type: ignore[arg-type]
     layers = plan_stack(block, step, prefix=prefix, output=hidden, time=shape[1])
     output = layers[-1].outputs[0]
+    attention = None
+    if attends:
+        attention = plan_attention(
+            spec, block, layers[-1], above, prefix, bool(head_layers)
+        )
+        output = attention.output
     listed = isinstance(block.head, list)
     head = plan_head(head_layers, output[1], prefix, ("head",), sizes, listed)
     if head:
@@ -261,4 +275,5 @@ def shape_of(
         return_state=block.return_state,
         projection=None,
         projected=None,
+        attention=attention,
     )

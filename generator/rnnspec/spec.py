@@ -15,7 +15,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from . import rules
 from .around import AroundLayer, Dense
+from .attention import Attention
 from .cells import CELLS
+from .decoding import Decoding, check_decoding
+from .training import Training, check_training
 from .values import ACTIVATIONS, Activation, LayerActivation, Rate, Size  # noqa: F401
 from .limits import (  # noqa: F401 - the spec layer's names, for its readers
     MAX_ALL_CELLS,
@@ -238,10 +241,18 @@ class Spec(Block):
     initial_state: InitialState | None = Field(
         default=None, description="default: zeros, or none when stateful"
     )
+    training: Training | None = Field(
+        default=None, description="loss, optimizer and metrics (docs/training.md)"
+    )
+    decoding: Decoding | None = Field(
+        default=None, description="start and stop class, most steps (docs/decoding.md)"
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> Spec:
         rules.check_spec(self)
+        check_training(self)
+        check_decoding(self)
         return self
 
     @property
@@ -284,6 +295,10 @@ class GraphBlock(Block):
         description="read the input block's last output (return_sequences: false) "
         "repeated this many times, as keras.layers.RepeatVector does",
     )
+    attention: Attention | None = Field(
+        default=None,
+        description="attend over a block above's output sequence (docs/attention.md)",
+    )
 
     @property
     def initial_state_mode(self) -> str:
@@ -303,10 +318,18 @@ class GraphSpec(_Strict):
     outputs: list[Identifier] | None = Field(
         default=None, min_length=1, description="default: the last block"
     )
+    training: Training | None = Field(
+        default=None, description="loss, optimizer and metrics (docs/training.md)"
+    )
+    decoding: Decoding | None = Field(
+        default=None, description="start and stop class, most steps (docs/decoding.md)"
+    )
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
         rules.check_graph(self)
+        check_training(self)
+        check_decoding(self)
         return self
 
     @property

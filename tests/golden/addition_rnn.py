@@ -82,6 +82,32 @@ def build_model():
     return keras.Model(question, outputs, name="addition_rnn")
 
 
+# The tensors build_training_model() returns, in order: the trained outputs.
+TRAINED = ["decoder_output"]
+
+
+def build_training_model(model):
+    """build_model()'s model with only its trained outputs (decoder_output),
+    no states: what fit() takes targets for. It shares model's layers and weights.
+    """
+    returned = dict(zip(RETURNED, model.outputs))
+    return keras.Model(
+        model.inputs[0],
+        returned["decoder_output"],
+        name="addition_rnn_training",
+    )
+
+
+def compile_model(training_model):
+    """Compile build_training_model()'s model with the spec's loss, optimizer and metrics."""
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=False),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+    )
+    return training_model
+
+
 def main():
     """Smoke test: run the model on seeded random data and check every returned tensor."""
     batch_size, timesteps = 2, {"question": 7}
@@ -95,6 +121,25 @@ def main():
     check_returned(returned, batch_size, timesteps)
     for name, tensor in zip(RETURNED, keras.tree.flatten(returned)):
         print(f"{name}: {tuple(tensor.shape)}")
+
+    # One training step on seeded random targets: the loss is finite, the weights move.
+    training_model = compile_model(build_training_model(model))
+    predicted = keras.tree.flatten(training_model(question))
+    shapes = [tuple(tensor.shape) for tensor in predicted]
+    targets = [
+        np.eye(12, dtype=DTYPE)[rng.integers(0, 12, shapes[0][:-1])],
+    ]
+    weights = [
+        keras.ops.convert_to_numpy(weight)
+        for weight in training_model.trainable_weights
+    ]
+    loss = training_model.train_on_batch(question, targets[0], return_dict=True)["loss"]
+    assert np.isfinite(loss), f"training step: expected a finite loss, got {loss}"
+    assert any(
+        not np.array_equal(keras.ops.convert_to_numpy(weight), old)
+        for weight, old in zip(training_model.trainable_weights, weights)
+    ), "training step: expected the trainable weights to change"
+    print("training step: loss finite, weights changed")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,32 @@ def build_model():
     return keras.Model(review, outputs, name="bidirectional_lstm_imdb")
 
 
+# The tensors build_training_model() returns, in order: the trained outputs.
+TRAINED = ["classifier_output"]
+
+
+def build_training_model(model):
+    """build_model()'s model with only its trained outputs (classifier_output),
+    no states: what fit() takes targets for. It shares model's layers and weights.
+    """
+    returned = dict(zip(RETURNED, model.outputs))
+    return keras.Model(
+        model.inputs[0],
+        returned["classifier_output"],
+        name="bidirectional_lstm_imdb_training",
+    )
+
+
+def compile_model(training_model):
+    """Compile build_training_model()'s model with the spec's loss, optimizer and metrics."""
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.BinaryCrossentropy(from_logits=False),
+        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    return training_model
+
+
 def main():
     """Smoke test: run the model on seeded random data and check every returned tensor."""
     batch_size, timesteps = 2, {"review": 7}
@@ -100,6 +126,25 @@ def main():
     check_returned(returned, batch_size, timesteps)
     for name, tensor in zip(RETURNED, keras.tree.flatten(returned)):
         print(f"{name}: {tuple(tensor.shape)}")
+
+    # One training step on seeded random targets: the loss is finite, the weights move.
+    training_model = compile_model(build_training_model(model))
+    predicted = keras.tree.flatten(training_model(review))
+    shapes = [tuple(tensor.shape) for tensor in predicted]
+    targets = [
+        rng.integers(0, 2, shapes[0]).astype(DTYPE),
+    ]
+    weights = [
+        keras.ops.convert_to_numpy(weight)
+        for weight in training_model.trainable_weights
+    ]
+    loss = training_model.train_on_batch(review, targets[0], return_dict=True)["loss"]
+    assert np.isfinite(loss), f"training step: expected a finite loss, got {loss}"
+    assert any(
+        not np.array_equal(keras.ops.convert_to_numpy(weight), old)
+        for weight, old in zip(training_model.trainable_weights, weights)
+    ), "training step: expected the trainable weights to change"
+    print("training step: loss finite, weights changed")
 
 
 if __name__ == "__main__":

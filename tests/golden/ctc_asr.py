@@ -151,6 +151,52 @@ def build_model():
     return keras.Model(spectrogram, outputs, name="ctc_asr")
 
 
+# The tensors build_training_model() returns, in order: the trained outputs.
+TRAINED = ["speech_output"]
+
+
+def build_training_model(model):
+    """build_model()'s model with only its trained outputs (speech_output),
+    no states: what fit() takes targets for. It shares model's layers and weights.
+    """
+    returned = dict(zip(RETURNED, model.outputs))
+    return keras.Model(
+        model.inputs[0],
+        returned["speech_output"],
+        name="ctc_asr_training",
+    )
+
+
+def compile_model(training_model):
+    """Compile build_training_model()'s model with the spec's loss, optimizer and metrics."""
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.0001),
+        loss=ctc_loss,
+    )
+    return training_model
+
+
+def ctc_loss(y_true, y_pred):
+    """keras-io ctc_asr's CTCLoss (keras.backend.ctc_batch_cost) for softmax outputs:
+    y_true (batch, labels) holds class ids, every one a label; y_pred (batch, time,
+    classes) holds probabilities, every step read; the last class is the blank.
+    One loss per sequence."""
+    return ctc_loss_from_logits(y_true, keras.ops.log(y_pred + keras.config.epsilon()))
+
+
+def ctc_loss_from_logits(y_true, y_pred):
+    """ctc_loss() for outputs without an activation (logits)."""
+    labels = keras.ops.cast(y_true, "int32")
+    ones = keras.ops.ones_like(labels[:, 0])
+    return keras.ops.ctc_loss(
+        labels,
+        y_pred,
+        ones * keras.ops.shape(labels)[1],
+        ones * keras.ops.shape(y_pred)[1],
+        mask_index=y_pred.shape[-1] - 1,
+    )
+
+
 def main():
     """Smoke test: run the model on seeded random data and check every returned tensor."""
     batch_size, timesteps = 2, {"spectrogram": 50}
@@ -164,6 +210,28 @@ def main():
     check_returned(returned, batch_size, timesteps)
     for name, tensor in zip(RETURNED, keras.tree.flatten(returned)):
         print(f"{name}: {tuple(tensor.shape)}")
+
+    # One training step on seeded random targets: the loss is finite, the weights move.
+    training_model = compile_model(build_training_model(model))
+    predicted = keras.tree.flatten(training_model(spectrogram))
+    shapes = [tuple(tensor.shape) for tensor in predicted]
+    targets = [
+        # labels, never the blank (the last class), half as long as the output
+        rng.integers(0, 32 - 1, (shapes[0][0], max(1, shapes[0][1] // 2))),
+    ]
+    weights = [
+        keras.ops.convert_to_numpy(weight)
+        for weight in training_model.trainable_weights
+    ]
+    loss = training_model.train_on_batch(spectrogram, targets[0], return_dict=True)[
+        "loss"
+    ]
+    assert np.isfinite(loss), f"training step: expected a finite loss, got {loss}"
+    assert any(
+        not np.array_equal(keras.ops.convert_to_numpy(weight), old)
+        for weight, old in zip(training_model.trainable_weights, weights)
+    ), "training step: expected the trainable weights to change"
+    print("training step: loss finite, weights changed")
 
 
 if __name__ == "__main__":

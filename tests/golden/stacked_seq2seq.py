@@ -225,35 +225,197 @@ def build_inference_models(model):
     return encoder_model, decoder_model
 
 
-def greedy_decode(model, encoder_inputs, first_step, steps=3):
-    """Encode, then run decoder one step at a time, feeding back its state and
-    its most likely class (one-hot).
+# Decoding: the class the first step feeds, the class that ends a sequence (None: none
+# does), and the most classes decoded.
+START = 0
+STOP = None
+MAX_LENGTH = 20
+
+
+def log_probabilities(output):
+    """The log-probability of each of decoder's 30 classes, float64: the log of its head's softmax."""
+    output = keras.ops.convert_to_numpy(output).astype("float64")
+    output = output.reshape(output.shape[0], -1)
+    check_shape("log_probabilities", output, (None, 30))
+    with np.errstate(divide="ignore"):  # a probability of 0 is -inf
+        return np.log(output)
+
+
+def start_decoding(model, encoder_inputs, first_step=None):
+    """Encode once. Returns the one-step decoder, the class each example's first
+    step feeds (first_step, or START), and what it carries from step to step: its state.
     """
     encoder_model, decoder_model = build_inference_models(model)
-    states = keras.tree.flatten(encoder_model(encoder_inputs))
-    step, batch_size = first_step, first_step.shape[0]
-    for _ in range(steps):
-        (
-            decoder_output,
-            decoder_lstm_1_h,
-            decoder_lstm_1_c,
-            decoder_lstm_2_h,
-            decoder_lstm_2_c,
-        ) = decoder_model([keras.ops.convert_to_tensor(step), *states])
-        check_shape("decoder_output", decoder_output, (batch_size, 1, 30))
-        check_shape("decoder_lstm_1_h", decoder_lstm_1_h, (batch_size, 64))
-        check_shape("decoder_lstm_1_c", decoder_lstm_1_c, (batch_size, 64))
-        check_shape("decoder_lstm_2_h", decoder_lstm_2_h, (batch_size, 32))
-        check_shape("decoder_lstm_2_c", decoder_lstm_2_c, (batch_size, 32))
-        states = [
+    carried = [
+        keras.ops.convert_to_numpy(tensor)
+        for tensor in keras.tree.flatten(encoder_model(encoder_inputs))
+    ]
+    batch_size = carried[0].shape[0]
+    if first_step is None:
+        first_step = np.full((batch_size,), START)
+    classes = np.asarray(first_step).astype("int32").reshape(batch_size)
+    return decoder_model, classes, carried
+
+
+def decode_step(decoder_model, classes, carried):
+    """One step of decoder: each example's class (a class id per example, fed
+    one-hot) and what it carries. Returns the next class's log-probabilities and
+    what it carries on.
+    """
+    batch_size = classes.shape[0]
+    step = np.eye(30, dtype=DTYPE)[classes][:, None]
+    (
+        decoder_output,
+        decoder_lstm_1_h,
+        decoder_lstm_1_c,
+        decoder_lstm_2_h,
+        decoder_lstm_2_c,
+    ) = decoder_model(
+        [keras.ops.convert_to_tensor(tensor) for tensor in [step, *carried]]
+    )
+    check_shape("decoder_output", decoder_output, (batch_size, 1, 30))
+    check_shape("decoder_lstm_1_h", decoder_lstm_1_h, (batch_size, 64))
+    check_shape("decoder_lstm_1_c", decoder_lstm_1_c, (batch_size, 64))
+    check_shape("decoder_lstm_2_h", decoder_lstm_2_h, (batch_size, 32))
+    check_shape("decoder_lstm_2_c", decoder_lstm_2_c, (batch_size, 32))
+    states = [
+        keras.ops.convert_to_numpy(state)
+        for state in [
             decoder_lstm_1_h,
             decoder_lstm_1_c,
             decoder_lstm_2_h,
             decoder_lstm_2_c,
         ]
-        classes = np.argmax(keras.ops.convert_to_numpy(decoder_output), axis=-1)
-        step = np.eye(30, dtype=DTYPE)[classes].reshape(step.shape)
-    return decoder_output, states
+    ]
+    return log_probabilities(decoder_output), states
+
+
+def decode_with(choose, model, encoder_inputs, first_step, max_length, stop):
+    """The loop greedy and sampled decoding share: step, choose a class per example
+    (choose(log_probabilities) -> classes), feed it back. After an example's stop class
+    it chooses stop again; the loop ends when every example has stopped, or after
+    max_length classes. Returns the chosen classes, (batch, length).
+    """
+    step_model, classes, carried = start_decoding(model, encoder_inputs, first_step)
+    prefix = np.zeros((classes.shape[0], 0), "int32")
+    finished = np.zeros(classes.shape[0], bool)
+    for _ in range(max_length):
+        scores, carried = decode_step(step_model, classes, carried)
+        classes = np.asarray(choose(scores)).astype("int32")
+        check_shape("classes", classes, (prefix.shape[0],))
+        if stop is not None:
+            classes[finished] = stop
+            finished = finished | (classes == stop)
+        prefix = np.concatenate([prefix, classes[:, None]], axis=1)
+        if finished.all():
+            break
+    return prefix
+
+
+def greedy_decode(
+    model, encoder_inputs, first_step=None, max_length=MAX_LENGTH, stop=STOP
+):
+    """Encode, then run decoder one step at a time, choosing the most likely
+    class each step. Returns the chosen classes, (batch, length <= max_length).
+    """
+    return decode_with(
+        lambda scores: np.argmax(scores, axis=-1),
+        model,
+        encoder_inputs,
+        first_step,
+        max_length,
+        stop,
+    )
+
+
+def with_temperature(scores, temperature):
+    """keras-io's sample(): log-probabilities divided by the temperature, then
+    renormalised into probabilities (a low temperature sharpens them)."""
+    scores = scores / temperature
+    scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return scores / scores.sum(axis=-1, keepdims=True)
+
+
+def sample_decode(
+    model,
+    encoder_inputs,
+    temperature=1.0,
+    seed=SEED,
+    first_step=None,
+    max_length=MAX_LENGTH,
+    stop=STOP,
+):
+    """As greedy_decode(), drawing each class from the probabilities with_temperature()
+    gives instead: one draw per example from a numpy Generator seeded with seed.
+    """
+    assert temperature > 0, f"temperature: expected > 0, got {temperature}"
+    rng = np.random.default_rng(seed)
+
+    def choose(scores):
+        probabilities = with_temperature(scores, temperature)
+        drawn = rng.random((probabilities.shape[0], 1))
+        classes = (np.cumsum(probabilities, axis=-1) < drawn).sum(axis=-1)
+        return np.minimum(classes, probabilities.shape[-1] - 1)
+
+    return decode_with(choose, model, encoder_inputs, first_step, max_length, stop)
+
+
+def decode_beams(step_model, classes, carried, beam_width):
+    """decode_step() on every beam. Rows k * batch to (k + 1) * batch are beam k: each
+    beam is one batch of the model's batch size."""
+    batch_size = classes.shape[0] // beam_width
+    parts = [
+        decode_step(step_model, classes[rows], [tensor[rows] for tensor in carried])
+        for rows in (
+            slice(k * batch_size, (k + 1) * batch_size) for k in range(beam_width)
+        )
+    ]
+    carried = [np.concatenate(tensors) for tensors in zip(*(part[1] for part in parts))]
+    return np.concatenate([part[0] for part in parts]), carried
+
+
+def beam_search_decode(
+    model,
+    encoder_inputs,
+    beam_width=3,
+    first_step=None,
+    max_length=MAX_LENGTH,
+    stop=STOP,
+):
+    """Keep each example's beam_width most likely sequences, scored by the sum of their
+    classes' log-probabilities; each beam carries its own state, reordered with it. A
+    beam that chose stop is finished: it keeps its score and repeats stop. Returns each
+    example's best sequence, (batch, length <= max_length), and its score, (batch,).
+    """
+    assert beam_width >= 1, f"beam_width: expected >= 1, got {beam_width}"
+    step_model, classes, carried = start_decoding(model, encoder_inputs, first_step)
+    batch_size = classes.shape[0]
+    classes = np.tile(classes, beam_width)  # beam k of example b is row k * batch + b
+    carried = [np.concatenate([tensor] * beam_width) for tensor in carried]
+    # Every beam of an example starts alike: only the first one is expanded at first.
+    scores = np.repeat([0.0] + [-np.inf] * (beam_width - 1), batch_size)
+    prefix = np.zeros((batch_size * beam_width, 0), "int32")
+    finished = np.zeros(batch_size * beam_width, bool)
+    for _ in range(max_length):
+        step_scores, carried = decode_beams(step_model, classes, carried, beam_width)
+        if stop is not None:  # a finished beam can only repeat stop, at no cost
+            step_scores[finished] = -np.inf
+            step_scores[finished, stop] = 0.0
+        total = scores[:, None] + step_scores  # (beam * batch, classes)
+        total = total.reshape(beam_width, batch_size, -1).transpose(1, 0, 2)
+        total = total.reshape(batch_size, -1)  # per example: beam by beam, each class
+        best = np.argsort(-total, axis=-1, kind="stable")[:, :beam_width]
+        scores = np.take_along_axis(total, best, axis=-1).T.reshape(-1)
+        rows = (best // 30 * batch_size + np.arange(batch_size)[:, None]).T.reshape(-1)
+        classes = (best % 30).T.reshape(-1).astype("int32")
+        carried = [tensor[rows] for tensor in carried]
+        prefix = np.concatenate([prefix[rows], classes[:, None]], axis=1)
+        check_shape("beams", prefix, (batch_size * beam_width, None))
+        if stop is not None:
+            finished = finished[rows] | (classes == stop)
+            if finished.all():
+                break
+    return prefix[:batch_size], scores[:batch_size]  # beam 0: the best
 
 
 def main():
@@ -273,12 +435,25 @@ def main():
     for name, tensor in zip(RETURNED, keras.tree.flatten(returned)):
         print(f"{name}: {tuple(tensor.shape)}")
     encoder_inputs = source
-    output, states = greedy_decode(model, encoder_inputs, target[:, :1])
-    print(f"decoder_step_output: {tuple(output.shape)}")
-    print(f"decoder_step_lstm_1_h: {tuple(states[0].shape)}")
-    print(f"decoder_step_lstm_1_c: {tuple(states[1].shape)}")
-    print(f"decoder_step_lstm_2_h: {tuple(states[2].shape)}")
-    print(f"decoder_step_lstm_2_c: {tuple(states[3].shape)}")
+    for name, classes in [
+        (
+            "greedy_decode",
+            greedy_decode(model, encoder_inputs, max_length=3, stop=None),
+        ),
+        (
+            "sample_decode",
+            sample_decode(model, encoder_inputs, max_length=3, stop=None),
+        ),
+    ]:
+        check_shape(name, classes, (batch_size, 3))
+        print(f"{name}: {tuple(classes.shape)}")
+    classes, scores = beam_search_decode(
+        model, encoder_inputs, beam_width=2, max_length=3, stop=None
+    )
+    check_shape("beam_search_decode", classes, (batch_size, 3))
+    check_shape("beam_search_decode_scores", scores, (batch_size,))
+    print(f"beam_search_decode: {tuple(classes.shape)}")
+    print(f"beam_search_decode_scores: {tuple(scores.shape)}")
 
 
 if __name__ == "__main__":

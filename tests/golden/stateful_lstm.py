@@ -88,6 +88,20 @@ def build_model():
     return keras.Model(sequence, outputs, name="stateful_lstm")
 
 
+# The stateful recurrent layers, by name: each keeps its last state for the next batch.
+STATEFUL_LAYERS = ["lstm"]
+
+
+def reset_states(model):
+    """Reset every layer of STATEFUL_LAYERS to the state it starts from (zeros), as
+    Keras 2's Model.reset_states() did; Keras 3's Model has none (keras-team/keras#20327).
+
+    Call it before a batch that does not continue the previous batch's sequences.
+    """
+    for name in STATEFUL_LAYERS:
+        model.get_layer(name).reset_state()
+
+
 def main():
     """Smoke test: run the model on seeded random data and check every returned tensor."""
     batch_size, timesteps = 4, 10
@@ -95,11 +109,23 @@ def main():
     rng = np.random.default_rng(SEED)
     sequence = rng.standard_normal((batch_size, timesteps, *STEP_SHAPE)).astype(DTYPE)
     model = build_model()
-    model(sequence)  # a first batch: the stateful layer carries its state on
+    # a first batch, from zeros; the stateful layers carry their state on to the next
+    fresh = keras.tree.flatten(model(sequence))
     returned = model(sequence)
     check_returned(returned, batch_size, timesteps)
     for name, tensor in zip(RETURNED, keras.tree.flatten(returned)):
         print(f"{name}: {tuple(tensor.shape)}")
+    reset_states(model)
+    again = keras.tree.flatten(model(sequence))
+    for name, before, after in zip(RETURNED, fresh, again):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(keras.ops.cast(after, "float64")),
+            keras.ops.convert_to_numpy(keras.ops.cast(before, "float64")),
+            rtol=1e-05,
+            atol=1e-05,
+            err_msg=f"{name}: the first batch after reset_states(model)",
+        )
+    print("reset_states: the first batch again gives the same numbers")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..attention import AttentionPlan
 from ..plan import CONSTANT, BlockPlan, Bridge, LayerPlan, ModelPlan
 from .markdown import nested
 from .svg import around_label, bridge_word
@@ -52,6 +53,28 @@ class BridgeRow:
 
 
 @dataclass(frozen=True)
+class AttentionRow:
+    """The block's attention over a block above: its layers in the order they run."""
+
+    over: str  # the memory block
+    score: str  # additive | dot
+    keras_class: str  # AdditiveAttention | Attention
+    layer: str
+    query: str  # the top recurrent layer's output, the query
+    memory: str  # the memory block's output sequence
+    query_layer: str | None  # a Dense on the query (additive with project)
+    key_layer: str | None  # a Dense on the keys (with project)
+    context: str  # the attention layer's output
+    concat_layer: str
+    context_first: bool  # Concatenate joins [context, output]; else [output, context]
+    joined: str  # Concatenate's output
+    vector: str | None  # the Dense on the joined vector, "name: Dense(...)"
+    output: str  # the last of its tensors: what the head reads, or the block's output
+    masked_by: str | None  # the token input whose padding masks the memory
+    mask: str | None  # that mask's tensor
+
+
+@dataclass(frozen=True)
 class BlockRow:
     name: str
     reads: str  # the input or block it reads, by its spec name
@@ -86,6 +109,7 @@ class BlockRow:
     bidirectional: bool  # some layer is wrapped in Bidirectional
     stacked: bool  # some layer is RNN(StackedRNNCells(...))
     one_state_cells: bool  # every cell has one state tensor (h)
+    attention: AttentionRow | None
 
 
 def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
@@ -126,6 +150,28 @@ def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
         bidirectional=any(layer.merge_mode for layer in block.layers),
         stacked=any(layer.form == "stacked" for layer in block.layers),
         one_state_cells=all(len(cell.state_shapes) == 1 for cell in cells),
+        attention=_attention(block.attention) if block.attention else None,
+    )
+
+
+def _attention(attention: AttentionPlan) -> AttentionRow:
+    return AttentionRow(
+        over=attention.over,
+        score=attention.score,
+        keras_class=attention.keras_class,
+        layer=attention.layer,
+        query=attention.query,
+        memory=attention.memory,
+        query_layer=attention.query_layer,
+        key_layer=attention.key_layer,
+        context=attention.context,
+        concat_layer=attention.concat_layer,
+        context_first=attention.context_first,
+        joined=attention.joined,
+        vector=around_label(attention.vector) if attention.vector else None,
+        output=attention.output[0],
+        masked_by=attention.mask_from,
+        mask=attention.mask,
     )
 
 

@@ -1,9 +1,16 @@
 """What a module's run prints, and reading it back from a page.
 
-A generated module prints one `name: shape` line per returned tensor, then, for a graph
-with a decoder, the one-step decoder's lines (`step_lines`). The build checks the run
-against the plan (`output_problems`), and the pages state no shape the run did not print
-(`unprinted_shapes`), read back from the page's fenced blocks (`page_blocks`).
+A generated module prints, in this order (smoke.jinja's main()):
+- one `name: shape` line per returned tensor;
+- for a stateful model, `RESET_LINE` once `reset_states(model)` gave the first batch's
+  numbers again;
+- for a model that generates classes (`plan.generator`), the decoders' results
+  (`decode_lines`); for another decoder, the one-step decoder's output and next state;
+  both are `step_lines`;
+- for a model with a `training` section, `TRAINING_LINE` after one training step.
+The build checks the run against the plan (`output_problems`), and the pages state no
+shape the run did not print (`unprinted_shapes`), read back from the page's fenced
+blocks (`page_blocks`).
 """
 
 from __future__ import annotations
@@ -17,21 +24,39 @@ from .svg import shape_line
 SHAPE = re.compile(r"\((?:\s*(?:\d+|None)\s*,)+(?:\s*(?:\d+|None)\s*)?\)")
 _LINE = re.compile(r"^(\S+): (\([\d, ]*\))$")
 _FENCE = re.compile(r"^(`{3,})(\S*)\s*$")
+# The lines main() prints that are no shape, as smoke.jinja and training_smoke.jinja
+# write them.
+RESET_LINE = "reset_states: the first batch again gives the same numbers"
+TRAINING_LINE = "training step: loss finite, weights changed"
+# How many classes main() has each decoder choose (max_length=3), and the beam width.
+DECODED = 3
+DECODERS = ("greedy_decode", "sample_decode", "beam_search_decode")
+SCORES = "beam_search_decode_scores"
+
+
+def printed_lines(plan: ModelPlan) -> list[str]:
+    """Every line the module's run prints, in order, shapes at the run's sizes."""
+    returned = [shape_line(name, dims, plan) for name, dims in plan.returns]
+    steps = [shape_line(name, dims, plan) for name, dims in step_lines(plan)]
+    return [
+        *returned,
+        *([RESET_LINE] if plan.stateful else []),
+        *steps,
+        *([TRAINING_LINE] if plan.training else []),
+    ]
 
 
 def output_problems(plan: ModelPlan, output: str) -> list[str]:
     """What is wrong with a module's printed output: anything but the plan's lines.
 
-    The output must be exactly one `name: shape` line per returned tensor, in order, with
-    the plan's shapes at the run's sizes, then for a graph with a decoder the one-step
-    decoder's lines (`step_lines`); anything else (a warning, a log line) would make the
-    page depend on the machine that built it.
+    The output must be exactly `printed_lines(plan)`; anything else (a warning, a log
+    line) would make the page depend on the machine that built it.
     """
-    printed = [*plan.returns, *step_lines(plan)]
-    expected = [shape_line(name, dims, plan) for name, dims in printed]
+    expected = printed_lines(plan)
     lines = output.splitlines()
     if not output.endswith("\n") or lines != expected:
-        stray = [line for line in lines if not _LINE.match(line)]
+        known = (RESET_LINE, TRAINING_LINE)
+        stray = [line for line in lines if not _LINE.match(line) and line not in known]
         if stray:
             return [
                 f"the module printed more than `name: shape` lines, e.g. {stray[0]!r}"
@@ -41,9 +66,12 @@ def output_problems(plan: ModelPlan, output: str) -> list[str]:
 
 
 def step_lines(plan: ModelPlan) -> list[tuple[str, tuple]]:
-    """What the greedy loop prints after the returned tensors: the one-step decoder's
-    output (one time step) and its next state, `<decoder>_step_<name>`, where <name> is
-    the state's name without the block's prefix."""
+    """The shapes main() prints after the returned tensors (and the reset line): the
+    decoders' results (`decode_lines`) for a model that generates classes; else, for
+    a decoder, the one-step decoder's output (one time step) and its next state,
+    `<decoder>_step_<name>`, <name> the state's name without the block's prefix."""
+    if plan.generator is not None:
+        return decode_lines()
     if plan.decoder is None:
         return []
     block = plan.block(plan.decoder)
@@ -59,9 +87,18 @@ def step_lines(plan: ModelPlan) -> list[tuple[str, tuple]]:
     return [(f"{block.name}_step_output", one_step), *states]
 
 
+def decode_lines() -> list[tuple[str, tuple]]:
+    """What main() prints of its decoders: each one's classes, (batch, DECODED), then
+    the beam search's scores, one per example."""
+    classes = [(name, ("batch_size", DECODED)) for name in DECODERS]
+    return [*classes, (SCORES, ("batch_size",))]
+
+
 def printed_shapes(output: str) -> dict[str, str]:
-    """The run's output (checked by `output_problems`) as tensor name -> printed shape."""
-    return dict(_LINE.match(line).groups() for line in output.splitlines())  # type: ignore[union-attr]
+    """The run's `name: shape` lines (checked by `output_problems`) as tensor name ->
+    printed shape."""
+    matches = map(_LINE.match, output.splitlines())
+    return dict(match.groups() for match in matches if match)
 
 
 def page_blocks(page: str) -> list[tuple[str, str]]:

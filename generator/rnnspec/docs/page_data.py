@@ -2,7 +2,8 @@
 
 Everything here is read from the plan (its names, never a name rebuilt from a block's)
 and from the run's printed output (every shape the page states); a block's own rows are
-in block_rows.py, the words in rnnspec/docs/templates/page.md.jinja and its partials.
+in block_rows.py, what the module offers beyond build_model() in features.py, the words
+in rnnspec/docs/templates/page.md.jinja and its partials.
 Only `keyed` tells a short-form spec's page from a long one's: where the module's API
 differs (`make_initial_state()` and `TIMESTEPS` keyed by block and input, or not).
 """
@@ -14,6 +15,14 @@ from dataclasses import dataclass, replace
 from ..cells import ROLE_NAMES
 from ..plan import BlockPlan, ModelPlan
 from .block_rows import BlockRow, block_row
+from .features import (
+    Decoding,
+    Reset,
+    Training,
+    decoding_part,
+    reset_part,
+    training_part,
+)
 from .output import printed_shapes, step_lines
 from .svg import state_rows
 
@@ -52,6 +61,7 @@ class ReturnedRow:
     reversals: int = 0  # an output: its one-direction layers that go_backwards
     head: list[str] | None = None  # an output: the head's layers it comes through
     merge: str | None = None  # an output: how Bidirectional merged its two copies
+    attention: str | None = None  # an output: the block its attention reads
     role: str | None = None  # a state: "h" or "c"
     role_name: str = ""  # a state: "hidden state"
     cell: str = ""  # a state: its cell's name
@@ -72,11 +82,12 @@ class Inference:
     decoder: str
     encoders: list[str]
     inputs: list[str]  # the encoder model's inputs
+    memories: list[str]  # what it returns before the state: what attention reads
     step_input: str  # the model input the decoder steps through
     embedding: str | None  # the step input's Embedding layer, for tokens
     output: str
     feedback: str  # one_hot | output | token | data
-    steps: list[StepRow]
+    steps: list[StepRow]  # [] where the decoders print their classes (Decoding)
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,9 @@ class Page:
     blocks: list[BlockRow]
     returned: list[ReturnedRow]
     inference: Inference | None
+    reset: Reset | None
+    decoding: Decoding | None
+    training: Training | None
 
 
 def page_data(
@@ -142,6 +156,9 @@ def page_data(
         blocks=[block_row(plan, block) for block in plan.blocks],
         returned=_returned(plan, printed),
         inference=_inference(plan, printed),
+        reset=reset_part(plan),
+        decoding=decoding_part(plan, printed),
+        training=training_part(plan, printed),
     )
 
 
@@ -153,7 +170,11 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
         top = block.layers[-1]
         head = [layer.name for layer in block.head] or None
         # Without a head, `merge_mode: none` gives two outputs: forward, then backward.
-        outputs = [block.output[0]] if head else [tensor for tensor, _ in top.outputs]
+        outputs = (
+            [block.output[0]]
+            if head or block.attention
+            else [tensor for tensor, _ in top.outputs]
+        )
         directions = ["forward", "backward"] if len(outputs) == 2 else [""]
         for tensor, direction in zip(outputs, directions):
             rows[tensor] = ReturnedRow(
@@ -164,6 +185,7 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
                 _reversals(block),
                 head,
                 merge=top.keras_merge_mode,
+                attention=block.attention.over if block.attention else None,
                 direction=direction,
             )
         for row in state_rows(block):
@@ -200,12 +222,17 @@ def _inference(plan: ModelPlan, printed: dict[str, str]) -> Inference | None:
         decoder=block.name,
         encoders=[b.name for b in plan.encoder_blocks],
         inputs=list(plan.encoder_model_inputs),
+        memories=list(plan.memories),
         step_input=given.name,
         embedding=given.embedding_layer if given.embedding else None,
         output=block.output[0],
         feedback=plan.feedback,
-        steps=[
-            StepRow(name, printed[name], state)
-            for (name, _), state in zip(step_lines(plan), states)
-        ],
+        steps=(
+            []
+            if plan.generator
+            else [
+                StepRow(name, printed[name], state)
+                for (name, _), state in zip(step_lines(plan), states)
+            ]
+        ),
     )

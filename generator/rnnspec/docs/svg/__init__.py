@@ -15,11 +15,19 @@ what build_model() returns.
 from __future__ import annotations
 
 from .graph import draw
-from .labels import around_label, bridge_word, layer_call, run_shape, shape_line
+from .labels import (
+    around_label,
+    attention_lines,
+    bridge_word,
+    layer_call,
+    run_shape,
+    shape_line,
+)
 from .states import state_rows
 
 __all__ = [
     "around_label",
+    "attention_lines",
     "bridge_word",
     "draw",
     "layer_call",

@@ -33,6 +33,8 @@ text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .block { fill: #f9fafb; stroke: #6b7280; }
 .blockname { font-weight: bold; }
 .op { fill: #ede9fe; stroke: #6d28d9; }
+.attention { fill: #fce7f3; stroke: #be185d; }
+.arrow.attention { fill: none; stroke: #be185d; stroke-dasharray: 5 3; }
 """
 
 _MARKER = (
@@ -94,11 +96,16 @@ class Canvas:
         attrs += f' text-anchor="{anchor}"' if anchor else ""
         self.items.append(f'<text x="{x}" y="{y}"{attrs}>{escape(text)}</text>')
 
-    def arrow(self, points: list[Point], *, dashed: bool = False) -> None:
-        """A polyline through the points with an arrow head at the last."""
+    def arrow(
+        self, points: list[Point], *, dashed: bool = False, cls: str | None = None
+    ) -> None:
+        """A polyline through the points with an arrow head at the last; `cls` adds a
+        class (an attention's memory: "attention")."""
         (x0, y0), rest = points[0], points[1:]
         d = f"M{x0},{y0}" + "".join(f" L{x},{y}" for x, y in rest)
-        cls = "arrow absent" if dashed else "arrow"
+        cls = " ".join(
+            ["arrow", *(["absent"] if dashed else []), *([cls] if cls else [])]
+        )
         self.items.append(f'<path class="{cls}" d="{d}"/>')
 
     def returned(

@@ -6,15 +6,16 @@ Four columns (rnnspec/docs/svg/layout.py), read left to right:
   state tensors, with arrows (through a `concat` or `project` box for a bridge) into
 - initial state: each block's state tensors as they enter its cells (dashed when not
   passed), under notes of where they come from (rnnspec/docs/svg/labels.py);
-- blocks: a frame per block holding its front, layers and head, with an arrow from its
-  input (a model input at the top, its Embedding in the input's box for tokens, or the
-  block it reads, through a RepeatVector box for `repeat`);
+- blocks: a frame per block holding its front, layers, attention and head, with an
+  arrow from its input (a model input at the top, its Embedding in the input's box for
+  tokens, or the block it reads, through a RepeatVector box for `repeat`);
 - returned: what build_model() returns, numbered, `name: shape` as the run prints it:
   per output block its output (the top layer's two, forward and backward, for a
   bidirectional block with `merge_mode: none` and no head), then any state it returns.
 
 An input that is not straight above its block reaches it down a lane right of the
-blocks. Shapes are the plan's at the run's sizes: returned tensors are exactly the
+blocks; so does the memory an attention reads, from its block's output into the
+attention's box (an arrow of class `attention`). Shapes are the plan's at the run's sizes: returned tensors are exactly the
 printed lines.
 """
 
@@ -34,22 +35,40 @@ from .canvas import (
     text_width,
 )
 from .handover import draw_handover
-from .labels import around_label, init_notes, input_lines, repeat_label, shape_line
+from .labels import (
+    around_label,
+    attention_lines,
+    init_notes,
+    input_lines,
+    repeat_label,
+    shape_line,
+)
 from .layers import draw_layers
-from .layout import BLOCK_PAD, LANE, Columns, Placed, columns, handovers, routes
+from .layout import (
+    BLOCK_PAD,
+    LANE,
+    Columns,
+    Placed,
+    attending,
+    columns,
+    handovers,
+    routes,
+)
 
 if TYPE_CHECKING:
     from ...plan import BlockPlan, ModelPlan
 
-# A block's route: the lane its input comes down (None: straight from above), and
-# where each model input's arrow starts.
-Route = tuple[int | None, dict[str, Point]]
+# A block's route: the lane its input comes down (None: straight from above), where
+# each model input's arrow starts, and the lane its attention's memory comes down.
+Route = tuple[int | None, dict[str, Point], int | None]
 
 
 def draw(plan: ModelPlan) -> str:
     """The plan as a standalone SVG document."""
     lanes = routes(plan)
-    cols = columns(plan, sum(v is not None for v in lanes.values()))
+    routed = sum(v is not None for v in lanes.values())
+    memory_lanes = {b.name: routed + k for k, b in enumerate(attending(plan))}
+    cols = columns(plan, routed + len(memory_lanes))
     canvas = Canvas()
     canvas.text(MARGIN, MARGIN + 14, _title(plan), cls="title")
     y, inputs, right_end = _draw_inputs(canvas, plan, cols, MARGIN + 32)
@@ -57,7 +76,7 @@ def draw(plan: ModelPlan) -> str:
     index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
     placed: dict[str, Placed] = {}
     for block in plan.blocks:
-        route = (lanes[block.name], inputs)
+        route = (lanes[block.name], inputs, memory_lanes.get(block.name))
         y = _draw_block(canvas, plan, block, cols, y + 14, route, placed, index_of)
     width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
     return document(plan.name, canvas, width, y + MARGIN, _what(plan))
@@ -134,13 +153,23 @@ def _draw_block(
         returned=index_of if returned else None,
     )
     out = (cols.center, y - 24)
+    if block.attention:
+        canvas.arrow([(cols.center, out[1]), (cols.center, y - 2)])
+        memory = placed[block.attention.over].out
+        _draw_memory(canvas, cols, memory, y + BOX // 2, route[2])
+        y = _stage(canvas, cols, y, "attention", attention_lines(block), arrow=False)
+        out = (cols.center, y - 24)
     if block.head:
         canvas.arrow([(cols.center, out[1]), (cols.center, y - 2)])
         lines = list(map(around_label, block.head))
         y = _stage(canvas, cols, y, "cell", lines, arrow=False)
         out = (cols.center, y - 24)
     if block.name in plan.outputs:
-        outputs = (block.output,) if block.head else block.layers[-1].outputs
+        outputs = (
+            (block.output,)
+            if block.head or block.attention
+            else block.layers[-1].outputs
+        )
         first = y - 24 + ROW // 2 + 4
         for k, (name, dims) in enumerate(outputs):
             cy = first + k * ROW
@@ -178,6 +207,26 @@ def _stage(
     return y + height + 24
 
 
+def _draw_memory(
+    canvas: Canvas, cols: Columns, start: Point, cy: int, lane: int | None
+) -> None:
+    """The attention's memory: from the memory block's output down its lane, into the
+    right of the attention's box at `cy`."""
+    assert lane is not None  # draw() gives every attending block a lane
+    x = cols.lane + LANE * lane
+    below = start[1] + 8
+    canvas.arrow(
+        [
+            start,
+            (start[0], below),
+            (x, below),
+            (x, cy),
+            (cols.mid + cols.w_mid + 2, cy),
+        ],
+        cls="attention",
+    )
+
+
 def _draw_arrival(
     canvas: Canvas,
     plan: ModelPlan,
@@ -190,7 +239,7 @@ def _draw_arrival(
 ) -> None:
     """The arrow from what the block reads (a model input or a block above) to its
     first layer, or to its RepeatVector."""
-    lane, inputs = route
+    lane, inputs, _ = route
     start = inputs[block.reads] if block.reads in inputs else placed[block.reads].out
     if lane is None:
         canvas.arrow([start, (cols.center, first - 2)])

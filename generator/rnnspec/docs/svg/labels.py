@@ -101,6 +101,21 @@ def around_label(layer: AroundPlan) -> str:
     return f"{layer.name}: {layer_call(layer)}"
 
 
+def attention_lines(block: BlockPlan) -> list[str]:
+    """A block's attention box: what it attends over, then its layers in the order
+    they run: "attention over encoder: encoder_output", "decoder_attention:
+    AdditiveAttention()", ... ; [] without attention."""
+    a = block.attention
+    if a is None:
+        return []
+    projection = f"Dense({a.width}, use_bias=False)"
+    lines = [f"attention over {a.over}: {a.memory}"]
+    lines += [f"{a.query_layer}: {projection}"] if a.query_layer else []
+    lines += [f"{a.key_layer}: {projection}"] if a.key_layer else []
+    lines += [f"{a.layer}: {a.keras_class}()", f"{a.concat_layer}: Concatenate()"]
+    return lines + ([around_label(a.vector)] if a.vector else [])
+
+
 def bridge_word(block: BlockPlan) -> str:
     """The hand-over's bridge as the spec says it: an input's projection is `project`."""
     return "project" if block.projection else block.bridges[0].kind

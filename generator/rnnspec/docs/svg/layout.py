@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .canvas import GAP, MARGIN, Point, text_width
 from .labels import (
     around_label,
+    attention_lines,
     cell_label,
     direction_label,
     dropout_label,
@@ -78,6 +79,12 @@ def sources(block: BlockPlan) -> list[StateTensor]:
     return seen
 
 
+def attending(plan: ModelPlan) -> list[BlockPlan]:
+    """The blocks with attention: each takes a lane, after the inputs' lanes, for the
+    arrow from its memory block."""
+    return [block for block in plan.blocks if block.attention]
+
+
 def routes(plan: ModelPlan) -> dict[str, int | None]:
     """Per block, the lane its input arrow comes down (None: straight from above)."""
     lanes: dict[str, int | None] = {}
@@ -111,6 +118,7 @@ def columns(plan: ModelPlan, lanes: int) -> Columns:
     for block in plan.blocks:
         middle += [repeat_label(block)] if block.repeat else []
         middle += [around_label(layer) for layer in (*block.front, *block.head)]
+        middle += attention_lines(block)
         middle += [layer_title(layer) for layer in block.layers]
         middle += [dropout_label(layer) for layer in block.layers if layer.dropout]
         for row in state_rows(block):

@@ -6,17 +6,37 @@ BIN := $(VENV)/bin
 
 .PHONY: run test fuzz bench golden clean mutate
 
+# Keras 3 with all three backends it is tested on: TensorFlow, JAX and PyTorch, CPU builds.
+# torch==2.13.0+cpu (constraints.txt) is on PyTorch's own index, not PyPI: pip looks there
+# (TORCH_INDEX_URL) unless PIP_FIND_LINKS names a folder of wheels that holds it, as on
+# machines without that index; `make test TORCH_INDEX_URL=` turns the index off.
+TORCH_INDEX_URL ?= $(if $(PIP_FIND_LINKS),,https://download.pytorch.org/whl/cpu)
+
 $(BIN)/rnnspec: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[keras,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt \
+		$(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL)) \
+		-e '.[tensorflow,jax,torch,test]'
+	touch $@
+
+# Keras 2 (tf_keras) on TensorFlow in a second environment, for the tf_keras target's
+# modules (tests/test_tf_keras.py runs them there). tf_keras' metadata asks for the full
+# `tensorflow` wheel, so it comes without its dependencies, after tensorflow-cpu.
+TF_KERAS_VENV := .venv-tf-keras
+
+$(TF_KERAS_VENV)/installed: constraints.txt
+	$(PYTHON) -m venv $(TF_KERAS_VENV)
+	$(TF_KERAS_VENV)/bin/python -m pip install --quiet -c constraints.txt tensorflow-cpu numpy
+	$(TF_KERAS_VENV)/bin/python -m pip install --quiet --no-deps tf_keras==2.21.0
 	touch $@
 
 run: $(BIN)/rnnspec
 	$(BIN)/rnnspec smoke examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml
 
 # One pytest-xdist worker per core; a worker takes more tests as it finishes (measured
-# faster here than --dist loadfile, which keeps the Keras matrix on one worker).
-test: $(BIN)/rnnspec
+# faster here than --dist loadfile, which keeps the Keras matrix on one worker). JAX and
+# PyTorch run in processes of their own, started by tests/test_backends.py.
+test: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Plant named bugs in a copy of the generator; every one must fail the tests.
@@ -38,7 +58,10 @@ bench: $(BIN)/rnnspec
 golden: $(BIN)/rnnspec
 	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
 		$(BIN)/rnnspec render $$spec -o tests/golden/$$(basename $$spec .yaml).py; done
+	mkdir -p tests/golden/tf_keras
+	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
+		$(BIN)/rnnspec render $$spec --target tf_keras -o tests/golden/tf_keras/$$(basename $$spec .yaml).py; done
 	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(TF_KERAS_VENV) build *.egg-info

@@ -219,9 +219,8 @@ def run(
     for index, layer in enumerate(layers):
         kwargs = {}
         if initial_state is not None:
-            kwargs["initial_state"] = (
-                initial_state[index] if len(layers) > 1 else initial_state
-            )
+            state = initial_state[index] if len(layers) > 1 else initial_state
+            kwargs["initial_state"] = carried(layer, state)
         returned = layer(outputs, **kwargs)
         if opts.return_state:
             count = 2 if opts.merge_mode == "none" else 1
@@ -231,6 +230,17 @@ def run(
         else:
             outputs = returned
     return [*keras.tree.flatten(outputs), *states]
+
+
+def carried(layer: keras.layers.Layer, state):
+    """The state as the layer takes it on every backend. StackedRNNCells.call hands a
+    lone one-state cell's h back unwrapped, and JAX's lax.scan needs the carry to come
+    out as it went in: RNN(StackedRNNCells([GRUCell])) takes [h], not [[h]]."""
+    rnn = getattr(layer, "forward_layer", layer)  # Bidirectional: both alike
+    cells = getattr(getattr(rnn, "cell", None), "cells", None)
+    if cells and len(cells) == 1 and isinstance(cells[0].state_size, int):
+        return keras.tree.flatten(state)
+    return state
 
 
 def state_inputs(structure, batch_size: int | None, dtype: str):

@@ -32,7 +32,7 @@ from typing import Any
 from rnnspec import worker
 from rnnspec.smoke_report import SmokeResult
 from rnnspec.targets import DEFAULT, get_target
-from rnnspec.verify import result_of
+from rnnspec.verify import default_backend, result_of
 from rnnspec.verify import smoke_modules as real_smoke_modules
 
 SCRATCH = "RNNSPEC_TESTS_SCRATCH"  # the session's folder, set by conftest.py
@@ -129,7 +129,12 @@ def shared(real: Smoke) -> Smoke:
         target: str = DEFAULT,
         workers: int | None = None,
         progress: Callable[[int, int, int], None] | None = None,
+        backend: str | None = None,
     ) -> list[SmokeResult]:
+        if backend not in (None, default_backend()):  # not the session worker's
+            kwargs = dict(timeout=timeout, target=target, workers=workers)
+            kwargs["progress"] = progress
+            return real(paths, backend=backend, **kwargs)
         paths = [Path(path) for path in paths]
         keys = [_key(path, target) for path in paths]
         folder = Path(os.environ[SCRATCH])

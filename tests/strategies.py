@@ -8,6 +8,7 @@ styles; `mutations()` breaks such a text the ways a hand edit or a hostile file 
 
 from __future__ import annotations
 
+import copy
 import json
 import keyword
 import re
@@ -17,7 +18,10 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from rnnspec.names import RESERVED
 from rnnspec.spec import ACTIVATIONS, CONV_RANK, INITIALIZERS
+from rnnspec.training import LOSSES, METRICS, OPTIMIZERS
+from rnnspec.values import LAYER_ACTIVATIONS
 
 Data = dict[str, Any]
 Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
@@ -25,6 +29,8 @@ Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
 VECTOR_CELLS = ("simple_rnn", "gru", "lstm")
 CONV_CELLS = {rank: kind for kind, rank in CONV_RANK.items()}
 MERGE_MODES = ("concat", "sum", "mul", "ave", "none")
+SCORES = ("additive", "dot")
+CONCATS = ("context_first", "output_first")
 INITIAL_STATES = ("zeros", "ones", "random", "input", "none")
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 # Keras' Orthogonal initializer needs a 2-D shape; a bias is 1-D (refused by the spec),
@@ -54,7 +60,7 @@ def _put(data: Data, key: str, value: object) -> None:
 identifiers = st.one_of(
     st.sampled_from(NAME_POOL),
     st.from_regex(r"[a-z][a-z0-9_]{0,9}", fullmatch=True).filter(
-        lambda name: not keyword.iskeyword(name)
+        lambda name: not keyword.iskeyword(name) and name not in RESERVED
     ),
 )
 rates = st.one_of(st.sampled_from((0.0, 0.1, 0.5)), st.floats(0.0, 0.95))
@@ -98,6 +104,10 @@ class Drawn:
     bidirectional: bool
     return_state: bool
     output: Step | None  # one step of its output sequence, if a block can read it
+    width: int | None = None  # the last axis of a vector block's one output
+    two_outputs: bool = False  # merge_mode none
+    head_end: str = "none"  # what its last layer is: none (no head), dropout, or
+    # the activation of the last layer that has one (linear: logits)
 
     @property
     def conv(self) -> bool:
@@ -214,8 +224,18 @@ def _block(
     long_form: bool,
     source: Drawn | None = None,
     bridge: str | None = None,
+    memories: tuple[Drawn, ...] = (),
+    classes: int | None = None,
+    window: bool = False,
+    encoder: bool = False,
+    masked: bool = False,
 ) -> tuple[Data, Drawn]:
-    """The keys of one recurrent block reading `step`, and what a later block needs."""
+    """The keys of one recurrent block reading `step`, and what a later block needs.
+    `memories`: blocks it may attend over. `classes`: its head scores as many classes
+    (a decoder that returns its state and runs forwards, or with `window` one that
+    returns one vector, no state, nothing stateful: docs/decoding.md). `encoder`: it
+    returns its sequence and state. `masked`: a
+    model input has mask_zero."""
     conv = len(step) > 1
     cells = _cells(draw, step, source, bridge)
     block: Data = {"cells": cells}
@@ -244,16 +264,22 @@ def _block(
         block["bidirectional"] = draw(st.sampled_from(forms))
     else:
         _put(block, "bidirectional", draw(_maybe(st.just(False))))
-    return_sequences = draw(
-        st.sampled_from((OMIT, True, True, False) if long_form else (OMIT, True, False))
-    )
-    return_state = draw(
-        st.sampled_from((OMIT, True, True, False) if long_form else (OMIT, True, False))
-    )
+    flags = (OMIT, True, True, False) if long_form else (OMIT, True, False)
+    attend = bool(memories) and not conv and merge_mode != "none"
+    attend = attend and draw(st.booleans())
+    return_sequences = draw(st.sampled_from((OMIT, False) if window else flags))
+    return_sequences = True if attend else return_sequences
+    return_state = draw(st.sampled_from((OMIT, False) if window else flags))
+    if (classes and not window) or encoder:
+        return_state = True
+    return_sequences = True if encoder else return_sequences
     _put(block, "return_sequences", return_sequences)
+    # Keras 3.15: RNN(StackedRNNCells) on a masked sequence fails without an initial
+    # state ("The two structures don't have the same nested structure"); reported
+    masked_cells = masked and block.get("stacking") == "cells"
     stateful = (
-        draw(st.sampled_from((OMIT, False, True)))
-        if batch_fixed and source is None
+        draw(st.sampled_from((OMIT, False) if window else (OMIT, False, True)))
+        if batch_fixed and source is None and not encoder and not masked_cells
         else OMIT
     )
     _put(block, "stateful", stateful)
@@ -271,53 +297,122 @@ def _block(
     elif stateful is True:
         _put(block, "initial_state", draw(_maybe(st.just("none"), null=True)))
     else:
-        _put(
-            block,
-            "initial_state",
-            draw(_maybe(st.sampled_from(INITIAL_STATES), null=True, omit=1)),
-        )
+        modes = [mode for mode in INITIAL_STATES if not (window and mode == "input")]
+        if masked_cells:
+            modes.remove("none")
+        mode = st.sampled_from(modes)
+        if masked_cells and long_form:  # its default is none
+            _put(block, "initial_state", draw(mode))
+        else:
+            _put(block, "initial_state", draw(_maybe(mode, null=True, omit=1)))
     states = _states(cells, step)
     top = states[-1][0]
     output = None
+    width = None
+    if merge_mode != "none":
+        top = (*top[:-1], top[-1] * 2) if merge_mode == "concat" else top
+        width = None if conv else top[-1]
     if return_sequences is True and merge_mode != "none":
-        output = (*top[:-1], top[-1] * 2) if merge_mode == "concat" else top
-    if not bidirectional and not conv:
+        output = top
+    if not bidirectional and not conv and not (classes and not window):
         _put(block, "go_backwards", draw(_maybe(st.booleans())))
     if block.get("stacking", "layers") == "layers" and len(cells) > 1:
         rate = st.sampled_from((0.0, 0.25, 0.5))
         _put(block, "dropout_between_layers", draw(_maybe(rate, null=True, omit=2)))
     if not conv:
         _put(block, "front", draw(_maybe(_front_layers(), omit=2)))
+    if attend and width:
+        block["attention"], width = draw(_attention(memories, width))
+        output = (width,)
+    head_end = "none"
     if not conv and merge_mode != "none":
-        head = draw(
-            _maybe(
-                st.one_of(_heads(), _head_layers()),
-                null=True,
-                omit=0 if long_form else 2,
-            )
-        )
+        heads = st.one_of(_heads(), _head_layers())
+        if classes:
+            head = draw(_class_head(classes))
+        else:
+            head = draw(_maybe(heads, null=True, omit=0 if long_form else 2))
         _put(block, "head", head)
-        dense = (
-            [h for h in head if h["type"] == "dense"] if isinstance(head, list) else []
-        )
-        if isinstance(head, dict) and output:
-            output = (head["units"],)
-        elif dense and output:
-            output = (dense[-1]["units"],)
+        width, head_end = _after_head(head, width)  # type: ignore[arg-type]
+        if output:
+            output = (width,)
     drawn = Drawn(
-        name, step, tuple(cells), states, bidirectional, return_state is True, output
+        name,
+        step,
+        tuple(cells),
+        states,
+        bidirectional,
+        return_state is True,
+        output,
+        width,
+        merge_mode == "none",
+        head_end,
     )
     return block, drawn
+
+
+def _after_head(head: object, width: int) -> tuple[int, str]:
+    """The width after a head and its last layer's kind (see Drawn.head_end)."""
+    if isinstance(head, dict):
+        return head["units"], head.get("activation") or "linear"
+    if not isinstance(head, list) or not head:
+        return width, "none"
+    dense = [layer["units"] for layer in head if layer["type"] == "dense"]
+    last = head[-1]
+    if last["type"] in ("dropout", "spatial_dropout1d"):
+        end = "dropout"
+    else:  # a normalization has no activation: Keras reads it as logits
+        end = last.get("activation") or "linear"
+    return (dense[-1] if dense else width), end
+
+
+@st.composite
+def _attention(
+    draw: st.DrawFn, memories: tuple[Drawn, ...], width: int
+) -> tuple[Data, int]:
+    """An `attention` key over one of `memories` for a block `width` wide, and the
+    width of what it makes (docs/attention.md)."""
+    memory = draw(st.sampled_from(memories))
+    assert memory.width is not None
+    given: Data = {"over": memory.name, "score": draw(st.sampled_from(SCORES))}
+    if memory.width != width:
+        given["project"] = True  # without it the widths must be equal
+    else:
+        _put(given, "project", draw(_maybe(st.booleans())))
+    _put(given, "concat", draw(_maybe(st.sampled_from(CONCATS))))
+    vector = st.fixed_dictionaries(
+        {"units": st.integers(1, 5)},
+        optional={"activation": st.sampled_from(LAYER_ACTIVATIONS)},
+    )
+    _put(given, "vector", draw(_maybe(vector, null=True)))
+    made = given["vector"]["units"] if given.get("vector") else memory.width + width
+    return given, made
+
+
+@st.composite
+def _class_head(draw: st.DrawFn, classes: int) -> Data | list[Data]:
+    """A head that scores `classes` classes: probabilities or logits."""
+    activation = draw(_maybe(st.sampled_from(("softmax", "linear")), null=True))
+    if draw(st.booleans()):
+        head: Data = {"units": classes}
+        _put(head, "activation", activation)
+        return head
+    layers: list[Data] = []
+    if draw(st.booleans()):
+        layers.append({"type": "layer_normalization"})
+    layers.append({"type": "dense", "units": classes})
+    if activation not in (OMIT, None):
+        layers.append({"type": "activation", "activation": activation})
+    if draw(st.integers(0, 3)) == 0:
+        layers.append({"type": "dropout", "rate": 0.0})
+    return layers
 
 
 @st.composite
 def _heads(draw: st.DrawFn) -> Data:
     head: Data = {"units": draw(st.integers(1, 5))}
-    _put(
-        head,
-        "activation",
-        draw(_maybe(st.sampled_from((*ACTIVATIONS, "softmax")), null=True)),
-    )
+    scores = st.sampled_from(("softmax", "sigmoid", "linear"))  # what losses read
+    activations = st.one_of(scores, st.sampled_from((*ACTIVATIONS, "softmax")))
+    _put(head, "activation", draw(_maybe(activations, null=True)))
     _put(head, "use_bias", draw(_maybe(st.booleans(), null=True)))
     return head
 
@@ -406,10 +501,163 @@ def short_specs(draw: st.DrawFn) -> Data:
     dtype = draw(st.sampled_from(DTYPES))
     spec = _head_keys(draw, draw(identifiers))
     spec["input"] = _input(draw, step, batch_size, dtype)
-    block, _ = draw(
-        _block("", step, batch_fixed=batch_size is not None, long_form=False)
+    classes = _classes(spec["input"]) if draw(st.integers(0, 2)) == 0 else None
+    block, drawn = draw(
+        _block(
+            spec["name"],
+            step,
+            batch_fixed=batch_size is not None,
+            long_form=False,
+            classes=classes,
+            window=classes is not None,
+            masked=spec["input"].get("mask_zero") is True,
+        )
     )
-    return spec | block
+    spec |= block
+    _sections(draw, spec, {"sequence": spec["input"]}, [spec], [drawn])
+    return spec
+
+
+def _classes(given: Data) -> int | None:
+    """The classes an input's steps are: its vocabulary, or its one-hot features."""
+    return given.get("vocabulary", given.get("features"))
+
+
+def _sections(
+    draw: st.DrawFn, spec: Data, inputs: Data, blocks: list[Data], drawn: list[Drawn]
+) -> None:
+    """Maybe a `training` section, and a `decoding` one where the model generates."""
+    by_name = {info.name: info for info in drawn}
+    outputs = spec.get("outputs") or [drawn[-1].name]
+    trained = [by_name[name] for name in outputs]
+    if any(_losses(block) for block in trained) and _tame(inputs, blocks):
+        _put(spec, "training", draw(_maybe(_training(trained))))
+    generates = _generator(inputs, blocks, drawn, outputs)
+    if generates:
+        _put(spec, "decoding", draw(_maybe(_decoding(*generates), omit=1)))
+
+
+def _tame(inputs: Data, blocks: list[Data]) -> bool:
+    """Whether the model's outputs stay finite on the smoke test's random data, as the
+    training step asserts: not so in float16 (a sum overflows at 65504) or through an
+    exponential cell activation (exp of exp). Such specs are valid: reported."""
+    if any(given.get("dtype") == "float16" for given in inputs.values()):
+        return False
+    cells = [cell for block in blocks for cell in block["cells"]]
+    keys = ("activation", "recurrent_activation")
+    return not any(cell.get(key) == "exponential" for cell in cells for key in keys)
+
+
+# losses by what they read (docs/training.md)
+REGRESSION = ("mse", "mae", "huber")
+CLASSIFYING = ("sparse_categorical_crossentropy", "categorical_crossentropy")
+
+
+def _losses(block: Drawn) -> list[str]:
+    """The losses that can read a block's output."""
+    if block.two_outputs:
+        return []
+    losses = list(REGRESSION)
+    if block.width is None:  # conv cells: no head
+        return losses
+    if block.head_end in ("softmax", "linear") and block.width >= 2:
+        losses += CLASSIFYING
+        if block.output is not None:  # a sequence of class scores
+            losses.append("ctc")
+    if block.head_end in ("sigmoid", "linear"):
+        losses.append("binary_crossentropy")
+    return losses
+
+
+def _one_loss(losses: list[str]) -> st.SearchStrategy[str]:
+    """One of `losses`, a loss that reads classes more often than not where one can."""
+    scoring = [loss for loss in losses if loss not in REGRESSION]
+    every = st.sampled_from(losses)
+    return st.one_of(every, st.sampled_from(scoring)) if scoring else every
+
+
+@st.composite
+def _training(draw: st.DrawFn, outputs: list[Drawn]) -> Data:
+    """A `training` section whose losses suit the outputs they train."""
+    options = {block.name: _losses(block) for block in outputs}
+    trainable = [name for name, losses in options.items() if losses]
+    shared = [
+        loss
+        for loss in LOSSES
+        if len(trainable) == len(outputs)
+        and all(loss in losses for losses in options.values())
+    ]
+    if shared and draw(st.booleans()):
+        loss: str | Data = draw(_one_loss(shared))
+        used = {loss}
+    else:
+        names = draw(st.lists(st.sampled_from(trainable), min_size=1, unique=True))
+        loss = {name: draw(_one_loss(options[name])) for name in names}
+        used = set(loss.values())
+    training: Data = {"loss": loss}
+    _put(training, "optimizer", draw(_maybe(st.sampled_from(tuple(OPTIMIZERS)))))
+    rates = st.one_of(
+        st.sampled_from((0.001, 0.01, 0.1, 1.0, 10.0)), st.floats(1e-4, 10.0)
+    )
+    _put(training, "learning_rate", draw(_maybe(rates, null=True)))
+    suiting = [m for m, losses in METRICS.items() if used <= set(losses)]
+    metrics = (
+        st.lists(st.sampled_from(suiting), unique=True) if suiting else st.just([])
+    )
+    _put(training, "metrics", draw(_maybe(metrics)))
+    return training
+
+
+@st.composite
+def _decoding(draw: st.DrawFn, kind: str, classes: int) -> Data:
+    """A `decoding` section for a model that generates `classes` classes of `kind`."""
+    decoding: Data = {}
+    class_ids = st.integers(0, classes - 1)
+    if kind == "decoder":
+        _put(decoding, "start", draw(_maybe(class_ids, null=True)))
+    else:  # window generation continues the classes it is given: no start
+        _put(decoding, "start", draw(_maybe(st.none(), omit=3)))
+    _put(decoding, "stop", draw(_maybe(class_ids, null=True)))
+    _put(decoding, "max_length", draw(_maybe(st.integers(1, 30))))
+    return decoding
+
+
+def _generator(
+    inputs: Data, blocks: list[Data], drawn: list[Drawn], outputs: list[str]
+) -> tuple[str, int] | None:
+    """Whether the model generates classes (docs/decoding.md): ("decoder" or "window",
+    how many classes), or None. Written from the docs, not from rnnspec/decoding.py."""
+    info = {d.name: d for d in drawn}
+    handed = [b for b in blocks if isinstance(b.get("initial_state"), dict)]
+    if len(handed) == 1:  # the steppable decoder, if it is one
+        block = handed[0]
+        given = inputs.get(block.get("input", "sequence"))
+        steppable = (
+            given is not None
+            and not info[block["name"]].bidirectional
+            and block.get("stateful") is not True
+            and block.get("go_backwards") is not True
+            and block.get("return_state") is True
+        )
+        if steppable:
+            classes = _classes(given) if "shape" not in given else None
+            scores = info[block["name"]].head_end != "none"
+            if classes and scores and info[block["name"]].width == classes:
+                return "decoder", classes
+            return None
+    if len(inputs) != 1 or len(outputs) != 1:
+        return None
+    (given,) = inputs.values()
+    block = next(b for b in blocks if b["name"] == outputs[0])
+    last = info[outputs[0]]
+    if "shape" in given or last.head_end == "none" or last.width != _classes(given):
+        return None
+    if any(
+        b.get("stateful") is True or b.get("initial_state") == "input" for b in blocks
+    ):
+        return None
+    one_vector = block.get("return_sequences") is not True
+    return ("window", last.width) if one_vector and not last.return_state else None
 
 
 def _bridges(source: Drawn, step: Step) -> list[str]:
@@ -426,11 +674,13 @@ def _bridges(source: Drawn, step: Step) -> list[str]:
 
 
 @st.composite
-def long_specs(draw: st.DrawFn) -> Data:
+def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
     """A long-form spec: one or two inputs, one to three blocks, hand-overs and heads;
-    every block feeds an output (Keras drops the rest), as does every head."""
-    n_inputs = draw(st.integers(1, 2))
-    n_blocks = draw(st.integers(n_inputs, 3))
+    every block feeds an output (Keras drops the rest), as does every head.
+    `seq2seq`: an encoder that returns its sequence and state, and a decoder on the
+    second input that starts from it, mostly attends over it and scores its classes."""
+    n_inputs = 2 if seq2seq else draw(st.integers(1, 2))
+    n_blocks = 2 if seq2seq else draw(st.integers(n_inputs, 3))
     names = draw(
         st.lists(
             identifiers,
@@ -443,7 +693,8 @@ def long_specs(draw: st.DrawFn) -> Data:
     input_names, block_names = names[1 : 1 + n_inputs], names[1 + n_inputs :]
     batch_size = draw(st.sampled_from((None, 1, 2)))
     dtype = draw(st.sampled_from(DTYPES))
-    steps = {name: draw(_step()) for name in input_names}
+    vectors = st.builds(lambda n: (n,), st.integers(1, 4))
+    steps = {name: draw(vectors if seq2seq else _step()) for name in input_names}
     spec["inputs"] = {
         name: _input(draw, steps[name], batch_size, dtype) for name in input_names
     }
@@ -457,7 +708,7 @@ def long_specs(draw: st.DrawFn) -> Data:
             if len(unused) >= n_blocks - index
             else input_names + [d.name for d in readable]
         )
-        given = draw(st.sampled_from(choices))
+        given = input_names[index] if seq2seq else draw(st.sampled_from(choices))
         if given in unused:
             unused.remove(given)
         step = (
@@ -466,8 +717,22 @@ def long_specs(draw: st.DrawFn) -> Data:
             else next(d.output for d in readable if d.name == given)
         )
         options = [(d, b) for d in drawn if d.return_state for b in _bridges(d, step)]
-        source, bridge = (
-            draw(st.sampled_from([(None, None), *options])) if options else (None, None)
+        handed = st.sampled_from(options) if options else st.nothing()
+        source, bridge = draw(
+            handed
+            if seq2seq and index
+            else st.one_of(st.just((None, None)), handed, handed)
+        )
+        classes = None  # a decoder whose head scores its input's classes
+        steer = seq2seq or draw(st.integers(0, 2)) > 0
+        if source is not None and given in steps and steer:
+            classes = _classes(spec["inputs"][given])
+        memories = tuple(
+            d
+            for d in drawn
+            if d.output is not None
+            and d.width is not None
+            and not _mask_blocked(spec["inputs"], blocks, d.name)
         )
         block, info = draw(
             _block(
@@ -477,6 +742,12 @@ def long_specs(draw: st.DrawFn) -> Data:
                 long_form=True,
                 source=source,
                 bridge=bridge,
+                memories=memories,
+                classes=classes,
+                encoder=seq2seq and not index,
+                masked=any(
+                    given.get("mask_zero") is True for given in spec["inputs"].values()
+                ),
             )
         )
         blocks.append({"name": name, "input": given, **block})
@@ -490,7 +761,20 @@ def long_specs(draw: st.DrawFn) -> Data:
     if missing:  # Keras would drop them: make them outputs
         given = spec.get("outputs") or [block_names[-1]]
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
+    _sections(draw, spec, spec["inputs"], blocks, drawn)
     return spec
+
+
+def _mask_blocked(inputs: Data, blocks: list[Data], name: str) -> bool:
+    """Whether a block's output cannot be a memory because it comes from a token input
+    with mask_zero through a front, repeat or head, which the mask cannot pass."""
+    by_name = {block["name"]: block for block in blocks}
+    changed = False
+    while name in by_name:
+        block = by_name[name]
+        changed |= any(block.get(key) for key in ("front", "repeat", "head"))
+        name = block["input"]
+    return changed and inputs[name].get("mask_zero") is True
 
 
 def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
@@ -501,7 +785,10 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
             needed.add(block["input"])
             if isinstance(block.get("initial_state"), dict):
                 needed.add(block["initial_state"]["from"])
+            if block.get("attention"):
+                needed.add(block["attention"]["over"])
     read = {block["input"] for block in blocks} | set(outputs)
+    read |= {block["attention"]["over"] for block in blocks if block.get("attention")}
     return {
         block["name"]
         for block in blocks
@@ -512,7 +799,7 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
 
 def specs() -> st.SearchStrategy[Data]:
     """Either form."""
-    return st.one_of(short_specs(), long_specs())
+    return st.one_of(short_specs(), long_specs(), long_specs(seq2seq=True))
 
 
 # --- text forms -------------------------------------------------------------------
@@ -643,6 +930,9 @@ PLAUSIBLE_VALUES = (
     "[1, 1, 1, 1]", "[]", "{units: 2}", "65536", "65537", "100000", "4096", "keras",
     "np", "model", "main", "output", "sequence", "initial_state", "_", "encoder_lstm",
     "encoder_output", "decoder_lstm_h", "initial_decoder_lstm_h", "repeat_over_batch",
+    *SCORES, *CONCATS, *LOSSES, *OPTIMIZERS, *METRICS, "{over: encoder, score: dot}",
+    "{loss: mse}", "{start: 0, stop: 1}", "[accuracy, accuracy]", "1e-9", "10.5",
+    "START", "MAX_LENGTH", "reset_states", "TRAINED", "decoder_attention",
 )  # fmt: skip
 KEYS = (
     "name", "description", "input", "inputs", "blocks", "outputs", "cells", "stacking",
@@ -652,6 +942,8 @@ KEYS = (
     "strides", "activation", "recurrent_activation", "use_bias", "dropout",
     "recurrent_dropout", "unit_forget_bias", "reset_after", "kernel_initializer",
     "recurrent_initializer", "bias_initializer", "__proto__", "Name", "units ",
+    "attention", "over", "score", "project", "concat", "vector", "training", "loss",
+    "optimizer", "learning_rate", "metrics", "decoding", "start", "stop", "max_length",
 )  # fmt: skip
 _KEY = re.compile(r'(?m)(?:^|[{,]|\[\[?)\s*"?([A-Za-z_][A-Za-z0-9_]*)"?\s*[:=]')
 INSERTS = (
@@ -810,3 +1102,73 @@ def mutations(draw: st.DrawFn, text: str, kind: str) -> bytes:
             + data[at:]
         )
     return data
+
+
+# --- broken new sections (attention, training, decoding) ----------------------------
+
+_BIG = 10**30
+_BAD = {  # key -> values of the wrong type, unknown names, out of range
+    "over": ("nowhere", 3, ["x"], "", "Encoder"),
+    "score": ("luong", "bahdanau", "Dot", 1, True),
+    "project": ("yes", 1, [True]),
+    "concat": ("both", "context", 0),
+    "vector": (
+        {"units": 0}, {"units": -1}, {"units": 70000}, {"activation": "tanh"},
+        {"units": 2, "activation": "nope"}, {"units": 2, "use_bias": True}, "tanh", 4,
+    ),
+    "loss": (
+        "nll", "MSE", {"nowhere": "mse"}, {}, ["mse"], 3, "ctc",
+        "sparse_categorical_crossentropy", "binary_crossentropy", "categorical_crossentropy",
+    ),
+    "optimizer": ("adamx", "Adam", 1, {"name": "adam"}),
+    "learning_rate": (
+        0, -1, 0.0, 10.5, 1e308, float("nan"), float("inf"), "0.1", True, _BIG,
+    ),
+    "metrics": (
+        ["accuracy", "accuracy"], ["f1"], "accuracy", ["mse"], ["accuracy"], ["mae"],
+        ["accuracy", "mse", "mae", "mse"], [1],
+    ),
+    "start": (-1, 65536, 1.5, "0", True, _BIG, 20, 5, 1),
+    "stop": (-1, 65536, 1.5, "0", False, _BIG, 20, 5, 1),
+    "max_length": (0, -3, 1.5, 65537, "20", _BIG),
+    "section": ("adam", [], 1, True, "encoder"),
+}  # fmt: skip
+
+
+@st.composite
+def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
+    """`spec` with its attention, training or decoding broken (or added where it does
+    not fit): a value of the wrong type, an unknown name, out of range, an unknown key.
+    """
+    spec = copy.deepcopy(spec)
+    blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
+    names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
+    where = draw(st.sampled_from(("attention", "training", "decoding")))
+    if where == "attention":
+        block = draw(st.sampled_from(blocks))
+        over = (
+            names[0] if names[0] != block.get("name") else draw(st.sampled_from(names))
+        )
+        section = block.setdefault("attention", {"over": over, "score": "dot"})
+        keys = ("over", "score", "project", "concat", "vector")
+    elif where == "training":
+        section = spec.setdefault("training", {"loss": "mse"})
+        keys = ("loss", "optimizer", "learning_rate", "metrics")
+    else:
+        section = spec.setdefault("decoding", {})
+        keys = ("start", "stop", "max_length")
+    key = draw(st.sampled_from((*keys, "unknown", "section")))
+    if key == "unknown":
+        section[draw(st.sampled_from(("epochs", "beam_width", "heads", "Loss")))] = 1
+    elif key == "section":
+        holder = block if where == "attention" else spec
+        holder[where] = draw(st.sampled_from(_BAD["section"]))
+    elif key == "over":
+        section["over"] = draw(st.sampled_from((*_BAD["over"], *names)))
+    elif key == "loss" and draw(st.booleans()):  # a known loss for a named block
+        section["loss"] = {
+            draw(st.sampled_from(names)): draw(st.sampled_from(tuple(LOSSES)))
+        }
+    else:
+        section[key] = draw(st.sampled_from(_BAD[key]))
+    return spec

@@ -12,6 +12,7 @@ import ast
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def check_project(dest: Path) -> tuple[dict, str]:
         assert (dest / path).is_file(), path
     spec = load_spec(dest / "rnnspec.yaml")  # raises SpecError on an invalid spec
     model = (dest / "src" / package / "model.py").read_text(encoding="utf-8")
-    assert model == render_spec(dest / "rnnspec.yaml")
+    assert model == render_spec(dest / "rnnspec.yaml", answers.get("target", "keras3"))
     assert f"rnnspec render rnnspec.yaml -o src/{package}/model.py" in (
         dest / "README.md"
     ).read_text(encoding="utf-8")
@@ -132,7 +133,79 @@ def run_project_tests(dest: Path) -> None:
     runner.write_text(f"DEST = {str(dest)!r}\n{RUN_PROJECT_TESTS}", encoding="utf-8")
     done = run_alone(runner, timeout=300)
     assert done.ok, f"{done.error}\n{done.output}"
-    assert "3 passed" in done.output
+    assert "4 passed" in done.output  # the backend's, the smoke test's, two on states
+
+
+def requirements(dest: Path) -> list[str]:
+    """pyproject.toml's dependencies, as TOML reads them."""
+    meta = tomllib.loads((dest / "pyproject.toml").read_text(encoding="utf-8"))
+    return meta["project"]["dependencies"]
+
+
+def conftest_backend(dest: Path) -> str:
+    """The KERAS_BACKEND that the project's tests/conftest.py sets (its BACKEND)."""
+    tree = ast.parse((dest / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    (value,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "BACKEND"
+    ]
+    return ast.literal_eval(value)
+
+
+# The project's tests in a fresh interpreter where TensorFlow (and tf_keras) cannot be
+# imported, as if not installed, with KERAS_BACKEND=tensorflow in the environment: the
+# project's conftest must choose its backend, and nothing may reach for TensorFlow.
+RUN_WITHOUT_TENSORFLOW = """
+import os, sys
+
+class NoTensorFlow:
+    # wraps a finder: it finds nothing of TensorFlow, as if it were not installed
+    def __init__(self, finder):
+        self.finder = finder
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("tensorflow", "tf_keras"):
+            return None
+        return self.finder.find_spec(name, path, target)
+    def __getattr__(self, attribute):
+        return getattr(self.finder, attribute)
+
+sys.meta_path[:] = [NoTensorFlow(finder) for finder in sys.meta_path]
+try:
+    import tensorflow
+    sys.exit("tensorflow imported")
+except ModuleNotFoundError:
+    pass
+import pytest
+os.chdir(DEST)
+sys.path.insert(0, DEST)
+code = int(pytest.main(["-q", "-p", "no:cacheprovider"]))
+import keras
+print("backend:", keras.backend.backend())
+print("tensorflow imported:", any(m.partition(".")[0] == "tensorflow" for m in sys.modules))
+sys.exit(code)
+"""
+
+
+def run_without_tensorflow(dest: Path) -> str:
+    runner = dest.parent / "run_without_tensorflow.py"
+    runner.write_text(f"DEST = {str(dest)!r}\n{RUN_WITHOUT_TENSORFLOW}", "utf-8")
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "tensorflow",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    done = subprocess.run(
+        [sys.executable, str(runner)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    return output
 
 
 @pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
@@ -145,6 +218,14 @@ def test_copy_with_defaults_from_this_repo(tmp_path):
     assert spec.name == "my_rnn_model"
     assert [(cell.type, cell.units) for cell in spec.cells] == [("lstm", 64)]
     assert spec.return_state and spec.input.batch_size == 2
+    assert answers["target"] == "keras3" and answers["backend"] == "tensorflow"
+    assert requirements(dest) == [
+        "keras>=3.10",
+        "tensorflow-cpu>=2.18; sys_platform == 'linux'",
+        "tensorflow>=2.18; sys_platform != 'linux'",
+        "numpy",
+    ]
+    assert conftest_backend(dest) == "tensorflow"
     run_project_tests(dest)
 
 
@@ -285,6 +366,62 @@ def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_pa
         ("gru", 32),
     ]
     run_project_tests(dest)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_backend_project_needs_no_tensorflow(template_repo, tmp_path, backend):
+    """backend=jax (torch): keras and that backend only; its tests pass with
+    TensorFlow impossible to import, on the backend its conftest sets."""
+    dest = copy(template_repo, tmp_path / "project", backend=backend, units="8")
+    answers, _ = check_project(dest)
+    assert answers["backend"] == backend
+    assert requirements(dest) == project.dependencies("keras3", backend)
+    assert requirements(dest)[0] == "keras>=3.10"
+    assert not [r for r in requirements(dest) if r.startswith("tensorflow")]
+    assert any(r.startswith(backend) for r in requirements(dest))
+    assert conftest_backend(dest) == backend
+    assert f"KERAS_BACKEND={backend}" in (dest / "README.md").read_text("utf-8")
+    output = run_without_tensorflow(dest)
+    assert "4 passed" in output, output[-4000:]
+    assert f"backend: {backend}" in output
+    assert "tensorflow imported: False" in output
+
+
+def test_a_tf_keras_project_runs_on_keras_2(template_repo, tmp_path):
+    """target=tf_keras: the tf_keras module, tf_keras and TensorFlow as dependencies,
+    no backend question; its smoke test runs in .venv-tf-keras (Keras 2)."""
+    dest = copy(template_repo, tmp_path / "project", target="tf_keras", units="8")
+    answers, _ = check_project(dest)  # the module is `rnnspec render --target tf_keras`
+    assert answers["target"] == "tf_keras" and "backend" not in answers
+    assert requirements(dest) == ["tf_keras>=2.16", "tensorflow>=2.16", "numpy"]
+    model = (dest / "src" / "my_rnn_model" / "model.py").read_text("utf-8")
+    assert "import tf_keras as keras" in model
+    test_file = (dest / "tests" / "test_model.py").read_text("utf-8")
+    assert "import keras" not in test_file and "keras.backend" not in test_file
+    python = REPO / ".venv-tf-keras" / "bin" / "python"
+    assert python.is_file(), "build .venv-tf-keras first (make .venv-tf-keras)"
+    done = subprocess.run(
+        [str(python), "-m", "my_rnn_model.model"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(dest / "src"), "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    names = [line.split(":")[0] for line in done.stdout.splitlines()]
+    assert names[:3] == ["output", "lstm_h", "lstm_c"]
+
+
+def test_backend_and_target_answers_are_checked_choices():
+    assert project.target_error("keras3") == project.target_error("tf_keras") == ""
+    assert "target must be one of" in project.target_error("keras4")
+    for bad in ("cntk", "jax; import os", ""):
+        with pytest.raises(ValueError, match="backend must be one of"):
+            project.dependencies("keras3", bad)
+    with pytest.raises(ValueError, match="target must be keras3 or tf_keras"):
+        project.dependencies("theano", "jax")
+    assert project.backend_of("tf_keras", "jax") == "tensorflow"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,14 @@ def test_render_matches_golden(spec: Path) -> None:
 
 
 @pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)
+def test_tf_keras_render_matches_golden(spec: Path) -> None:
+    golden = GOLDEN / "tf_keras" / f"{spec.stem}.py"
+    assert render_spec(spec, target="tf_keras") == golden.read_text(
+        encoding="utf-8"
+    ), "re-render with `make golden` and review the diff"
+
+
+@pytest.mark.parametrize("spec", ALL_EXAMPLES, ids=lambda p: p.stem)
 def test_render_is_byte_stable_and_black_clean(spec: Path) -> None:
     first, second = render_spec(spec), render_spec(spec)
     assert first == second

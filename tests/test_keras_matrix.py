@@ -564,6 +564,7 @@ def test_black(c: Case):
     assert black.format_str(source, mode=rnnspec.format.MODE) == source
 
 
+@pytest.mark.backends  # also on JAX and PyTorch: tests/test_backends.py
 @pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", PARAMS)
 def test_state_size(c: Case):
@@ -580,6 +581,7 @@ def test_state_size(c: Case):
             )
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", PARAMS)
 def test_keras_returns(c: Case):
@@ -647,6 +649,7 @@ def _flat_shapes(tree):
     return [tree]
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", PARAMS)
 def test_generated_module(c: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):

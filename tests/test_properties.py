@@ -42,7 +42,15 @@ from .conftest import PROPERTY_COUNTS as COUNTS
 from .conftest import PROPERTY_NOTES as NOTES
 from .conftest import ROOT, run_cli
 from .shared_smoke import shared
-from .strategies import FORMATS, SUFFIX, mutations, specs, texts, to_yaml
+from .strategies import (
+    FORMATS,
+    SUFFIX,
+    broken_sections,
+    mutations,
+    specs,
+    texts,
+    to_yaml,
+)
 
 FUZZ = os.environ.get("RNNSPEC_FUZZ") == "1"
 FUZZ_OUT = Path(os.environ.get("RNNSPEC_FUZZ_OUT", ROOT / "build" / "fuzz"))
@@ -58,13 +66,18 @@ PROFILE = settings.get_profile("rnnspec-fuzz" if FUZZ else "rnnspec")
 EXAMPLES = {"valid": (40, 2000), "mutated": (200, 8000), "process": (3, 40)}
 SCALE = float(os.environ.get("RNNSPEC_FUZZ_SCALE", "1"))  # a shorter or longer fuzz
 SMOKE_ROUNDS, SMOKE_BATCH = (1, 8) if not FUZZ else (max(1, round(4 * SCALE)), 12)
+# a training step compiles the model (seconds): the normal suite smokes one at most
+SMOKE_TRAINED = SMOKE_BATCH if FUZZ else 1
 KNOWN_FILES = {"model.py"} | {f"spec{suffix}" for suffix in SUFFIX.values()}
 OLD_MODULE = "# the module from before: a refused spec must leave it alone\n"
 
 for key in (
     "valid specs drawn", "accepted (same from YAML, JSON, TOML)", "refused cleanly",
     "rendered, parsed, black-stable, stable", "smoked", "smoked and passed",
-    "smoke sample refused", "mutated specs", "mutated: exit 0", "mutated: exit 2", "mutated in a process",
+    "smoke sample refused", "mutated specs", "mutated: exit 0", "mutated: exit 2",
+    "mutated sections: exit 0", "mutated sections: exit 2", "mutated in a process",
+    "valid with attention", "valid with training", "valid with decoding",
+    "smoked with attention", "smoked with training", "smoked with decoding",
     "failures",
 ):  # fmt: skip
     COUNTS.setdefault(key, 0)
@@ -74,6 +87,15 @@ FOUND: dict[str, Path] = {}  # fuzz: a distinct failure -> the example saved
 
 def _count(key: str, n: int = 1) -> None:
     COUNTS[key] = COUNTS.get(key, 0) + n
+
+
+def _count_sections(spec: dict, what: str) -> None:
+    """Count the issue-12 keys a spec carries: `<what> with attention`, ..."""
+    blocks = spec.get("blocks") or []
+    carried = {key for key in ("training", "decoding") if key in spec}
+    carried |= {"attention" for block in blocks if block.get("attention")}
+    for key in sorted(carried):
+        _count(f"{what} with {key}")
 
 
 def _refused(error: SpecError) -> None:
@@ -179,6 +201,7 @@ def test_valid_specs_load_alike_from_every_format_and_render_stably(
             for kind in FORMATS
         }
         _count("valid specs drawn")
+        _count_sections(spec, "valid")
         with failures("valid", written["yaml"], ".yaml"):
             loaded = {}
             for kind, text in written.items():
@@ -220,7 +243,8 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
 
     Hypothesis first tries the simplest draw (the same minimal spec every time); a
     batch with repeats is rejected, so the batch that runs is a varied one, the
-    same in every derandomized run. No shrinking: each try runs its modules.
+    same in every derandomized run. The normal suite keeps the `training` section of
+    SMOKE_TRAINED of them only. No shrinking: each try runs its modules.
     """
 
     @settings(PROFILE, max_examples=SMOKE_ROUNDS, phases=[Phase.generate])
@@ -228,6 +252,9 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
     def run(data: st.DataObject) -> None:
         drawn = [data.draw(specs(), label=f"spec {i}") for i in range(SMOKE_BATCH)]
         assume(len({json.dumps(spec, sort_keys=True) for spec in drawn}) == len(drawn))
+        trained = [spec for spec in drawn if "training" in spec]
+        for spec in trained[SMOKE_TRAINED:]:
+            del spec["training"]
         modules: list[tuple[Path, str]] = []
         for index, spec in enumerate(drawn):
             text = to_yaml(spec)
@@ -241,6 +268,7 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
             module = tmp_path / f"module_{index}.py"
             module.write_text(render_module(loaded), encoding="utf-8")
             modules.append((module, text))
+            _count_sections(spec, "smoked")
         paths = [module for module, _ in modules]
         smoke = smoke_modules if FUZZ else shared(smoke_modules)  # fuzz: no golden runs
         results = smoke(paths, timeout=120)
@@ -289,15 +317,23 @@ def _assert_clean(result: Result, path: Path, data: bytes) -> None:
 
 
 @st.composite
-def broken_specs(draw: st.DrawFn) -> tuple[bytes, str]:
+def broken_specs(draw: st.DrawFn) -> tuple[bytes, str, bool]:
     """A valid spec's text with random edits, and the suffix to save it under (mostly
-    its format's)."""
+    its format's); a third of them with attention, training or decoding broken first
+    (then the text edits only half the time), as the third value says."""
     kind = draw(st.sampled_from(FORMATS))
-    text = draw(texts(draw(specs()), kind))
-    data = draw(mutations(text, kind))
+    spec = draw(specs())
+    sections = draw(st.integers(0, 2)) == 0
+    if sections:
+        spec = draw(broken_sections(spec))
+    text = draw(texts(spec, kind))
+    edit = not sections or draw(st.booleans())
+    data = (
+        draw(mutations(text, kind)) if edit else text.encode("utf-8", "surrogatepass")
+    )
     wrong = draw(st.integers(0, 9)) == 0
     suffix = draw(st.sampled_from(sorted(SUFFIX.values()))) if wrong else SUFFIX[kind]
-    return data, suffix
+    return data, suffix, sections
 
 
 def test_broken_specs_never_crash_the_command_line(tmp_path: Path) -> None:
@@ -305,8 +341,8 @@ def test_broken_specs_never_crash_the_command_line(tmp_path: Path) -> None:
 
     @examples("mutated")
     @given(broken=broken_specs())
-    def run(broken: tuple[bytes, str]) -> None:
-        data, suffix = broken
+    def run(broken: tuple[bytes, str, bool]) -> None:
+        data, suffix, sections = broken
         _count("mutated specs")
         path = tmp_path / f"spec{suffix}"
         path.write_bytes(data)
@@ -315,6 +351,8 @@ def test_broken_specs_never_crash_the_command_line(tmp_path: Path) -> None:
         with failures("mutated", data, suffix):
             rendered = runner.invoke(main, ["render", str(path), "-o", str(out)])
             _count(f"mutated: exit {rendered.exit_code}")
+            if sections:
+                _count(f"mutated sections: exit {rendered.exit_code}")
             _assert_clean(rendered, path, data)
             checked = runner.invoke(main, ["check", str(path)])
             _assert_clean(checked, path, data)
@@ -335,8 +373,8 @@ def test_broken_specs_in_a_real_process(tmp_path: Path) -> None:
 
     @examples("process")
     @given(broken=broken_specs())
-    def run(broken: tuple[bytes, str]) -> None:
-        data, suffix = broken
+    def run(broken: tuple[bytes, str, bool]) -> None:
+        data, suffix, _ = broken
         _count("mutated in a process")
         path = tmp_path / f"spec{suffix}"
         path.write_bytes(data)

@@ -287,3 +287,28 @@ def test_a_seq2seq_learns_one_batch_with_teacher_forcing(
         assert targets.shape == (6, 7, 15) and targets.sum() == 6 * 7
     source = rng.integers(0, 20, (6, 9))
     steps_lower_the_loss(model, [source, decoder_input], targets)
+
+
+NAN_FORWARD = """\
+name: nan_forward
+input: {timesteps: 50, features: 4}
+cells: [{type: simple_rnn, units: 8, activation: exponential, recurrent_initializer: ones}]
+training: {loss: mse}
+"""
+
+
+def test_the_smoke_step_allows_a_loss_no_finer_than_the_models_own_outputs(
+    tmp_path: Path, capsys
+) -> None:
+    """A valid spec whose outputs overflow on the smoke's random data (exponential over
+    50 steps) cannot have a finite loss: main() says so instead of failing, and still
+    checks that the step moved the weights."""
+    spec = tmp_path / "nan_forward.yaml"
+    spec.write_text(NAN_FORWARD, encoding="utf-8")
+    module = load_module(spec, tmp_path)
+    outputs = module.build_model()(np.ones((2, 50, 4), "float32"))
+    assert not np.isfinite(keras.ops.convert_to_numpy(outputs)).all()
+    module.main()
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "training step: outputs not finite on this batch, weights changed"
+    )

@@ -70,12 +70,15 @@ def render_module(
     """
     from .cache import formatted
     from .render import render_source
+    from .target_rules import check_target
     from .targets import get_target
 
+    if not isinstance(spec, ModelSpec):
+        check_target(spec, target)  # raises RuleError (load_spec: SpecError, placed)
     source = render_source(plan_spec(spec), target, cache)
     return formatted(source, get_target(target).digest(), cache)
 
 
 def render_spec(path: str, target: str = "keras3", cache: bool = True) -> str:
     """The generated module for a spec file; raises SpecError on a bad spec."""
-    return render_module(load_spec(path), target, cache)
+    return render_module(load_spec(path, target), target, cache)

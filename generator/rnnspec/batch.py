@@ -73,7 +73,7 @@ def render_all(
 
 def _render(spec: Path, target: str, cache: bool) -> str | list[Problem]:
     try:
-        return render_module(load_spec(spec), target, cache)
+        return render_module(load_spec(spec, target), target, cache)
     except SpecError as exc:
         return exc.problems
 

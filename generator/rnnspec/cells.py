@@ -58,6 +58,17 @@ CELLS: dict[str, CellKind] = {
 }
 VECTOR_TYPES = tuple(name for name, kind in CELLS.items() if not kind.rank)
 
+# Keras class -> each argument whose default differs between Keras 2 (tf_keras 2.x)
+# and Keras 3, as (Keras 2's default, Keras 3's). A module writes Keras 3's value, so
+# its numbers do not depend on the Keras version. Every other class a module builds
+# (the cells above, RNN, Bidirectional, Dense, Embedding, the layers around a block,
+# the attention layers) has the same defaults in both: tests/test_keras_defaults.py.
+VERSION_DEFAULTS: dict[str, dict[str, tuple[object, object]]] = {
+    "ConvLSTM1D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
+    "ConvLSTM2D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
+    "ConvLSTM3D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
+}
+
 
 class CellSpec(Protocol):
     """A spec's cell (rnnspec/spec.py), as this module reads it."""
@@ -102,14 +113,19 @@ def state_shape(cell: CellSpec, step_shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def keras_args(cell: CellSpec) -> dict[str, object]:
     """Its keyword arguments after the positional size: a convolutional cell's window,
-    then the optional keys the user set."""
+    the defaults that differ between Keras versions (`VERSION_DEFAULTS`), then the
+    optional keys the user set (which win)."""
+    kind = kind_of(cell)
     args: dict[str, object] = {}
-    if kind_of(cell).rank:
+    if kind.rank:
         args = {
             "kernel_size": _compact(per_dim(cell, "kernel_size")),
             "padding": getattr(cell, "padding"),
             "strides": _compact(per_dim(cell, "strides")),
         }
+    for keras_class in (kind.keras_layer, kind.keras_cell):
+        for key, (_, keras3) in VERSION_DEFAULTS.get(keras_class or "", {}).items():
+            args[key] = keras3
     return args | getattr(cell, "keras_options")()
 
 

@@ -69,9 +69,9 @@ TARGET = click.option(
 )
 
 
-def _load(path: Path) -> Spec | GraphSpec:
+def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
     try:
-        return load_spec(path)
+        return load_spec(path, target)
     except SpecError as exc:
         raise SpecFailure(str(exc)) from None
 
@@ -237,21 +237,56 @@ def check(spec: Path) -> None:
     _written(write_stdout, describe_plan(plan_spec(_load(spec))) + "\n", "the report")
 
 
+class Backends(click.ParamType):
+    """One Keras 3 backend or a comma-separated list (rnnspec.verify.BACKENDS)."""
+
+    name = "backend"
+
+    def convert(self, value, param, ctx) -> tuple[str, ...]:  # noqa: ANN001 - click's
+        if isinstance(value, tuple):
+            return value
+        from .verify import BACKENDS
+
+        names = tuple(name.strip() for name in str(value).split(","))
+        if bad := [name for name in names if name not in BACKENDS]:
+            self.fail(f"{bad[0]!r} is not one of {', '.join(BACKENDS)}", param, ctx)
+        return names
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=SpecPath)
 @TIMEOUT
 @TARGET
-def smoke(paths: tuple[Path, ...], timeout: float, target: str) -> None:
+@click.option(
+    "--backend",
+    "backend",
+    type=Backends(),
+    multiple=True,
+    help="The Keras 3 backend to run on: tensorflow, jax or torch (default: "
+    "KERAS_BACKEND, else tensorflow). Repeat it, or list several (jax,torch), to run on "
+    "each in turn: one report per backend.",
+)
+def smoke(
+    paths: tuple[Path, ...],
+    timeout: float,
+    target: str,
+    backend: tuple[tuple[str, ...], ...],
+) -> None:
     """Run generated modules (rendering the specs among PATHS first) and report each.
 
     Each runs in a fresh process, as `python MODULE` would; the output of those that
-    fail follows the table on stderr.
+    fail follows the table on stderr. The report starts with the backend's name.
     """
     from .smoke_report import progress_line
-    from .verify import format_failures, format_report, smoke_modules
+    from .verify import format_failures, format_report, smoke_backends, smoke_modules
 
-    specs = {path: _load(path) for path in paths if path.suffix != ".py"}
+    try:
+        backends = smoke_backends([n for names in backend for n in names], target)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    specs = {path: _load(path, target) for path in paths if path.suffix != ".py"}
     names = [str(path) for path in paths]
+    reports, failures, ok = [], [], True
     with tempfile.TemporaryDirectory(prefix="rnnspec-") as folder:
         modules = []
         for index, path in enumerate(paths):
@@ -262,15 +297,23 @@ def smoke(paths: tuple[Path, ...], timeout: float, target: str) -> None:
                 module.write_text(source, encoding="utf-8")
                 path = module
             modules.append(path)
-        with progress_line(names) as progress:
-            results = smoke_modules(
-                modules, timeout=timeout, target=target, progress=progress
-            )
-    _written(write_stdout, format_report(results, names) + "\n", "the report")
-    failures = format_failures(results, names)
-    if failures:
-        click.echo(failures, err=True)
-    if not all(result.ok for result in results):
+        for name in backends:  # one set of workers per backend, one after the other
+            with progress_line(names) as progress:
+                results = smoke_modules(
+                    modules,
+                    timeout=timeout,
+                    target=target,
+                    progress=progress,
+                    backend=name,
+                )
+            reports.append(f"backend: {name}\n{format_report(results, names)}\n")
+            tagged = names if len(backends) == 1 else [f"{n} ({name})" for n in names]
+            failures.append(format_failures(results, tagged))
+            ok = ok and all(result.ok for result in results)
+    _written(write_stdout, "\n".join(reports), "the report")
+    if failed := "\n".join(text for text in failures if text):
+        click.echo(failed, err=True)
+    if not ok:
         sys.exit(1)
 
 

@@ -32,6 +32,7 @@ from .spec import (
     Spec,
 )
 from .spec_file import read_spec_text
+from .target_rules import DEFAULT, check_target
 from .toml_marks import read_toml
 from .yaml_marks import read_yaml
 
@@ -63,8 +64,8 @@ class SpecError(Exception):
         self.problems = problems
 
 
-def load_spec(file: str | FilePath) -> Spec | GraphSpec:
-    """Read and check one spec file."""
+def load_spec(file: str | FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
+    """Read and check one spec file, for `target` (rnnspec/target_rules.py)."""
     file = FilePath(file)
     kind = SUFFIXES.get(file.suffix.lower())
     if kind is None:
@@ -79,7 +80,7 @@ def load_spec(file: str | FilePath) -> Spec | GraphSpec:
     except TextProblem as exc:
         raise _error(file, exc.mark, exc.path, exc.message) from None
     data, marks = parse(text, kind, file)
-    return validate(data, marks, file)
+    return validate(data, marks, file, target)
 
 
 _READERS = {"yaml": read_yaml, "json": read_json, "toml": read_toml}
@@ -93,8 +94,10 @@ def parse(text: str, kind: str, file: FilePath) -> tuple[Any, Marks]:
         raise _error(file, exc.mark, exc.path, exc.message) from None
 
 
-def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
-    """Check parsed data against the spec model and its rules."""
+def validate(
+    data: Any, marks: Marks, file: FilePath, target: str = DEFAULT
+) -> Spec | GraphSpec:
+    """Check parsed data against the spec model and its rules, and the target's."""
     if not isinstance(data, dict):
         raise _error(
             file,
@@ -104,7 +107,9 @@ def validate(data: Any, marks: Marks, file: FilePath) -> Spec | GraphSpec:
         )
     try:
         model = GraphSpec if "blocks" in data else Spec  # the long form, or the short
-        return model.model_validate(data)
+        spec = model.model_validate(data)
+        check_target(spec, target)
+        return spec
     except RuleError as exc:
         mark = marks.find(exc.path, key=exc.at_key)
         raise _error(file, mark, exc.path, exc.message) from None

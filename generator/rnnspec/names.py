@@ -42,7 +42,7 @@ RESERVED = frozenset(
         # training (training.jinja, training_smoke.jinja)
         "TRAINED", "build_training_model", "compile_model", "teacher_forcing",
         "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
-        "predicted", "shapes", "targets", "weights", "weight", "old", "loss",
+        "predicted", "finite", "shapes", "targets", "weights", "weight", "old", "loss",
         "y_true", "y_pred", "labels", "ones",
         # decoding (decoding.jinja, smoke.jinja)
         "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",

@@ -113,6 +113,19 @@ def _check_block(spec: Block, input: InputSpec) -> None:
             "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
             "expected layer: rnn (or no layer key), got fused",
         )
+    if (
+        spec.stacking == "cells"
+        and len(spec.cells) == 1
+        and input.mask_zero
+        and getattr(spec, "initial_state_mode", "none") == "none"
+    ):
+        raise RuleError(
+            ("stacking",),
+            "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence (mask_zero) "
+            "when it starts from no initial state: expected initial_state: zeros (the "
+            "same numbers; not with stateful), stacking: layers, or mask_zero: false, "
+            "got stacking: cells",
+        )
     if stateful_without_batch_size(spec.stateful, input.batch_size):
         raise RuleError(
             ("stateful",),

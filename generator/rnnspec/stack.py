@@ -152,6 +152,23 @@ class LayerPlan:
         )
 
     @property
+    def flat_state(self) -> bool:
+        """A stack of one one-state cell (GRU, SimpleRNN): its call site passes each
+        direction's h flat, `[h]` for `[[h]]`. StackedRNNCells hands such a cell's
+        state back unwrapped, and JAX's lax.scan needs the carry in the structure it
+        comes out in; TensorFlow and PyTorch take both."""
+        return (
+            self.form == "stacked"
+            and len(self.cells) == 1
+            and len(self.cells[0].roles) == 1
+        )
+
+    @property
+    def call_state(self) -> list[StateTree]:
+        """What the call site passes as `initial_state=` (initial_state, or flat)."""
+        return list(self.states) if self.flat_state else self.initial_state
+
+    @property
     def keras_merge_mode(self) -> str | None:
         return None if self.merge_mode == "none" else self.merge_mode
 

@@ -8,6 +8,10 @@ so one is started only for every MODULES_PER_WORKER modules. Each takes the next
 as it finishes one, so a module that hangs delays only its worker; a worker that dies
 or stops answering fails its module and is replaced while modules wait. Results come
 back in input order; when done, workers leave without TensorFlow's teardown.
+
+Keras 3 picks its backend once, at ``import keras``, from ``KERAS_BACKEND``: a call's
+workers all run one backend (``backend``, else the caller's ``KERAS_BACKEND``, else
+TensorFlow), set in their environment before they import keras.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from .targets import DEFAULT, get_target
 from .worker import Reply, one_line, status_text
 
 __all__ = [
+    "BACKENDS",
     "SmokeResult",
+    "default_backend",
+    "smoke_backends",
     "format_failures",
     "format_report",
     "result_of",
@@ -44,6 +51,7 @@ REPLY_GRACE = 60.0  # seconds beyond a module's timeout for the worker to answer
 STOP_GRACE = 5.0  # seconds a worker gets to leave before it is killed
 MODULES_PER_WORKER = 3  # modules a worker must have (2 idle cores: 2 pay from ~4)
 _LONGEST_WAIT = 3600.0  # seconds one wait may last (any finite timeout works)
+BACKENDS = ("tensorflow", "jax", "torch")  # the Keras 3 backends rnnspec is tested on
 _TENSOR_LINE = re.compile(r"^(\S+): (\([\d, ]*\))$", re.MULTILINE)
 
 # Told as each module ends: (modules done, modules in all, the module's index).
@@ -57,17 +65,24 @@ def smoke_modules(
     target: str = DEFAULT,
     workers: int | None = None,
     progress: Progress | None = None,
+    backend: str | None = None,
 ) -> list[SmokeResult]:
     """Run each module as ``__main__`` in its own forked process; results in input order.
 
     ``timeout`` (positive, finite) bounds each module's run, not a worker's import of
     the target's modules. ``workers`` caps how many run at once (default: by modules
     and usable cores). Should a worker die, a fresh one runs the modules left.
+    ``backend``: one of BACKENDS (default: default_backend()).
     """
     if not (math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive finite number, got {timeout!r}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers!r}")
+    backend = default_backend() if backend is None else backend
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
+        )
     preload = get_target(target).preload
     paths = [Path(path) for path in paths]
     results: list[SmokeResult | None] = [None] * len(paths)
@@ -90,8 +105,31 @@ def smoke_modules(
             record(index, reply, time.perf_counter() - start)
     if queue:
         size = min(workers or worker_count(len(queue)), len(queue))
-        _Pool(paths, timeout, preload, size, record).run(queue)
+        _Pool(paths, timeout, preload, backend, size, record).run(queue)
     return results
+
+
+def default_backend() -> str:
+    """The backend a smoke run gets unless told: ``KERAS_BACKEND`` if set, else
+    tensorflow (as Keras itself, ignoring ~/.keras/keras.json). Not checked here."""
+    return os.environ.get("KERAS_BACKEND") or "tensorflow"
+
+
+def smoke_backends(given: Sequence[str], target: str = DEFAULT) -> list[str]:
+    """The backends to run on, in order, each once: ``given``, else default_backend().
+    A target other than Keras 3 runs on tensorflow only; ValueError says what is wrong.
+    """
+    backends = list(dict.fromkeys(given)) or [default_backend()]
+    if target != DEFAULT and backends != ["tensorflow"]:
+        if not given:  # KERAS_BACKEND is Keras 3's choice, not this target's
+            return ["tensorflow"]
+        raise ValueError(f"--target {target} runs on tensorflow only")
+    if backends[0] not in BACKENDS:  # given ones are checked by the command line
+        raise ValueError(
+            f"KERAS_BACKEND={backends[0]}: smoke runs on {', '.join(BACKENDS)}; "
+            "set one of them or pass --backend"
+        )
+    return backends
 
 
 def result_of(path: Path, reply: Reply, seconds: float = 0.0) -> SmokeResult:
@@ -125,11 +163,12 @@ def _syntax_error(path: Path) -> Reply | None:
 class _Worker:
     """The parent's handle on one worker process: starting, idle, or running a module."""
 
-    def __init__(self, preload: tuple[str, ...]) -> None:
+    def __init__(self, preload: tuple[str, ...], backend: str) -> None:
         self.conn, theirs = Pipe()
         try:
             self.process = subprocess.Popen(
                 worker.command(theirs.fileno(), preload),
+                env={**os.environ, "KERAS_BACKEND": backend},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # the caller's stdout is the report's
                 pass_fds=(theirs.fileno(),),
@@ -182,10 +221,12 @@ class _Pool:
         paths: list[Path],
         timeout: float,
         preload: tuple[str, ...],
+        backend: str,
         size: int,
         record: Callable[[int, Reply, float], None],
     ) -> None:
         self._paths, self._timeout, self._preload = paths, timeout, preload
+        self._backend = backend
         self._size, self._record = size, record
         self._workers: list[_Worker] = []
         self._startup_error: Reply | None = None  # once one fails, none is started
@@ -218,7 +259,7 @@ class _Pool:
             self._size, len(queue)
         ):
             try:
-                self._workers.append(_Worker(self._preload))
+                self._workers.append(_Worker(self._preload, self._backend))
             except OSError as exc:
                 self._startup_error = (
                     False,

@@ -60,6 +60,7 @@ def recurrent_part(sequence):
         kernel_size=3,
         padding="same",
         strides=2,
+        recurrent_activation="sigmoid",
         return_state=True,
         name="conv_lstm2d",
     )

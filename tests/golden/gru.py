@@ -74,7 +74,7 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
     initial_state = keras.tree.map_structure(
-        lambda state: RepeatOverBatch(state, dtype="float32")(sequence),
+        lambda state: RepeatOverBatch(state, dtype=DTYPE)(sequence),
         make_initial_state(batch_size=1),
     )
 

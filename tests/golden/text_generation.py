@@ -287,8 +287,14 @@ def main():
 
     # One training step on seeded random targets: the loss is finite, the weights move.
     training_model = compile_model(build_training_model(model))
-    predicted = keras.tree.flatten(training_model(sequence))
-    shapes = [tuple(tensor.shape) for tensor in predicted]
+    predicted = [
+        keras.ops.convert_to_numpy(tensor)
+        for tensor in keras.tree.flatten(training_model(sequence))
+    ]
+    shapes = [tensor.shape for tensor in predicted]
+    # A valid model may already give inf or nan on random data (an exponential
+    # activation, float16): its loss cannot then be finite either.
+    finite = all(np.isfinite(tensor).all() for tensor in predicted)
     targets = [
         np.eye(56, dtype=DTYPE)[rng.integers(0, 56, shapes[0][:-1])],
     ]
@@ -297,12 +303,18 @@ def main():
         for weight in training_model.trainable_weights
     ]
     loss = training_model.train_on_batch(sequence, targets[0], return_dict=True)["loss"]
-    assert np.isfinite(loss), f"training step: expected a finite loss, got {loss}"
+    assert (
+        np.isfinite(loss) or not finite
+    ), f"training step: expected a finite loss, got {loss}"
     assert any(
         not np.array_equal(keras.ops.convert_to_numpy(weight), old)
         for weight, old in zip(training_model.trainable_weights, weights)
     ), "training step: expected the trainable weights to change"
-    print("training step: loss finite, weights changed")
+    print(
+        "training step: loss finite, weights changed"
+        if finite
+        else "training step: outputs not finite on this batch, weights changed"
+    )
 
 
 if __name__ == "__main__":

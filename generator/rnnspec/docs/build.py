@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..verify import Progress, SmokeResult
 
 INDEX = "index.md"
+BACKEND = "tensorflow"  # the Keras 3 backend of the pages' output (index.md says so)
 
 
 class DocsConflict(Exception):
@@ -142,7 +143,9 @@ def _run_modules(
         paths = [Path(temp) / f"{runs[index][0]}.py" for index in todo]
         for path, index in zip(paths, todo):
             path.write_text(runs[index][1], encoding="utf-8")
-        ran = smoke_modules(paths, timeout=timeout, progress=told if progress else None)
+        ran = smoke_modules(
+            paths, timeout=timeout, progress=told if progress else None, backend=BACKEND
+        )
     for index, result in zip(todo, ran):
         results[index] = result
         if folder and result.ok:
@@ -153,7 +156,7 @@ def _run_modules(
 def _run_key(module: str, spec_text: str) -> str:
     """The page inputs a run's output stands for: module, spec, versions, target."""
     digest = hashlib.sha256()
-    for part in (*_versions(), DEFAULT, spec_text, module):
+    for part in (*_versions(), DEFAULT, BACKEND, spec_text, module):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()
 

@@ -3,6 +3,7 @@
 One idea a module:
 
 - `parse`: how an answer (often text) reads: lists, ASCII integers, yes/no, none;
+- `environment`: the project's dependencies and KERAS_BACKEND per target and backend;
 - `escape`: the one way free text reaches each kind of file (.py, .toml, .md);
 - `names`: `project_name` and `package_name`, their checks and the derived name;
 - `validators`: each architecture question's check, its verdict from the spec layer;
@@ -16,6 +17,7 @@ is what `copier.yml` imports.
 from __future__ import annotations
 
 from .answers import answers_error, render_text, spec_from_answers, spec_text
+from .environment import BACKENDS, backend_of, dependencies
 from .escape import markdown_text, python_str, toml_str
 from .extension import RnnspecExtension, render_filter
 from .names import (
@@ -40,10 +42,12 @@ from .validators import (
     size_error,
     spec_file_error,
     stateful_error,
+    target_error,
     units_error,
 )
 
 __all__ = [
+    "BACKENDS",
     "CELL_TYPES",
     "DEPENDENCIES",
     "DIGITS_NOTE",
@@ -55,8 +59,10 @@ __all__ = [
     "RnnspecExtension",
     "answer_size",
     "answers_error",
+    "backend_of",
     "ascii_int",
     "cells_error",
+    "dependencies",
     "dependency_modules",
     "identifier_error",
     "initial_state_error",
@@ -74,6 +80,7 @@ __all__ = [
     "spec_text",
     "split_list",
     "stateful_error",
+    "target_error",
     "toml_str",
     "truthy",
     "units_error",

@@ -18,6 +18,7 @@ import yaml
 
 from .. import render_spec
 from ..load import SpecError
+from ..targets import DEFAULT
 from .parse import ascii_int, split_list, truthy
 from .validators import answer_size, cells_error, size_error, units_error
 
@@ -70,13 +71,14 @@ def spec_text(answers: Mapping[str, Any]) -> str:
     return spec_from_answers(answers)
 
 
-def render_text(text: str, name: str = "rnnspec.yaml") -> str:
-    """The generated module for a spec's text: `rnnspec render` on a file holding it."""
+def render_text(text: str, name: str = "rnnspec.yaml", target: str = DEFAULT) -> str:
+    """The generated module for a spec's text: `rnnspec render --target TARGET` on a
+    file holding it."""
     with tempfile.TemporaryDirectory(prefix="rnnspec-copier-") as folder:
         file = Path(folder) / name
         file.write_bytes(text.encode("utf-8"))
         try:
-            return render_spec(file)
+            return render_spec(file, target)
         except SpecError as exc:
             for problem in exc.problems:
                 object.__setattr__(problem, "file", name)

@@ -3,7 +3,7 @@
 
 It gives the template what it cannot do alone, and nothing else: the spec's text
 (`rnnspec_spec_text()`), its module (`... | rnnspec_render`), the escaping filters,
-and each question's validator (`rnnspec_*_error`). Copier imports it, so it needs
+the backend's dependencies (`rnnspec_dependencies`) and each question's validator (`rnnspec_*_error`). Copier imports it, so it needs
 `--trust` and rnnspec installed next to copier.
 """
 
@@ -13,7 +13,9 @@ from jinja2 import pass_context
 from jinja2.ext import Extension
 
 from ..load import SpecError
+from ..targets import DEFAULT
 from .answers import answers_error, render_text, spec_text
+from .environment import backend_of, dependencies
 from .escape import markdown_text, python_str, toml_str
 from .names import (
     identifier_error,
@@ -28,14 +30,16 @@ from .validators import (
     size_error,
     spec_file_error,
     stateful_error,
+    target_error,
     units_error,
 )
 
 
-def render_filter(text: str) -> str:
-    """`rnnspec_render`: the module for a spec's text; copier's error for a bad spec."""
+def render_filter(text: str, target: str = DEFAULT) -> str:
+    """`rnnspec_render(target)`: the module for a spec's text, rendered for the answered
+    target (a checked choice); copier's error for a bad spec."""
     try:
-        return render_text(text)
+        return render_text(text, target=str(target))
     except SpecError as exc:
         from copier.errors import UserMessageError
 
@@ -63,10 +67,13 @@ class RnnspecExtension(Extension):
             rnnspec_units_error=units_error,
             rnnspec_size_error=size_error,
             rnnspec_spec_file_error=spec_file_error,
+            rnnspec_target_error=target_error,
         )
         environment.globals.update(
             rnnspec_spec_text=pass_context(lambda context: spec_text(context)),
             rnnspec_answers_error=pass_context(lambda context: answers_error(context)),
             rnnspec_stateful_error=stateful_error,
+            rnnspec_dependencies=dependencies,
+            rnnspec_backend=backend_of,
             rnnspec_initial_state_error=initial_state_error,
         )

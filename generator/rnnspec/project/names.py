@@ -23,11 +23,15 @@ from ..spec import Identifier
 MAX_PROJECT_NAME = 200
 # Imported by the generated project (its src/ comes first on sys.path), or rnnspec's own.
 PROJECT_IMPORTS = frozenset(
-    "keras numpy tensorflow pytest jax torch tests generator rnnspec "
+    "keras numpy tensorflow tf_keras pytest jax torch tests generator rnnspec "
     "black click jinja2 pydantic yaml copier".split()
 )
 # Distributions whose modules (and their dependencies') a package must not shadow.
-DEPENDENCIES = ("keras", "tensorflow", "tensorflow-cpu", "numpy", "pytest", "rnnspec")
+# (Those not installed here are skipped: each backend's are refused where it is.)
+DEPENDENCIES = (
+    "keras", "tensorflow", "tensorflow-cpu", "tf-keras", "jax", "jaxlib", "torch",
+    "numpy", "pytest", "rnnspec",
+)  # fmt: skip
 # Characters that project_name refuses besides categories Cc, Cs, Cn, Zl and Zp.
 _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

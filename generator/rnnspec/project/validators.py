@@ -114,6 +114,20 @@ def initial_state_error(initial_state: Any, stateful: Any) -> str:
     return ""
 
 
+def target_error(target: Any) -> str:
+    """A target this rnnspec renders for (rnnspec/targets/)."""
+    from ..targets import NAMES, get_target
+
+    try:
+        get_target(str(target))
+    except (ValueError, ImportError):
+        return (
+            f"target must be one of the targets this rnnspec renders for, "
+            f"{', '.join(NAMES)}; got {str(target)!r}"
+        )
+    return ""
+
+
 def spec_file_error(path: Any) -> str:
     """ "" for no spec file or a good one; otherwise why it cannot be used."""
     if not path:

@@ -4,7 +4,9 @@ A target is a folder here: `templates/` with `module.py.jinja` (the one module
 template) and its partials, and an `__init__.py` whose `TARGET` names the modules the
 smoke worker imports before it runs generated modules. The API, the CLI, the copier
 glue and the docs reach a target only through `get_target` and `Target.render`, so a
-second target is a new folder here, its golden files and its tests.
+second target is a new folder here, its golden files and its tests. A target may fall
+back to another's templates (`Target.base`): its own folder then holds only the
+partials that differ (tf_keras overrides keras3's ops.jinja and stateful.jinja).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from ..plan import ModelPlan
 
 DEFAULT = "keras3"
-NAMES = ("keras3",)
+NAMES = ("keras3", "tf_keras")
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,17 @@ class Target:
     name: str
     templates: str  # the package whose templates/ folder holds its templates
     preload: tuple[str, ...]  # what the smoke worker imports once, before forking
+    base: str | None = None  # the package whose templates fill in what this lacks
 
     def render(self, plan: ModelPlan, cache: bool = True) -> str:
         """The module's source, not yet formatted; `cache`: keep compiled templates."""
-        template = _environment(self.templates, cache).get_template("module.py.jinja")
+        packages = (self.templates, *([self.base] if self.base else []))
+        template = _environment(packages, cache).get_template("module.py.jinja")
         return template.render(plan=plan)
 
     def digest(self) -> str:
         """A hash of the template files' names and bytes: part of every cache key."""
-        return _digest(self.templates)
+        return "".join(_digest(p) for p in (self.templates, self.base) if p)
 
 
 def get_target(name: str = DEFAULT) -> Target:
@@ -50,13 +54,16 @@ def get_target(name: str = DEFAULT) -> Target:
 
 
 @cache
-def _environment(package: str, cached: bool) -> jinja2.Environment:
-    """A target's jinja2 environment (rnnspec/templating.py's settings)."""
+def _environment(packages: tuple[str, ...], cached: bool) -> jinja2.Environment:
+    """A target's jinja2 environment (rnnspec/templating.py's settings): a template
+    is looked up in each package's templates/ in turn, the target's own first."""
     import jinja2
 
     from ..templating import strict_environment
 
-    loader = jinja2.PackageLoader(package, "templates")
+    loader = jinja2.ChoiceLoader(
+        [jinja2.PackageLoader(package, "templates") for package in packages]
+    )
     return strict_environment(loader, _compiled() if cached else None)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rnnspec import load_spec, make_plan, render_module
 from rnnspec.load import SpecError
-from rnnspec.names import RESERVED, block_names
+from rnnspec.names import RESERVED, SPEC_SCOPES, block_names
 
 from .conftest import GRAPH_EXAMPLES, invoke
 
@@ -150,27 +150,45 @@ NAMED_GRAPHS = (
     GRAPH_EXAMPLES
     + sorted((SPECS / "graphs").glob("*.yaml"))
     + sorted((SPECS / "names").glob("ok_*.yaml"))
-    + [SPECS / "stateful" / "graph.yaml", SPECS / "reserved" / "trained.yaml"]
+    + [SPECS / "stateful" / "graph.yaml"]
+    + sorted((SPECS / "reserved").glob("*.yaml"))
 )
 
 
-def _identifiers(source: str) -> set[str]:
-    """Every name a module binds or reads: variables, parameters, functions, classes."""
+def _identifiers(node: ast.AST) -> set[str]:
+    """Every name a piece of code binds or reads: variables, parameters, functions,
+    classes."""
     found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, ast.arg):
-            found.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            found.add(child.id)
+        elif isinstance(child, ast.arg):
+            found.add(child.arg)
+        elif isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+            found.add(child.name)
+    return found
+
+
+def _shared_names(source: str, made: set[str], stem: str) -> set[str]:
+    """The names that share a scope with the names the spec makes: the module level's,
+    and every name in a function of SPEC_SCOPES. A spec's name never appears in another
+    function, unless it is named like that function's local on purpose (freed_names)."""
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name not in SPEC_SCOPES:
+            if stem != "freed_names":
+                assert not _identifiers(node) & made, (stem, node.name)
             found.add(node.name)
+        else:
+            found |= _identifiers(node)
     return found
 
 
 def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> None:
-    """Every name in a generated module is either one the spec's names make (inputs,
-    block_names) or one of RESERVED, and every RESERVED name is used: a template change
-    that adds a name fails here until RESERVED has it."""
+    """Every name in a scope of a generated module where the spec's names live is either
+    one they make (inputs, block_names) or one of RESERVED, and every RESERVED name is
+    used so: a template change that adds a name fails here until RESERVED has it, and
+    RESERVED refuses no name that could not clash."""
     used: set[str] = set()
     for path in NAMED_GRAPHS:
         spec = load_spec(path)
@@ -178,7 +196,7 @@ def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> No
         made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
         made |= {i.embedding_layer for i in plan.inputs if i.vocabulary}
         made |= {i.tensor for i in plan.inputs}
-        names = _identifiers(render_module(spec))
+        names = _shared_names(render_module(spec), made, path.stem)
         assert names - made - RESERVED == set(), path.stem
         used |= names - made
     assert used == RESERVED
@@ -191,3 +209,11 @@ def test_wiring_mistakes_are_refused_at_their_place(spec: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)
+
+
+def test_names_only_other_functions_use_are_free_for_inputs_and_blocks() -> None:
+    """An input named like a decoder's local (prefix, k) and blocks named like others
+    (best, seed) load, and their module runs: decodes, trains and checks its shapes."""
+    result = invoke("smoke", str(SPECS / "reserved" / "freed_names.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "1 modules: 1 passed" in result.stdout

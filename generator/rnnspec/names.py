@@ -22,37 +22,41 @@ if TYPE_CHECKING:
 
 # Every name graph.py.jinja writes itself: module constants, functions and classes,
 # the parameters and locals of its functions, and the builtins they call.
+# The module's functions in which the spec's names are variables; RESERVED holds their
+# names and the module level's, never a local of another function, which cannot clash.
+SPEC_SCOPES = frozenset(
+    {
+        "recurrent_part", "build_model", "build_inference_models", "check_returned",
+        "make_initial_state", "main", "decode_step", "greedy_decode",
+    }
+)  # fmt: skip
 RESERVED = frozenset(
     {
         # module level
         "keras", "np", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
         "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
         "make_initial_state", "check_shape", "check_returned", "build_model",
-        "recurrent_part", "outputs",
-        "build_inference_models", "greedy_decode", "main", "__name__",
-        # parameters and locals
-        "_", "actual", "batch_size", "classes", "decoder_model", "encoder_inputs",
-        "encoder_model", "expected", "first_step", "fits", "got", "initial_state",
-        "kwargs", "model", "name", "output", "returned", "rng", "self", "sequence",
-        "sequence_shape", "size", "state", "states", "step", "steps", "tensor",
-        "timesteps", "__init__", "call", "compute_output_shape", "get_config",
+        "recurrent_part", "outputs", "build_inference_models", "greedy_decode",
+        "main", "__name__",
+        # parameters and locals of the functions where the spec's names are variables
+        # (a local of any other function cannot meet them)
+        "_", "batch_size", "classes", "decoder_model", "encoder_inputs",
+        "encoder_model", "first_step", "initial_state", "kwargs", "model", "name",
+        "output", "returned", "rng", "self", "sequence", "sequence_shape", "state",
+        "states", "step", "steps", "tensor", "timesteps", "__init__", "call",
+        "compute_output_shape", "get_config",
         # stateful modules (stateful.jinja, smoke.jinja)
-        "STATEFUL_LAYERS", "reset_states", "variable", "fresh", "again", "before",
-        "after",
+        "STATEFUL_LAYERS", "reset_states", "fresh", "again", "before", "after",
         # training (training.jinja, training_smoke.jinja)
         "TRAINED", "build_training_model", "compile_model", "teacher_forcing",
         "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
         "predicted", "finite", "shapes", "targets", "weights", "weight", "old", "loss",
-        "y_true", "y_pred", "labels", "ones",
         # decoding (decoding.jinja, smoke.jinja)
         "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
         "decode_step", "decode_with", "with_temperature", "sample_decode",
-        "beam_search_decode", "max_length", "stop", "prefix", "carried", "finished",
-        "scores", "choose", "step_model", "temperature", "seed", "probabilities",
-        "drawn", "beam_width", "step_scores", "total", "best", "rows",
-        "decode_beams", "parts", "part", "tensors", "k",
+        "beam_search_decode", "decode_beams", "carried", "scores", "max_length", "stop",
         # builtins
-        "all", "bool", "len", "print", "range", "slice", "super", "tuple", "zip", "any", "dict", "max",
+        "all", "any", "max", "print", "range", "super", "tuple", "zip",
     }
 )  # fmt: skip
 # Keras names a layer that is given no name after its class: RepeatOverBatch's.

@@ -300,7 +300,7 @@ def test_modules_without_a_stateful_layer_have_no_reset_states() -> None:
     assert "reset_states" not in text and "STATEFUL_LAYERS" not in text
 
 
-@pytest.mark.parametrize("name", ["reset_states", "fresh", "again", "variable"])
+@pytest.mark.parametrize("name", ["reset_states", "fresh", "again", "before"])
 def test_an_input_cannot_take_the_modules_stateful_names(
     name: str, tmp_path: Path
 ) -> None:

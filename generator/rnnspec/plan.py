@@ -30,7 +30,7 @@ from .stack import (
 from .shapes import BlockShape, Bridge, input_tensor
 from .summary import summary_lines
 from .training import TrainedOutput, TrainingPlan, plan_training
-from .wiring import block_shapes
+from .wiring import block_shapes, needed
 
 __all__ = [
     "BlockPlan",
@@ -216,7 +216,7 @@ class ModelPlan:
     @property
     def model_blocks(self) -> tuple[BlockPlan, ...]:
         """The blocks the outputs depend on: the model's (any other is built, unused)."""
-        names = in_model(self.spec)
+        names = needed(self.spec.outputs, self.spec.blocks)
         return tuple(b for b in self.blocks if b.name in names)
 
     @property
@@ -394,16 +394,3 @@ def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:
     return tuple(
         s for b in blocks if b.initial_state_mode == "input" for s in b.state_tensors
     )
-
-
-def in_model(model: ModelSpec) -> set[str]:
-    """The output blocks and every block and input they depend on."""
-    names = set(model.outputs)
-    for given in reversed(model.blocks):
-        if given.name in names:
-            names.add(given.input)
-            if given.initial_state_mode == "from":
-                names.add(given.initial_state.source)  # type: ignore[union-attr]
-            if given.attention is not None:
-                names.add(given.attention.over)
-    return names

@@ -18,7 +18,7 @@ from .limits import Path, RuleError
 from .names import check_names
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
 from .shapes import recurrent_input
-from .wiring import block_shapes, check_wiring
+from .wiring import block_shapes, check_wiring, needed
 
 if TYPE_CHECKING:
     from .spec import Block, GraphSpec, InputSpec, Spec
@@ -300,16 +300,9 @@ def check_every_block_is_used(spec: GraphSpec) -> None:
     outputs = set(spec.output_blocks)
     reads = {block.input for block in spec.blocks} | outputs
     reads |= {block.attention.over for block in spec.blocks if block.attention}
-    needed = set(outputs)
-    for block in reversed(spec.blocks):
-        if block.name in needed:
-            needed.add(block.input)
-            if block.initial_state_mode == "from":
-                needed.add(block.initial_state.source)  # type: ignore[union-attr]
-            if block.attention is not None:
-                needed.add(block.attention.over)
+    used = needed(outputs, spec.blocks)
     for index, block in enumerate(spec.blocks):
-        if block.name not in needed:
+        if block.name not in used:
             raise RuleError(
                 ("blocks", index, "name"),
                 f"no model output depends on block {block.name}, so Keras would drop it: "

@@ -10,7 +10,7 @@ checked spec and checks nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable
 
@@ -23,6 +23,20 @@ if TYPE_CHECKING:
     from .spec import GraphBlock, GraphSpec, InputSpec
 
 BlockCheck = Callable[["GraphBlock", "InputSpec", Path, Path], None]
+
+
+def needed(outputs: Iterable[str], blocks: Sequence[GraphBlock]) -> set[str]:
+    """The output blocks and every block and input they depend on: through the input
+    they read, the state they start from, or the sequence they attend over."""
+    names = set(outputs)
+    for block in reversed(blocks):
+        if block.name in names:
+            names.add(block.input)
+            if block.initial_state_mode == "from":
+                names.add(block.initial_state.source)  # type: ignore[union-attr]
+            if block.attention is not None:
+                names.add(block.attention.over)
+    return names
 
 
 def block_shapes(model: ModelSpec) -> list[BlockShape]:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED = (".venv", ".git", "__pycache__", ".pytest_cache", "*.egg-info", "build")
-IGNORED += (".hypothesis", ".mypy_cache")
+IGNORED += (".hypothesis", ".mypy_cache", ".venv-tf-keras")
 NOT_GOLDEN = "not golden and not committed_docs"  # golden comparisons never count
 GOLDEN = "tests/golden"
 RENDER_GOLDEN = """
@@ -132,8 +132,8 @@ MUTATIONS = [
     Mutation(
         "repeat_over_batch_wrong_axis",
         MACROS,
-        "keras.ops.repeat(state, keras.ops.shape(sequence)[0], axis=0)",
-        "keras.ops.repeat(state, keras.ops.shape(sequence)[0], axis=-1)",
+        "repeat(state, {{ ops.ops }}.shape(sequence)[0], axis=0)",
+        "repeat(state, {{ ops.ops }}.shape(sequence)[0], axis=-1)",
     ),
     Mutation(
         "repeat_over_batch_symbolic_shape_keeps_batch_dim",
@@ -194,8 +194,8 @@ MUTATIONS = [
     Mutation(
         "stacked_states_flattened_backwards",
         LAYERS,
-        "= keras.tree.flatten(states)",
-        "= keras.tree.flatten(states)[::-1]",
+        "= {{ ops.tree }}.flatten(states)",
+        "= {{ ops.tree }}.flatten(states)[::-1]",
     ),
     Mutation(
         "merge_none_outputs_swapped",
@@ -330,6 +330,9 @@ class Outcome:
 def make_copy(folder: Path) -> Path:
     copy = folder / "rnnspec"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*IGNORED))
+    keras2 = ROOT / ".venv-tf-keras"  # the tf_keras target's environment, shared
+    if keras2.is_dir():
+        (copy / keras2.name).symlink_to(keras2)
     return copy
 
 

@@ -306,6 +306,56 @@ MUTATIONS = [
         tests=COPIER,
         keyword="validators",
     ),
+    # -- attention, training, decoding, reset (issue 12); backends and targets (13)
+    Mutation(
+        "attention_concat_order_ignored",
+        f"{TEMPLATES}/layers.jinja",
+        "if att.context_first else",
+        "if not att.context_first else",
+        tests=("tests/test_attention.py", "tests/test_published_attention.py"),
+    ),
+    Mutation(
+        "logits_read_as_probabilities",
+        "generator/rnnspec/training.py",
+        "        if activation in LINEAR:\n            return True",
+        "        if activation in LINEAR:\n            return False",
+        tests=("tests/test_training.py",),
+    ),
+    Mutation(
+        "beams_keep_their_old_state",
+        f"{TEMPLATES}/decoding.jinja",
+        "        carried = [tensor[rows] for tensor in carried]",
+        "        carried = carried",
+        tests=("tests/test_decoding.py",),
+    ),
+    Mutation(
+        "sampling_ignores_the_temperature",
+        f"{TEMPLATES}/decoding.jinja",
+        "    scores = scores / temperature",
+        "    scores = scores",
+        tests=("tests/test_decoding.py", "tests/test_published_generation.py"),
+    ),
+    Mutation(
+        "reset_states_resets_nothing",
+        f"{TEMPLATES}/stateful.jinja",
+        "        model.get_layer(name).reset_state()",
+        "        model.get_layer(name)",
+        tests=("tests/test_stateful.py",),
+    ),
+    Mutation(
+        "tf_keras_takes_hard_sigmoid",
+        "generator/rnnspec/target_rules.py",
+        '    "hard_sigmoid": "Keras 2',
+        '    "hard_sigmoid_": "Keras 2',
+        tests=("tests/test_target_rules.py",),
+    ),
+    Mutation(
+        "one_cell_stack_state_nested_on_jax",
+        "generator/rnnspec/stack.py",
+        '            self.form == "stacked"\n            and len(self.cells) == 1',
+        "            False\n            and len(self.cells) == 1",
+        tests=("tests/test_stacked_one_state.py",),
+    ),
 ]
 
 # Breaks the copy's import: if this is not killed, the tests import another generator.

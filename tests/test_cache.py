@@ -1,4 +1,5 @@
-"""The cache of formatted modules and compiled templates (rnnspec/cache.py).
+"""The cache of modules by spec text, formatted sources and compiled templates
+(rnnspec/cache.py, rnnspec/from_file.py).
 
 Every test points RNNSPEC_CACHE_DIR at its own folder: the user's cache is never touched.
 """
@@ -16,6 +17,8 @@ import pytest
 
 import rnnspec
 from rnnspec import cache
+from rnnspec import format as fmt
+from rnnspec.format import top_level_parts
 
 from .conftest import GOLDEN, ROOT, run_cli
 
@@ -25,15 +28,18 @@ MODULE = (GOLDEN / "gru.py").read_text(encoding="utf-8")
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The cache folder of this test (not yet made), for this process and its children."""
+    """The cache folder of this test (not yet made), for this process and its children;
+    this process remembers no formatted part yet (rnnspec/format.py)."""
     where = tmp_path / "cache"
     monkeypatch.setenv("RNNSPEC_CACHE_DIR", str(where))
     monkeypatch.delenv("RNNSPEC_NO_CACHE", raising=False)
+    monkeypatch.setattr(fmt, "_formatted", {})
     return where
 
 
-def entries(folder: Path) -> list[Path]:
-    return sorted((folder / "formatted-1").glob("*"))
+def entries(folder: Path, layer: str = "modules-1") -> list[Path]:
+    """The entries of one layer: modules by spec text, or black's output by part."""
+    return sorted((folder / layer).glob("*"))
 
 
 def everything(folder: Path) -> dict[str, tuple[int, float]]:
@@ -50,13 +56,14 @@ def plant(entry: Path, body: str) -> None:
     entry.write_bytes(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
 
 
-# Renders GRU; prints whether black was imported and how many templates were compiled.
+# Renders GRU; prints whether black and pydantic were imported and how many templates
+# were compiled.
 PROBE = """
 import sys, jinja2, rnnspec
 compile, compiled = jinja2.Environment.compile, []
 jinja2.Environment.compile = lambda *a, **k: compiled.append(1) or compile(*a, **k)
 assert rnnspec.render_spec(sys.argv[1]) == open(sys.argv[2]).read()
-print("black" in sys.modules, len(compiled))
+print("black" in sys.modules, "pydantic" in sys.modules, len(compiled))
 """
 
 
@@ -70,12 +77,48 @@ def probe() -> list[str]:
     return ran.stdout.split()
 
 
-def test_a_hit_gives_the_same_bytes_without_black_or_compiling(folder: Path) -> None:
-    black, compiled = probe()  # a miss: black runs, the templates compile
-    assert black == "True" and int(compiled) > 0
-    assert len(entries(folder)) == 1 and list(folder.glob("jinja-*/*"))
-    assert probe() == ["False", "0"]
+def test_a_hit_gives_the_same_bytes_without_loading_anything(folder: Path) -> None:
+    black, pydantic, compiled = probe()  # a miss: loaded, black runs, templates compile
+    assert black == pydantic == "True" and int(compiled) > 0
+    assert len(entries(folder)) == 1
+    assert len(entries(folder, "parts-1")) == len(top_level_parts(MODULE))
+    assert list(folder.glob("jinja-*/*"))
+    assert probe() == ["False", "False", "0"]
     assert run_cli("render", GRU).stdout == MODULE
+
+
+def test_a_module_hit_needs_the_same_text_target_and_suffix(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A module is kept by its spec's text: a renamed spec still hits; an edit, another
+    target or another suffix misses."""
+    spec = tmp_path / "gru.yaml"
+    spec.write_bytes(GRU.read_bytes())
+    rnnspec.render_spec(spec)
+    (entry,) = entries(folder)
+    plant(entry, "# kept\n")
+    moved = tmp_path / "elsewhere.yaml"
+    spec.rename(moved)
+    assert rnnspec.render_spec(moved) == "# kept\n"
+    assert rnnspec.render_spec(moved, target="tf_keras") != "# kept\n"
+    assert rnnspec.render_spec(moved.rename(tmp_path / "gru.yml")) == MODULE
+    (tmp_path / "gru.yml").write_text(GRU.read_text() + "# an edit\n")
+    assert rnnspec.render_spec(tmp_path / "gru.yml") == MODULE
+    assert len(entries(folder)) == 4
+
+
+def test_formatted_parts_are_kept_apart_from_the_spec(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """render_module (a checked spec, no file) reads black's output per part."""
+    rnnspec.render_spec(GRU)
+    for entry in entries(folder, "parts-1"):
+        plant(entry, "# formatted\n")
+    monkeypatch.setattr(fmt, "_formatted", {})  # a new process: nothing remembered
+    parts = len(top_level_parts(MODULE))
+    assert rnnspec.render_module(rnnspec.load_spec(GRU)) == "\n\n".join(
+        ["# formatted\n"] * parts
+    )
 
 
 def test_what_is_read_is_what_the_cache_holds(folder: Path) -> None:
@@ -91,7 +134,7 @@ BIG = MODULE.encode() * 40  # a long write: a torn one would show
 
 def _store_many(where: str, rounds: int) -> None:
     for _ in range(rounds):
-        assert cache.write(Path(where) / "formatted-1", "k" * 64, BIG)
+        assert cache.write(Path(where) / "modules-1", "k" * 64, BIG)
 
 
 def test_concurrent_writers_of_one_key_leave_one_whole_entry(folder: Path) -> None:
@@ -106,8 +149,9 @@ def test_concurrent_writers_of_one_key_leave_one_whole_entry(folder: Path) -> No
     ]
     assert [render.communicate(timeout=120)[0] for render in renders] == [MODULE] * 4
     assert len(entries(folder)) == 1  # one key, no temporary file left
+    assert len(entries(folder, "parts-1")) == len(top_level_parts(MODULE))
     # writers and a reader of one key at once: the reader always sees a whole entry
-    assert cache.write(folder / "formatted-1", "k" * 64, BIG)
+    assert cache.write(folder / "modules-1", "k" * 64, BIG)
     context = multiprocessing.get_context("fork")
     writers = [
         context.Process(target=_store_many, args=(str(folder), 200)) for _ in range(3)
@@ -116,7 +160,7 @@ def test_concurrent_writers_of_one_key_leave_one_whole_entry(folder: Path) -> No
         writer.start()
     seen = set()
     while any(writer.is_alive() for writer in writers):
-        seen.add(cache.read(folder / "formatted-1", "k" * 64))
+        seen.add(cache.read(folder / "modules-1", "k" * 64))
     assert [writer.exitcode for writer in writers] == [0, 0, 0]
     assert seen == {BIG}
     assert len(entries(folder)) == 2  # and no temporary file left
@@ -129,12 +173,21 @@ def test_an_upgrade_reads_no_stale_entry(
     (entry,) = entries(folder)
     plant(entry, "# made by the old versions\n")
     assert rnnspec.render_spec(GRU) == "# made by the old versions\n"
-    monkeypatch.setattr(cache, "_versions", lambda: "rnnspec 0.2 black 99.1 format x")
-    assert rnnspec.render_spec(GRU) == MODULE  # a new key: black again
+    monkeypatch.setattr(cache, "_versions", lambda names: "black 99.1 format x")
+    assert rnnspec.render_spec(GRU) == MODULE  # a new key: loaded again
     assert len(entries(folder)) == 2
-    source = "x  =  1\n"
-    assert cache.formatted(source, "templates a") == "x = 1\n"
-    assert cache._key(source, "templates a") != cache._key(source, "templates b")
+    plant(entries(folder)[0], "# made by the old rnnspec\n")
+    plant(entries(folder)[1], "# made by the old rnnspec\n")
+    monkeypatch.setattr(cache, "_code", lambda: "rnnspec's files, edited")
+    assert rnnspec.render_spec(GRU) == MODULE  # an edit of rnnspec: a new key
+    assert len(entries(folder)) == 3
+    parts = len(entries(folder, "parts-1"))
+    monkeypatch.setattr(fmt, "_formatted", {})
+    assert cache.formatted("x  =  1\n") == "x = 1\n"
+    monkeypatch.setattr(cache, "_versions", lambda names: "black 99.2 format x")
+    monkeypatch.setattr(fmt, "_formatted", {})
+    assert cache.formatted("x  =  1\n") == "x = 1\n"  # black's upgrade: a new key
+    assert len(entries(folder, "parts-1")) == parts + 2
 
 
 def test_a_read_only_folder_is_used_without_a_write(folder: Path) -> None:
@@ -174,12 +227,19 @@ def test_an_unusable_folder_means_no_cache(folder: Path) -> None:
         assert len(entries(folder)) == 1
 
 
-def test_a_corrupt_entry_is_ignored_and_replaced(folder: Path) -> None:
+@pytest.mark.parametrize("layer", ["modules-1", "parts-1"])
+def test_a_corrupt_entry_is_ignored_and_replaced(
+    folder: Path, layer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rnnspec.render_spec(GRU)
-    (entry,) = entries(folder)
+    entry = max(entries(folder, layer), key=lambda path: path.stat().st_size)
+    whole = cache.read(entry.parent, entry.name)
+    if layer == "parts-1":
+        entries(folder)[0].unlink()  # no module kept: the parts are read
+        monkeypatch.setattr(fmt, "_formatted", {})
     entry.write_bytes(entry.read_bytes()[:-40])  # torn
     assert rnnspec.render_spec(GRU) == MODULE
-    assert cache.read(entry.parent, entry.name) == MODULE.encode()  # whole again
+    assert cache.read(entry.parent, entry.name) == whole  # whole again
     entry.write_bytes(b"\x00\xff garbage")
     for compiled in folder.glob("jinja-*/*"):
         compiled.write_bytes(b"\x00\xff garbage")
@@ -193,14 +253,14 @@ def test_the_bound_holds_and_the_oldest_go_first(
     monkeypatch.setattr(cache, "MAX_ENTRIES", 5)
     sources = [f"x  =  {n}\n" for n in range(12)]
     for n, source in enumerate(sources):
-        assert cache.formatted(source, "t") == f"x = {n}\n"
-        assert len(entries(folder)) <= 5
-    kept = {path.name for path in entries(folder)}
-    assert cache._key(sources[-1], "t") in kept
-    assert cache._key(sources[0], "t") not in kept
+        assert cache.formatted(source) == f"x = {n}\n"
+        assert len(entries(folder, "parts-1")) <= 5
+    kept = {path.name for path in entries(folder, "parts-1")}
+    assert cache._part_key(sources[-1]) in kept
+    assert cache._part_key(sources[0]) not in kept
     monkeypatch.setattr(cache, "MAX_BYTES", 100)  # a byte bound too
-    cache.formatted("y  =  1\n", "t")
-    assert sum(path.stat().st_size for path in entries(folder)) <= 100
+    cache.formatted("y  =  1\n")
+    assert sum(path.stat().st_size for path in entries(folder, "parts-1")) <= 100
 
 
 def test_no_cache_neither_reads_nor_writes(

@@ -15,14 +15,13 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-import black
 import keras
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-import rnnspec.format
 from rnnspec import make_plan, render_module
+from rnnspec.format import format_whole
 from rnnspec.report import describe_plan
 from rnnspec.spec import INITIALIZERS, RuleError, Spec
 from tests import reference as ref
@@ -561,7 +560,7 @@ def test_matrix_is_wide():
 def test_black(c: Case):
     """Every generated module is already black-formatted with the project's settings."""
     source = render_module(Spec.model_validate(c.spec))
-    assert black.format_str(source, mode=rnnspec.format.MODE) == source
+    assert format_whole(source) == source
 
 
 @pytest.mark.backends  # also on JAX and PyTorch: tests/test_backends.py

@@ -295,8 +295,36 @@ MUTATIONS = [
     Mutation(
         "format_is_identity",
         "generator/rnnspec/format.py",
-        "return black.format_str(source, mode=MODE)",
+        'return "\\n\\n".join(_format_part(part, store) for part in parts)',
         "return source",
+    ),
+    Mutation(
+        "format_parts_leave_comments_above_a_def",
+        "generator/rnnspec/format.py",
+        "start -= 1  # the comments right above belong to it",
+        "break",
+        tests=("tests/test_format.py",),
+    ),
+    Mutation(
+        "format_parts_cut_at_an_encoding_comment",
+        "generator/rnnspec/format.py",
+        "if not any(map(_COOKIE.match, lines[start : start + 2])):",
+        "if True:",
+        tests=("tests/test_format.py",),
+    ),
+    Mutation(
+        "module_cache_key_ignores_the_target",
+        "generator/rnnspec/cache.py",
+        "sys.version, target, suffix.lower(), text)",
+        "sys.version, suffix.lower(), text)",
+        tests=("tests/test_cache.py",),
+    ),
+    Mutation(
+        "module_cache_key_ignores_rnnspec_edits",
+        "generator/rnnspec/cache.py",
+        "parts = (_code(), _versions(_TOOLS),",
+        "parts = (_versions(_TOOLS),",
+        tests=("tests/test_cache.py",),
     ),
     Mutation(
         "copier_size_validator_accepts_zero",
@@ -362,8 +390,8 @@ MUTATIONS = [
 CANARY = Mutation(
     "canary_broken_import",
     "generator/rnnspec/__init__.py",
-    "from .load import SpecError, load_spec",
-    "from .load import no_such_function",
+    "from importlib import import_module",
+    "from importlib import no_such_function",
     tests=("tests/test_behaviour_render.py",),
     keyword="several_optional_keys",
 )

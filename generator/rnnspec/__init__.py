@@ -5,8 +5,9 @@ The pipeline, one step a module: load (spec file -> Spec, rnnspec/load.py), norm
 rnnspec/plan.py), render (-> source, with a target's templates: rnnspec/targets/),
 format (-> black-formatted module, rnnspec/format.py; kept by rnnspec/cache.py),
 verify (run it, rnnspec/verify.py). TensorFlow is imported only by `verify`'s worker
-and by the generated modules. The later steps are imported when first used: the spec
-layer stands on its own.
+and by the generated modules. Each step is imported when first used, and
+`render_spec` (rnnspec/from_file.py) takes an unchanged spec file's module from the
+cache without loading any.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .load import SpecError, load_spec
-from .normalise import ModelSpec, normalise
-from .spec import GraphSpec, Spec
-
 if TYPE_CHECKING:
     from .format import format_source
+    from .from_file import render_spec
+    from .load import load_spec
+    from .normalise import ModelSpec, normalise
     from .plan import ModelPlan, make_plan
+    from .problems import SpecError
     from .render import render_source
+    from .spec import GraphSpec, Spec
 
 __all__ = [
     "GraphSpec",
@@ -38,19 +40,27 @@ __all__ = [
     "render_source",
     "render_spec",
 ]
-_LATER = {
-    "format_source": "format",
+_MODULE_OF = {
+    "GraphSpec": "spec",
     "ModelPlan": "plan",
+    "ModelSpec": "normalise",
+    "Spec": "spec",
+    "SpecError": "problems",
+    "format_source": "format",
+    "load_spec": "load",
     "make_plan": "plan",
+    "normalise": "normalise",
     "render_source": "render",
+    "render_spec": "from_file",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """The plan, render and format steps' names, imported on first use."""
-    if name not in _LATER:
+    """The steps' names, each imported on first use: `rnnspec render` of a cached spec
+    imports none of pydantic, jinja2 and black."""
+    if name not in _MODULE_OF:
         raise AttributeError(f"module 'rnnspec' has no attribute {name!r}")
-    return getattr(import_module(f".{_LATER[name]}", __name__), name)
+    return getattr(import_module(f".{_MODULE_OF[name]}", __name__), name)
 
 
 def plan_spec(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
@@ -65,20 +75,15 @@ def render_module(
 ) -> str:
     """The generated module for a checked spec: planned, rendered and formatted.
 
-    With `cache` (and RNNSPEC_NO_CACHE unset), formatted modules and compiled templates
-    are kept in the user's cache folder (rnnspec/cache.py): black runs once per source.
+    With `cache` (and RNNSPEC_NO_CACHE unset), black's output per top-level part and the
+    compiled templates are kept in the user's cache folder (rnnspec/cache.py).
     """
     from .cache import formatted
+    from .normalise import ModelSpec
     from .render import render_source
     from .target_rules import check_target
-    from .targets import get_target
 
     if not isinstance(spec, ModelSpec):
         check_target(spec, target)  # raises RuleError (load_spec: SpecError, placed)
     source = render_source(plan_spec(spec), target, cache)
-    return formatted(source, get_target(target).digest(), cache)
-
-
-def render_spec(path: str, target: str = "keras3", cache: bool = True) -> str:
-    """The generated module for a spec file; raises SpecError on a bad spec."""
-    return render_module(load_spec(path, target), target, cache)
+    return formatted(source, cache)

@@ -13,10 +13,11 @@ import os
 import sys
 from collections.abc import Callable
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
-from . import load_spec, render_module
-from .load import Problem, SpecError
+from .from_file import kept_module, render_spec
+from .problems import Problem, SpecError
 from .write import NotRegular, WriteError, check_writable, read_existing, write_file
 
 PARALLEL_FROM = 32  # specs: fewer render in this process, as forking costs ~20 ms
@@ -47,33 +48,39 @@ def render_all(
 ) -> list[str]:
     """Each spec's module, in order; one SpecError with every bad spec's problems.
 
-    From PARALLEL_FROM specs on, forked workers share them, one per core (Linux)."""
+    Modules kept in the cache are read here first; from PARALLEL_FROM others on, forked
+    workers render those, one per core (Linux)."""
+    done: list[str | list[Problem] | None] = [
+        kept_module(spec, target) if cache else None for spec in specs
+    ]
+    hits = [index for index, module in enumerate(done) if module is not None]
+    todo = [index for index, module in enumerate(done) if module is None]
     render = partial(_render, target=target, cache=cache)
-    workers = _cores() if len(specs) >= PARALLEL_FROM else 1
+    workers = _cores() if len(todo) >= PARALLEL_FROM else 1
     with contextlib.ExitStack() as stack:
         if workers > 1:
             from multiprocessing import get_context
 
             pool = stack.enter_context(get_context("fork").Pool(workers))
-            outcomes = pool.imap(render, specs, chunksize=4)
+            rendered = pool.imap(render, [specs[index] for index in todo], chunksize=4)
         else:
-            outcomes = map(render, specs)
-        done = []
-        for index, outcome in enumerate(outcomes):
-            done.append(outcome)
+            rendered = map(render, [specs[index] for index in todo])
+        outcomes = chain((done[index] for index in hits), rendered)
+        for count, (index, outcome) in enumerate(zip(hits + todo, outcomes)):
+            done[index] = outcome
             if progress:
-                progress(index + 1, len(specs), index)
+                progress(count + 1, len(specs), index)
     problems = [
         problem for outcome in done if isinstance(outcome, list) for problem in outcome
     ]
     if problems:
         raise SpecError(problems)
-    return done
+    return done  # type: ignore[return-value] - every one a module now
 
 
 def _render(spec: Path, target: str, cache: bool) -> str | list[Problem]:
     try:
-        return render_module(load_spec(spec, target), target, cache)
+        return render_spec(spec, target, cache)
     except SpecError as exc:
         return exc.problems
 

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Union
 
 import click
 
-from . import load_spec, plan_spec, render_module
-from .load import SpecError
+from .problems import SpecError
 from .targets import DEFAULT, NAMES
 from .write import NotRegular, WriteError, write_file, write_stdout
 
@@ -70,6 +69,8 @@ TARGET = click.option(
 
 
 def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
+    from . import load_spec
+
     try:
         return load_spec(path, target)
     except SpecError as exc:
@@ -232,6 +233,7 @@ def _written(write, *args) -> None:  # noqa: ANN001
 @click.argument("spec", type=SpecPath)
 def check(spec: Path) -> None:
     """Validate SPEC and print its state structure with shapes (no TensorFlow)."""
+    from . import plan_spec
     from .report import describe_plan
 
     _written(write_stdout, describe_plan(plan_spec(_load(spec))) + "\n", "the report")
@@ -277,6 +279,7 @@ def smoke(
     Each runs in a fresh process, as `python MODULE` would; the output of those that
     fail follows the table on stderr. The report starts with the backend's name.
     """
+    from . import render_module
     from .smoke_report import progress_line
     from .verify import format_failures, format_report, smoke_backends, smoke_modules
 

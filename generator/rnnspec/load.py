@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .around import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
+from .problems import Problem, SpecError
 from .spec import (
     CELL_MODELS,
     BidirectionalSpec,
@@ -39,48 +39,32 @@ from .yaml_marks import read_yaml
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        return (
-            f"{where}: {self.path}: {self.message}"
-            if self.path
-            else f"{where}: {self.message}"
-        )
-
-
-class SpecError(Exception):
-    """One or more problems with a spec file; `str()` gives one line per problem."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(map(str, problems)))
-        self.problems = problems
-
-
 def load_spec(file: str | FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
     """Read and check one spec file, for `target` (rnnspec/target_rules.py)."""
     file = FilePath(file)
-    kind = SUFFIXES.get(file.suffix.lower())
-    if kind is None:
+    _kind(file)  # an unknown suffix is refused before the file is read
+    try:
+        text = read_spec_text(file)
+    except TextProblem as exc:
+        raise _error(file, exc.mark, exc.path, exc.message) from None
+    return load_text(text, file, target)
+
+
+def load_text(text: str, file: FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
+    """Check the text of the spec file `file`, already read, for `target`."""
+    data, marks = parse(text, _kind(file), file)
+    return validate(data, marks, file, target)
+
+
+def _kind(file: FilePath) -> str:
+    if (kind := SUFFIXES.get(file.suffix.lower())) is None:
         raise _error(
             file,
             (1, 1),
             (),
             f"expected a .yaml, .yml, .toml or .json file, got {file.suffix or 'no suffix'!r}",
         )
-    try:
-        text = read_spec_text(file)
-    except TextProblem as exc:
-        raise _error(file, exc.mark, exc.path, exc.message) from None
-    data, marks = parse(text, kind, file)
-    return validate(data, marks, file, target)
+    return kind
 
 
 _READERS = {"yaml": read_yaml, "json": read_json, "toml": read_toml}

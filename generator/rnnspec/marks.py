@@ -11,9 +11,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .spec import Path
+if TYPE_CHECKING:
+    from .spec import Path
 
 Mark = tuple[int, int]  # 1-based line and column
 

@@ -33,7 +33,7 @@ SPEC_SCOPES = frozenset(
 RESERVED = frozenset(
     {
         # module level
-        "keras", "np", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
+        "keras", "np", "NAME", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
         "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
         "make_initial_state", "check_shape", "check_returned", "build_model",
         "recurrent_part", "outputs", "build_inference_models", "greedy_decode",

@@ -10,6 +10,7 @@
 import keras
 import numpy as np
 
+NAME = "addition_rnn"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"question": 7}
@@ -79,7 +80,7 @@ def build_model():
 
     returned = recurrent_part(question)
     outputs = returned["decoder_output"]
-    return keras.Model(question, outputs, name="addition_rnn")
+    return keras.Model(question, outputs, name=NAME)
 
 
 # The tensors build_training_model() returns, in order: the trained outputs.
@@ -94,7 +95,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["decoder_output"],
-        name="addition_rnn_training",
+        name=NAME + "_training",
     )
 
 

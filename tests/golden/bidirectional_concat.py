@@ -11,6 +11,7 @@
 import keras
 import numpy as np
 
+NAME = "bidirectional_concat"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"source": 20, "target": 15}
@@ -115,7 +116,7 @@ def build_model():
 
     returned = recurrent_part(source, target)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([source, target], outputs, name="bidirectional_concat")
+    return keras.Model([source, target], outputs, name=NAME)
 
 
 def build_inference_models(model):

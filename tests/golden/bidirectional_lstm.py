@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "bidirectional_lstm"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = 12
 STEP_SHAPE = (8,)  # one time step: (features,)
@@ -79,7 +80,6 @@ def recurrent_part(
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # bidirectional_lstm
     lstm = keras.layers.Bidirectional(
         keras.layers.LSTM(64, return_sequences=True, return_state=True),
         merge_mode="concat",
@@ -153,7 +153,7 @@ def build_model():
             initial_backward_lstm_c,
         ],
         outputs,
-        name="bidirectional_lstm",
+        name=NAME,
     )
 
 

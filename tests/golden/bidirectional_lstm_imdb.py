@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "bidirectional_lstm_imdb"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"review": None}
@@ -84,7 +85,7 @@ def build_model():
 
     returned = recurrent_part(review)
     outputs = returned["classifier_output"]
-    return keras.Model(review, outputs, name="bidirectional_lstm_imdb")
+    return keras.Model(review, outputs, name=NAME)
 
 
 # The tensors build_training_model() returns, in order: the trained outputs.
@@ -99,7 +100,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["classifier_output"],
-        name="bidirectional_lstm_imdb_training",
+        name=NAME + "_training",
     )
 
 

@@ -10,6 +10,7 @@
 import keras
 import numpy as np
 
+NAME = "chained_blocks"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"frames": 16}
@@ -150,9 +151,7 @@ def build_model():
     returned = recurrent_part(frames, initial_tracker_lstm_h, initial_tracker_lstm_c)
     outputs = [returned[name] for name in RETURNED]
     return keras.Model(
-        [frames, initial_tracker_lstm_h, initial_tracker_lstm_c],
-        outputs,
-        name="chained_blocks",
+        [frames, initial_tracker_lstm_h, initial_tracker_lstm_c], outputs, name=NAME
     )
 
 

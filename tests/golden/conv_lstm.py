@@ -11,6 +11,7 @@
 import keras
 import numpy as np
 
+NAME = "conv_lstm"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"frames": None}
@@ -121,7 +122,7 @@ def build_model():
 
     returned = recurrent_part(frames)
     outputs = returned["conv_3_output"]
-    return keras.Model(frames, outputs, name="conv_lstm")
+    return keras.Model(frames, outputs, name=NAME)
 
 
 def main():

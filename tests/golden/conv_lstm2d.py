@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "conv_lstm2d"  # the Keras model's name
 BATCH_SIZE = 2
 TIMESTEPS = 4
 STEP_SHAPE = (16, 16, 3)  # one time step: (*spatial, channels)
@@ -54,7 +55,6 @@ def recurrent_part(sequence):
     """
     initial_state = make_initial_state()
 
-    # conv_lstm2d
     conv_lstm2d = keras.layers.ConvLSTM2D(
         8,
         kernel_size=3,
@@ -93,7 +93,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="conv_lstm2d")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

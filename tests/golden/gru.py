@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "gru"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = None  # None: any sequence length
 STEP_SHAPE = (16,)  # one time step: (features,)
@@ -78,7 +79,6 @@ def recurrent_part(sequence):
         make_initial_state(batch_size=1),
     )
 
-    # gru
     gru = keras.layers.GRU(32, reset_after=True, return_state=True, name="gru")
     output, gru_h = gru(sequence, initial_state=initial_state)
 
@@ -104,7 +104,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="gru")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

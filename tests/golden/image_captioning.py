@@ -10,6 +10,7 @@
 import keras
 import numpy as np
 
+NAME = "image_captioning"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"decoder_input": None}
@@ -104,9 +105,7 @@ def build_model():
 
     returned = recurrent_part(transfer_values, decoder_input)
     outputs = returned["decoder_output"]
-    return keras.Model(
-        [transfer_values, decoder_input], outputs, name="image_captioning"
-    )
+    return keras.Model([transfer_values, decoder_input], outputs, name=NAME)
 
 
 def main():

@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "lstm"  # the Keras model's name
 BATCH_SIZE = 1
 TIMESTEPS = 5
 STEP_SHAPE = (10,)  # one time step: (features,)
@@ -54,7 +55,6 @@ def recurrent_part(sequence):
     """
     initial_state = make_initial_state()
 
-    # lstm
     lstm = keras.layers.RNN(
         keras.layers.LSTMCell(64), return_sequences=True, return_state=True, name="lstm"
     )
@@ -83,7 +83,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="lstm")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

@@ -11,6 +11,7 @@
 import keras
 import numpy as np
 
+NAME = "lstm_seq2seq"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"encoder_tokens": None, "decoder_tokens": None}
@@ -102,7 +103,7 @@ def build_model():
 
     returned = recurrent_part(encoder_tokens, decoder_tokens)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([encoder_tokens, decoder_tokens], outputs, name="lstm_seq2seq")
+    return keras.Model([encoder_tokens, decoder_tokens], outputs, name=NAME)
 
 
 def build_inference_models(model):

@@ -11,6 +11,7 @@
 import keras
 import numpy as np
 
+NAME = "nmt_luong_attention"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"source": None, "target": None}
@@ -121,7 +122,7 @@ def build_model():
 
     returned = recurrent_part(source, target)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([source, target], outputs, name="nmt_luong_attention")
+    return keras.Model([source, target], outputs, name=NAME)
 
 
 def build_inference_models(model):
@@ -384,7 +385,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs,
         returned["decoder_output"],
-        name="nmt_luong_attention_training",
+        name=NAME + "_training",
     )
 
 

@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "simple_rnn"  # the Keras model's name
 BATCH_SIZE = 1
 TIMESTEPS = 5
 STEP_SHAPE = (10,)  # one time step: (features,)
@@ -52,7 +53,6 @@ def recurrent_part(sequence):
     """
     initial_state = make_initial_state()
 
-    # simple_rnn
     simple_rnn = keras.layers.RNN(
         keras.layers.SimpleRNNCell(32),
         return_sequences=True,
@@ -83,7 +83,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="simple_rnn")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "stacked_lstm"  # the Keras model's name
 BATCH_SIZE = 1
 TIMESTEPS = 5
 STEP_SHAPE = (10,)  # one time step: (features,)
@@ -58,7 +59,6 @@ def recurrent_part(sequence):
     """
     initial_state = make_initial_state()
 
-    # stacked_lstm
     rnn = keras.layers.RNN(
         keras.layers.StackedRNNCells(
             [
@@ -104,7 +104,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="stacked_lstm")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

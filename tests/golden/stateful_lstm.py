@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "stateful_lstm"  # the Keras model's name
 BATCH_SIZE = 4
 TIMESTEPS = 10
 STEP_SHAPE = (3,)  # one time step: (features,)
@@ -56,7 +57,6 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # stateful_lstm
     lstm = keras.layers.LSTM(
         16, return_sequences=True, return_state=True, stateful=True, name="lstm"
     )
@@ -85,7 +85,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="stateful_lstm")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 # The stateful recurrent layers, by name: each keeps its last state for the next batch.

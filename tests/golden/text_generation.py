@@ -9,6 +9,7 @@
 import keras
 import numpy as np
 
+NAME = "text_generation"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = 40
 STEP_SHAPE = (56,)  # one time step: (features,)
@@ -56,7 +57,6 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # text_generation
     lstm = keras.layers.LSTM(128, name="lstm")
     hidden = lstm(sequence)
     head = keras.layers.Dense(56, activation="softmax", name="head")
@@ -83,7 +83,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = returned["output"]
-    return keras.Model(sequence, outputs, name="text_generation")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 # Decoding: the class that ends a sequence (None: none does), and the most classes
@@ -246,7 +246,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["output"],
-        name="text_generation_training",
+        name=NAME + "_training",
     )
 
 

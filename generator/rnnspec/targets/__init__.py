@@ -11,7 +11,6 @@ partials that differ (tf_keras overrides keras3's ops.jinja and stateful.jinja).
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -41,10 +40,6 @@ class Target:
         template = _environment(packages, cache).get_template("module.py.jinja")
         return template.render(plan=plan)
 
-    def digest(self) -> str:
-        """A hash of the template files' names and bytes: part of every cache key."""
-        return "".join(_digest(p) for p in (self.templates, self.base) if p)
-
 
 def get_target(name: str = DEFAULT) -> Target:
     """The target called `name`: one of NAMES."""
@@ -65,16 +60,6 @@ def _environment(packages: tuple[str, ...], cached: bool) -> jinja2.Environment:
         [jinja2.PackageLoader(package, "templates") for package in packages]
     )
     return strict_environment(loader, _compiled() if cached else None)
-
-
-@cache
-def _digest(package: str) -> str:
-    folder = Path(import_module(package).__file__).parent / "templates"
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.jinja")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _compiled() -> jinja2.BytecodeCache:

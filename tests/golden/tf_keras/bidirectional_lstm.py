@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "bidirectional_lstm"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = 12
 STEP_SHAPE = (8,)  # one time step: (features,)
@@ -80,7 +81,6 @@ def recurrent_part(
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # bidirectional_lstm
     lstm = keras.layers.Bidirectional(
         keras.layers.LSTM(64, return_sequences=True, return_state=True),
         merge_mode="concat",
@@ -154,7 +154,7 @@ def build_model():
             initial_backward_lstm_c,
         ],
         outputs,
-        name="bidirectional_lstm",
+        name=NAME,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "bidirectional_lstm_imdb"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"review": None}
@@ -85,7 +86,7 @@ def build_model():
 
     returned = recurrent_part(review)
     outputs = returned["classifier_output"]
-    return keras.Model(review, outputs, name="bidirectional_lstm_imdb")
+    return keras.Model(review, outputs, name=NAME)
 
 
 # The tensors build_training_model() returns, in order: the trained outputs.
@@ -100,7 +101,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["classifier_output"],
-        name="bidirectional_lstm_imdb_training",
+        name=NAME + "_training",
     )
 
 

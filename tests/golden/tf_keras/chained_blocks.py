@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "chained_blocks"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"frames": 16}
@@ -151,9 +152,7 @@ def build_model():
     returned = recurrent_part(frames, initial_tracker_lstm_h, initial_tracker_lstm_c)
     outputs = [returned[name] for name in RETURNED]
     return keras.Model(
-        [frames, initial_tracker_lstm_h, initial_tracker_lstm_c],
-        outputs,
-        name="chained_blocks",
+        [frames, initial_tracker_lstm_h, initial_tracker_lstm_c], outputs, name=NAME
     )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "conv_lstm"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"frames": None}
@@ -122,7 +123,7 @@ def build_model():
 
     returned = recurrent_part(frames)
     outputs = returned["conv_3_output"]
-    return keras.Model(frames, outputs, name="conv_lstm")
+    return keras.Model(frames, outputs, name=NAME)
 
 
 def main():

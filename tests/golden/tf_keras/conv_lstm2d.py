@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "conv_lstm2d"  # the Keras model's name
 BATCH_SIZE = 2
 TIMESTEPS = 4
 STEP_SHAPE = (16, 16, 3)  # one time step: (*spatial, channels)
@@ -55,7 +56,6 @@ def recurrent_part(sequence):
     """
     initial_state = tf.nest.map_structure(tf.constant, make_initial_state())
 
-    # conv_lstm2d
     conv_lstm2d = keras.layers.ConvLSTM2D(
         8,
         kernel_size=3,
@@ -94,7 +94,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="conv_lstm2d")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "ctc_asr"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"spectrogram": 50}
@@ -149,7 +150,7 @@ def build_model():
 
     returned = recurrent_part(spectrogram)
     outputs = returned["speech_output"]
-    return keras.Model(spectrogram, outputs, name="ctc_asr")
+    return keras.Model(spectrogram, outputs, name=NAME)
 
 
 # The tensors build_training_model() returns, in order: the trained outputs.
@@ -164,7 +165,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["speech_output"],
-        name="ctc_asr_training",
+        name=NAME + "_training",
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "gru"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = None  # None: any sequence length
 STEP_SHAPE = (16,)  # one time step: (features,)
@@ -79,7 +80,6 @@ def recurrent_part(sequence):
         make_initial_state(batch_size=1),
     )
 
-    # gru
     gru = keras.layers.GRU(32, reset_after=True, return_state=True, name="gru")
     output, gru_h = gru(sequence, initial_state=initial_state)
 
@@ -105,7 +105,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="gru")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "gru_to_lstm"  # the Keras model's name
 BATCH_SIZE = 4
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"source": 12, "target": 10}
@@ -102,7 +103,7 @@ def build_model():
 
     returned = recurrent_part(source, target)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([source, target], outputs, name="gru_to_lstm")
+    return keras.Model([source, target], outputs, name=NAME)
 
 
 def build_inference_models(model):

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "image_captioning"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"decoder_input": None}
@@ -105,9 +106,7 @@ def build_model():
 
     returned = recurrent_part(transfer_values, decoder_input)
     outputs = returned["decoder_output"]
-    return keras.Model(
-        [transfer_values, decoder_input], outputs, name="image_captioning"
-    )
+    return keras.Model([transfer_values, decoder_input], outputs, name=NAME)
 
 
 def main():

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "lstm"  # the Keras model's name
 BATCH_SIZE = 1
 TIMESTEPS = 5
 STEP_SHAPE = (10,)  # one time step: (features,)
@@ -55,7 +56,6 @@ def recurrent_part(sequence):
     """
     initial_state = tf.nest.map_structure(tf.constant, make_initial_state())
 
-    # lstm
     lstm = keras.layers.RNN(
         keras.layers.LSTMCell(64), return_sequences=True, return_state=True, name="lstm"
     )
@@ -84,7 +84,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="lstm")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "lstm_seq2seq"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"encoder_tokens": None, "decoder_tokens": None}
@@ -103,7 +104,7 @@ def build_model():
 
     returned = recurrent_part(encoder_tokens, decoder_tokens)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([encoder_tokens, decoder_tokens], outputs, name="lstm_seq2seq")
+    return keras.Model([encoder_tokens, decoder_tokens], outputs, name=NAME)
 
 
 def build_inference_models(model):

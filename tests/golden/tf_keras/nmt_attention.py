@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "nmt_attention"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"source": None, "target": None}
@@ -134,7 +135,7 @@ def build_model():
 
     returned = recurrent_part(source, target)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([source, target], outputs, name="nmt_attention")
+    return keras.Model([source, target], outputs, name=NAME)
 
 
 def build_inference_models(model):
@@ -398,7 +399,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs,
         returned["decoder_output"],
-        name="nmt_attention_training",
+        name=NAME + "_training",
     )
 
 

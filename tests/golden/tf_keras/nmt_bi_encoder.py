@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "nmt_bi_encoder"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 # Per input: its length (None: any) and the shape of one time step.
 TIMESTEPS = {"source": None, "target": None}
@@ -154,7 +155,7 @@ def build_model():
 
     returned = recurrent_part(source, target)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model([source, target], outputs, name="nmt_bi_encoder")
+    return keras.Model([source, target], outputs, name=NAME)
 
 
 def build_inference_models(model):

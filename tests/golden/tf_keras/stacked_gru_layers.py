@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "stacked_gru_layers"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = None  # None: any sequence length
 STEP_SHAPE = (6,)  # one time step: (features,)
@@ -92,7 +93,6 @@ def recurrent_part(sequence):
         make_initial_state(batch_size=1),
     )
 
-    # stacked_gru_layers
     gru_1 = keras.layers.Bidirectional(
         keras.layers.GRU(24, return_sequences=True, return_state=True),
         merge_mode="ave",
@@ -140,7 +140,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="stacked_gru_layers")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 def main():

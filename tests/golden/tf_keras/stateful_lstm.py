@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "stateful_lstm"  # the Keras model's name
 BATCH_SIZE = 4
 TIMESTEPS = 10
 STEP_SHAPE = (3,)  # one time step: (features,)
@@ -57,7 +58,6 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # stateful_lstm
     lstm = keras.layers.LSTM(
         16, return_sequences=True, return_state=True, stateful=True, name="lstm"
     )
@@ -86,7 +86,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
-    return keras.Model(sequence, outputs, name="stateful_lstm")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 # The stateful recurrent layers, by name: each keeps its last state for the next batch.

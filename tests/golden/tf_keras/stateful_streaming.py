@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "stateful_streaming"  # the Keras model's name
 BATCH_SIZE = 1
 TIMESTEPS = 1
 STEP_SHAPE = (1,)  # one time step: (features,)
@@ -55,7 +56,6 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # stateful_streaming
     lstm = keras.layers.LSTM(20, stateful=True, name="lstm")
     hidden = lstm(sequence)
     head = keras.layers.Dense(1, name="head")
@@ -82,7 +82,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = returned["output"]
-    return keras.Model(sequence, outputs, name="stateful_streaming")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 # The stateful recurrent layers, by name: each keeps its last state for the next batch.
@@ -111,7 +111,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["output"],
-        name="stateful_streaming_training",
+        name=NAME + "_training",
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras  # Keras 2: TensorFlow 2.16+ gives Keras 3 as tf.keras
 
+NAME = "text_generation"  # the Keras model's name
 BATCH_SIZE = None  # None: any batch size
 TIMESTEPS = 40
 STEP_SHAPE = (56,)  # one time step: (features,)
@@ -57,7 +58,6 @@ def recurrent_part(sequence):
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
 
-    # text_generation
     lstm = keras.layers.LSTM(128, name="lstm")
     hidden = lstm(sequence)
     head = keras.layers.Dense(56, activation="softmax", name="head")
@@ -84,7 +84,7 @@ def build_model():
 
     returned = recurrent_part(sequence)
     outputs = returned["output"]
-    return keras.Model(sequence, outputs, name="text_generation")
+    return keras.Model(sequence, outputs, name=NAME)
 
 
 # Decoding: the class that ends a sequence (None: none does), and the most classes
@@ -247,7 +247,7 @@ def build_training_model(model):
     return keras.Model(
         model.inputs[0],
         returned["output"],
-        name="text_generation_training",
+        name=NAME + "_training",
     )
 
 

@@ -49,3 +49,44 @@ def variants(folder: Path, count: int) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def drawn(folder: Path, count: int) -> list[Path]:
+    """``count`` distinct specs that load, drawn (seeded) by the property tests'
+    strategy (tests/strategies.py): unlike the renamed examples, they differ in shape,
+    so most of each module is new to black."""
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+
+    sys.path.insert(0, str(ROOT))
+    from rnnspec import SpecError, load_spec
+    from tests.strategies import specs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    texts: list[str] = []
+
+    @settings(
+        max_examples=count * 2,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(specs())
+    def draw(spec: dict) -> None:
+        texts.append(json.dumps(spec))
+
+    draw()
+    paths = []
+    for text in dict.fromkeys(texts):  # distinct, in order
+        path = folder / f"drawn_{len(paths)}.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_spec(path)
+            paths.append(path)
+        except SpecError:
+            path.unlink()
+        if len(paths) == count:
+            return paths
+    sys.exit(f"drew only {len(paths)} distinct specs that load, not {count}")

@@ -18,15 +18,14 @@ from .targets import DEFAULT
 
 def render_spec(path: str | Path, target: str = DEFAULT, cache: bool = True) -> str:
     """The module for the spec file at `path`; SpecError if the spec is wrong."""
-    text, entry = _entry(Path(path), target, cache)
+    path = Path(path)
+    text, entry = _entry(path, target, cache)
     if entry and (module := kept.recall(entry)) is not None:
         return module
     from . import load_spec, render_module
     from .load import load_text
 
-    spec = (
-        load_spec(path, target) if text is None else load_text(text, Path(path), target)
-    )
+    spec = load_spec(path, target) if text is None else load_text(text, path, target)
     module = render_module(spec, target, cache)
     if entry:
         kept.keep(entry, module)

@@ -289,6 +289,27 @@ def test_a_seq2seq_learns_one_batch_with_teacher_forcing(
     steps_lower_the_loss(model, [source, decoder_input], targets)
 
 
+@pytest.mark.parametrize("vocabulary", [True, False], ids=["tokens", "one_hot"])
+def test_a_decoder_returning_its_last_step_only_is_not_teacher_forced(
+    vocabulary: bool, tmp_path: Path, capsys
+) -> None:
+    """Without return_sequences the decoder scores one step, not one a step: there is
+    no teacher_forcing(), and the smoke step trains it on one class a sequence (the
+    fuzz run found main() feeding it a target a step)."""
+    text = SEQ2SEQ.replace("    return_sequences: true\n", "").replace(
+        "LOSS", "sparse_categorical_crossentropy"
+    )
+    if not vocabulary:
+        text = text.replace("vocabulary: 15, embedding: 8", "features: 15")
+    spec = tmp_path / "last_step.yaml"
+    spec.write_text(text, encoding="utf-8")
+    module, model = trained(spec, tmp_path)
+    assert not hasattr(module, "teacher_forcing")
+    assert [tuple(x.shape) for x in keras.tree.flatten(model.outputs)] == [(None, 15)]
+    module.main()
+    assert "training step: loss finite, weights changed" in capsys.readouterr().out
+
+
 NAN_FORWARD = """\
 name: nan_forward
 input: {timesteps: 50, features: 4}

@@ -313,6 +313,14 @@ MUTATIONS = [
         tests=("tests/test_format.py",),
     ),
     Mutation(
+        "teacher_forcing_for_a_last_step_decoder",
+        "generator/rnnspec/training.py",
+        "and len(output.shape) == 3",
+        "and len(output.shape) > 0",
+        tests=("tests/test_training.py",),
+        keyword="last_step",
+    ),
+    Mutation(
         "module_cache_key_ignores_the_target",
         "generator/rnnspec/cache.py",
         "sys.version, target, suffix.lower(), text)",

@@ -157,9 +157,14 @@ class TrainingPlan:
         return [output.name for output in self.outputs]
 
     def teacher_forced(self, decoder: str | None) -> TrainedOutput | None:
-        """The decoder's output, when it is trained on classes (a crossentropy)."""
+        """The decoder's output, when it is trained on classes (a crossentropy) at
+        every step: (batch, steps, classes), not the last step's alone."""
         for output in self.outputs:
-            if output.block == decoder and output.loss in TEACHER_FORCED:
+            if (
+                output.block == decoder
+                and output.loss in TEACHER_FORCED
+                and len(output.shape) == 3
+            ):
                 return output
         return None
 

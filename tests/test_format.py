@@ -34,6 +34,7 @@ TRICKY = {
     "code between defs": "def f():\n  pass\nX=1\nY = 2\n\n\n\ndef g():\n pass\nZ=3\n",
     "an encoding-like comment": "def f():\n  pass\n# decoding: greedy\ndef g(): pass\n",
     "one on line two": "x=1\ndef f():\n  pass\nx=2\n# encoding: latin-1\ndef g(): pass\n",
+    "a bare string after a def": 'def f():\n  pass\n"""a  string"""\nx=1\n',
     "a docstring first": '"""Doc."""\nimport a\ndef f():\n  """F."""\n  pass\n',
     "nested defs and main": (
         "def f():\n  def g():\n    pass\n  return g\n"

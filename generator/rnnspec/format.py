@@ -60,7 +60,7 @@ def top_level_parts(source: str) -> list[str]:
     cuts, after_def = [0], False
     for node in ast.parse(source).body:
         is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        if is_def or after_def:
+        if (is_def or after_def) and not _is_string(node):  # black: a docstring
             decorators = getattr(node, "decorator_list", [])
             start = min([node.lineno, *(item.lineno for item in decorators)]) - 1
             while start > 0 and lines[start - 1].startswith("#"):
@@ -71,6 +71,15 @@ def top_level_parts(source: str) -> list[str]:
     cuts.append(len(lines))
     parts = ("".join(lines[start:end]) for start, end in zip(cuts, cuts[1:]))
     return [part for part in parts if part.strip()]
+
+
+def _is_string(node: ast.stmt) -> bool:
+    """A bare string, which black would take for a docstring at a part's start."""
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _format_part(part: str, store: PartStore | None) -> str:

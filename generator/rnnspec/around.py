@@ -136,6 +136,13 @@ class AroundPlan:
     params: int
     path: Path = ()  # its key in the block: ("head", 1); ("head",) for a Dense's keys
 
+    @property
+    def brief(self) -> str:
+        """For the module's header: its class, arguments and activation only,
+        "Dense(93, softmax)"."""
+        activation = [str(v) for k, v in self.keywords if k == "activation"]
+        return f"{self.keras_class}({', '.join([*map(str, self.args), *activation])})"
+
 
 def layer_args(
     layer: _Layer,

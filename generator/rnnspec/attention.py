@@ -170,9 +170,7 @@ class AttentionPlan:
         text += ", projected" if self.project else ""
         text += ", masked" if self.mask else ""
         if self.vector:
-            keywords = dict(self.vector.keywords)
-            act = f", {keywords['activation']}" if "activation" in keywords else ""
-            text += f", vector Dense({self.vector.args[0]}{act})"
+            text += f", vector {self.vector.brief}"
         return text
 
 

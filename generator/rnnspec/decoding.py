@@ -166,16 +166,15 @@ def _ends_in_softmax(head: Sequence[object]) -> bool:
     return False
 
 
-def check_decoding(spec: Spec | GraphSpec) -> None:
+def check_decoding(spec: Spec | GraphSpec, shapes: Sequence[BlockShape]) -> None:
     """Refuse a `decoding` section where the model generates no classes, a start where
-    window generation continues given classes, and a class the head does not score."""
+    window generation continues given classes, and a class the head does not score
+    (`shapes`: every block's, as the rules computed them)."""
     if spec.decoding is None:
         return
     from .normalise import normalise  # imports the spec's models, which import this
-    from .wiring import block_shapes
 
-    model = normalise(spec)
-    found = generator_of(model, block_shapes(model))
+    found = generator_of(normalise(spec), shapes)
     if found is None:
         raise RuleError(
             ("decoding",),

@@ -312,13 +312,9 @@ class ModelPlan:
         if self.decoder is None:
             return ()
         decoder = self.block(self.decoder)
-        needed = {decoder.source}
-        if decoder.attention:
-            needed.add(decoder.attention.over)
-        for block in reversed(self.blocks):
-            if block.name in needed:
-                needed |= {block.reads, block.source} - {None}
-        return tuple(b for b in self.blocks if b.name in needed)
+        memory = [decoder.attention.over] if decoder.attention else []
+        names = needed([decoder.source, *memory], self.spec.blocks)
+        return tuple(b for b in self.blocks if b.name in names)
 
     @property
     def encoder_inputs(self) -> tuple[InputPlan, ...]:

@@ -21,12 +21,14 @@ from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
 
 if TYPE_CHECKING:
+    from .shapes import BlockShape
     from .spec import Block, GraphSpec, InputSpec, Spec
 
 
-def check_spec(spec: Spec) -> None:
+def check_spec(spec: Spec) -> list[BlockShape]:
     """The short form's rules: its block's, then the budget of its model; its block
-    is read as the long form reads a block (rnnspec/normalise.py)."""
+    is read as the long form reads a block (rnnspec/normalise.py). Returns its shapes.
+    """
     from .normalise import normalise  # imports the spec's models, which import this
 
     if not spec.input.sequence:
@@ -47,10 +49,12 @@ def check_spec(spec: Spec) -> None:
     parts.add_stack((), "", block.layers, block)
     batch = spec.input.batch_size or SMOKE_BATCH_SIZE
     parts.check(batch, smoke_timesteps(spec.input.timesteps))
+    return [block]
 
 
-def check_graph(spec: GraphSpec) -> None:
-    """The long form's rules: wiring and each block's, its Python names, its budget."""
+def check_graph(spec: GraphSpec) -> list[BlockShape]:
+    """The long form's rules: wiring and each block's, its Python names, its budget.
+    Returns every block's shapes."""
     blocks = check_wiring(spec, check_block)
     check_names(spec, blocks)
     check_every_block_is_used(spec)
@@ -67,6 +71,7 @@ def check_graph(spec: GraphSpec) -> None:
         )
     first = next(iter(spec.inputs.values()))
     parts.check(first.batch_size or SMOKE_BATCH_SIZE, timesteps)
+    return blocks
 
 
 def stateful_without_batch_size(stateful: bool, batch_size: int | None) -> bool:

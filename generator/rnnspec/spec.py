@@ -250,9 +250,9 @@ class Spec(Block):
 
     @model_validator(mode="after")
     def _rules(self) -> Spec:
-        rules.check_spec(self)
-        check_training(self)
-        check_decoding(self)
+        shapes = rules.check_spec(self)
+        check_training(self, shapes)
+        check_decoding(self, shapes)
         return self
 
     @property
@@ -327,9 +327,9 @@ class GraphSpec(_Strict):
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        rules.check_graph(self)
-        check_training(self)
-        check_decoding(self)
+        shapes = rules.check_graph(self)
+        check_training(self, shapes)
+        check_decoding(self, shapes)
         return self
 
     @property

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .around import AroundPlan
-
 if TYPE_CHECKING:
+    from .around import AroundPlan
     from .plan import ModelPlan
 
 
@@ -49,14 +48,4 @@ def summary_lines(plan: ModelPlan) -> list[str]:
 
 def _layers(layers: tuple[AroundPlan, ...]) -> str:
     """Layers around a block, briefly: "Dense(93, softmax) -> Dropout(0.5)"."""
-    return " -> ".join(
-        f"{layer.keras_class}("
-        + ", ".join(
-            [
-                *map(str, layer.args),
-                *(str(v) for k, v in layer.keywords if k == "activation"),
-            ]
-        )
-        + ")"
-        for layer in layers
-    )
+    return " -> ".join(layer.brief for layer in layers)

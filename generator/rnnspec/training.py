@@ -169,14 +169,13 @@ class TrainingPlan:
         return None
 
 
-def check_training(spec: Spec | GraphSpec) -> None:
-    """Refuse a training section whose losses cannot read their outputs."""
+def check_training(spec: Spec | GraphSpec, shapes: list[BlockShape]) -> None:
+    """Refuse a training section whose losses cannot read their outputs (`shapes`:
+    every block's, as the rules computed them)."""
     from .normalise import normalise  # imports the spec's models, which import this
-    from .wiring import block_shapes
 
     if spec.training is not None:
-        model = normalise(spec)
-        plan_training(model, block_shapes(model))
+        plan_training(normalise(spec), shapes)
 
 
 def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | None:
@@ -216,14 +215,8 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
 
 
 def _loss_path(training: Training, name: str) -> Path:
-    return (
-        ("training", "loss", name)
-        if isinstance(training.loss, dict)
-        else (
-            "training",
-            "loss",
-        )
-    )
+    """Where a block's loss is written: under its name, or the one loss for all."""
+    return ("training", "loss") + ((name,) if isinstance(training.loss, dict) else ())
 
 
 def _trained(

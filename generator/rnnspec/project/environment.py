@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from ..verify import BACKENDS  # the Keras 3 backends rnnspec is tested on
+
 _TENSORFLOW = (
     "tensorflow-cpu>=2.18; sys_platform == 'linux'",
     "tensorflow>=2.18; sys_platform != 'linux'",

@@ -3,8 +3,9 @@
 
 It gives the template what it cannot do alone, and nothing else: the spec's text
 (`rnnspec_spec_text()`), its module (`... | rnnspec_render`), the escaping filters,
-the backend's dependencies (`rnnspec_dependencies`) and each question's validator (`rnnspec_*_error`). Copier imports it, so it needs
-`--trust` and rnnspec installed next to copier.
+the backend's dependencies (`rnnspec_dependencies`) and each question's validator
+(`rnnspec_*_error`). Copier imports it, so it needs `--trust` and rnnspec installed
+next to copier.
 """
 
 from __future__ import annotations

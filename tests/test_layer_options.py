@@ -173,7 +173,9 @@ def test_the_budget_counts_layer_normalization_as_keras_does(tmp_path: Path) -> 
 # -- Conv1D's output length -----------------------------------------------------------
 
 GRID = list(
-    itertools.product((1, 4, 7, 8), (1, 2, 3, 5), (1, 2, 3), ("valid", "same", "causal"))
+    itertools.product(
+        (1, 4, 7, 8), (1, 2, 3, 5), (1, 2, 3), ("valid", "same", "causal")
+    )
 )
 
 

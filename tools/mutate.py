@@ -5,9 +5,10 @@ Each mutation replaces one exact piece of text in one file of a COPY of the repo
 (PYTHONPATH points at the copy's generator/, and a canary mutation that breaks the
 import proves it). A mutant is killed when its selection of tests fails. Golden
 files cannot kill it: `make golden` would simply accept what they catch, so the
-mutant's modules become the copy's tests/golden/ before its tests run, and the
-golden-file tests (`tests/test_golden.py`, the byte-for-byte docs check) are not run
-at all.
+mutant's outputs become the copy's golden ones before its tests run (every example's
+module for both targets, tests/golden/ and tests/golden/tf_keras/; docs/examples/ too
+for a mutation whose tests include tests/test_docs.py), and the golden-file tests
+(`tests/test_golden.py`, the byte-for-byte docs check) are not run at all.
 
     python tools/mutate.py              # every mutation; exit 1 if any survives
     python tools/mutate.py --list       # their names
@@ -36,17 +37,28 @@ IGNORED = (".venv", ".git", "__pycache__", ".pytest_cache", "*.egg-info", "build
 IGNORED += (".hypothesis", ".mypy_cache", ".venv-tf-keras")
 NOT_GOLDEN = "not golden and not committed_docs"  # golden comparisons never count
 GOLDEN = "tests/golden"
+# Every golden output `make golden` writes: each example's module for each target, and
+# the docs pages (those only for a mutation whose tests read them: they run every module).
+GOLDEN_SPECS = (
+    "examples/*.yaml",
+    "examples/seq2seq/*.yaml",
+    "examples/published/*.yaml",
+)
+GOLDEN_TARGETS = {"keras3": GOLDEN, "tf_keras": f"{GOLDEN}/tf_keras"}
+DOCS = "docs/examples"
+DOCS_TESTS = ("tests/test_docs.py",)
 RENDER_GOLDEN = """
 import sys
 from pathlib import Path
 from rnnspec import render_spec
-for spec in sorted(Path("examples").glob("*.yaml")) + sorted(
-    Path("examples/seq2seq").glob("*.yaml")
-):
-    try:
-        Path(sys.argv[1], spec.stem + ".py").write_text(render_spec(spec))
-    except Exception:  # a mutant that cannot render: its tests fail anyway
-        pass
+patterns, targets = sys.argv[1].split(","), dict(t.split("=") for t in sys.argv[2:])
+for spec in [path for pattern in patterns for path in sorted(Path().glob(pattern))]:
+    for target, folder in targets.items():
+        try:
+            module = render_spec(spec, target=target, cache=False)
+        except Exception:  # a mutant that cannot render: its tests fail anyway
+            continue
+        Path(folder, spec.stem + ".py").write_text(module, encoding="utf-8")
 """
 
 BEHAVIOUR = (
@@ -392,6 +404,55 @@ MUTATIONS = [
         "            False\n            and len(self.cells) == 1",
         tests=("tests/test_stacked_one_state.py",),
     ),
+    # -- tests that catch them by behaviour (issue 20, finding 8)
+    Mutation(
+        "beam_finished_flag_left_behind",
+        f"{TEMPLATES}/decoding.jinja",
+        "            finished = finished[rows] | (classes == stop)",
+        "            finished = finished | (classes == stop)",
+        tests=("tests/test_decoding_reference.py",),
+        keyword="reference_beam_search",
+    ),
+    Mutation(
+        "one_step_decoder_drops_the_memory_mask",
+        f"{TEMPLATES}/layers.jinja",
+        "{% if att.mask %}, mask=[None, {{ att.mask }}]{% endif %})",
+        "{% if att.mask and not step %}, mask=[None, {{ att.mask }}]{% endif %})",
+        tests=("tests/test_decoding_reference.py",),
+        keyword="padded_source",
+    ),
+    Mutation(
+        "project_bridge_activation_dropped",
+        f"{TEMPLATES}/layers.jinja",
+        "bridge.dense_layer, plan, bridge.activation) }}",
+        "bridge.dense_layer, plan) }}",
+        tests=("tests/test_layer_options.py",),
+        keyword="bridge",
+    ),
+    Mutation(
+        "layer_normalization_params_halved",
+        "generator/rnnspec/around.py",
+        '    if layer.type == "layer_normalization":\n        return 2 * channels',
+        '    if layer.type == "layer_normalization":\n        return channels',
+        tests=("tests/test_layer_options.py",),
+        keyword="layer_normalization",
+    ),
+    Mutation(
+        "causal_strided_conv_length_as_valid",
+        "generator/rnnspec/around.py",
+        '    if padding in ("same", "causal"):\n        return -(-size // stride)',
+        '    if padding == "same":\n        return -(-size // stride)',
+        tests=("tests/test_layer_options.py",),
+        keyword="conv1d or causal",
+    ),
+    Mutation(
+        "dropout_between_layers_dropped",
+        "generator/rnnspec/stack.py",
+        "dropout=None if top else spec.dropout_between_layers,",
+        "dropout=None,",
+        tests=("tests/test_layer_options.py",),
+        keyword="dropout",
+    ),
 ]
 
 # Breaks the copy's import: if this is not killed, the tests import another generator.
@@ -479,16 +540,31 @@ def run_tests(
     return process.returncode, last
 
 
-def accept_as_golden(copy: Path, python: str) -> None:
-    """What `make golden` would do with the mutant: its modules become the golden
-    ones, so a test that compares with them (in test_cli, say) cannot kill it."""
+def golden_specs(copy: Path) -> list[str]:
+    return [
+        str(p.relative_to(copy)) for g in GOLDEN_SPECS for p in sorted(copy.glob(g))
+    ]
+
+
+def accept_as_golden(copy: Path, python: str, docs: bool) -> None:
+    """What `make golden` would do with the mutant: its modules (every target) become
+    the golden ones, and with `docs` its docs pages too, so a test that compares with
+    them (in test_cli, say) cannot kill it."""
+    targets = [f"{target}={copy / folder}" for target, folder in GOLDEN_TARGETS.items()]
+    run = dict(cwd=copy, env=environment(copy), capture_output=True, timeout=600)
     subprocess.run(
-        [python, "-c", RENDER_GOLDEN, str(copy / GOLDEN)],
-        cwd=copy,
-        env=environment(copy),
-        capture_output=True,
-        timeout=600,
+        [python, "-c", RENDER_GOLDEN, ",".join(GOLDEN_SPECS), *targets], **run
     )
+    if docs:  # a mutant whose modules fail builds no docs: its tests fail anyway
+        command = [python, "-m", "rnnspec.cli", "docs", *golden_specs(copy)]
+        subprocess.run([*command, "-o", str(copy / DOCS)], **run)
+
+
+def golden_files(copy: Path, docs: bool) -> dict[Path, bytes]:
+    """The golden outputs accept_as_golden() may rewrite, to put back afterwards."""
+    folders = [copy / folder for folder in GOLDEN_TARGETS.values()]
+    folders += [copy / DOCS] if docs else []
+    return {p: p.read_bytes() for f in folders for p in f.iterdir() if p.is_file()}
 
 
 def stale(mutation: Mutation, copy: Path) -> str:
@@ -511,17 +587,18 @@ def try_mutation(
         return Outcome(mutation, "error", problem, 0.0)
     path = copy / mutation.file
     original = path.read_text(encoding="utf-8")
-    goldens = {p: p.read_text(encoding="utf-8") for p in (copy / GOLDEN).glob("*.py")}
+    docs = any(test.startswith(DOCS_TESTS) for test in mutation.tests)
+    goldens = golden_files(copy, docs)
     path.write_text(original.replace(mutation.old, mutation.new), encoding="utf-8")
     try:
-        accept_as_golden(copy, python)
+        accept_as_golden(copy, python, docs)
         code, detail = run_tests(
             copy, python, mutation.tests, mutation.keyword, timeout
         )
     finally:
         path.write_text(original, encoding="utf-8")
-        for golden, text in goldens.items():
-            golden.write_text(text, encoding="utf-8")
+        for golden, content in goldens.items():
+            golden.write_bytes(content)
     seconds = time.monotonic() - start
     if code is None:
         return Outcome(mutation, "killed", f"timeout: {detail}", seconds)

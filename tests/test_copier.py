@@ -9,6 +9,7 @@ answer; answers that look like code stay text in every file.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -96,10 +97,13 @@ def copy(src: Path, dest: Path, **data) -> Path:
     return dest
 
 
-def check_project(dest: Path) -> tuple[dict, str]:
-    """The generated project's files, its spec valid and its model byte-identical."""
+def check_project(dest: Path, spec_name: str = "rnnspec.yaml") -> tuple[dict, str]:
+    """The generated project's files, its spec (`spec_name`, the one spec file) valid
+    and its model byte-identical to `rnnspec render SPEC_NAME`."""
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
     package = answers["package_name"]
+    assert [path.name for path in dest.glob("rnnspec.*")] == [spec_name]
+    assert "spec_name" not in answers  # computed, never recorded
     for path in (
         "pyproject.toml",
         "README.md",
@@ -107,12 +111,15 @@ def check_project(dest: Path) -> tuple[dict, str]:
         f"src/{package}/__init__.py",
     ):
         assert (dest / path).is_file(), path
-    spec = load_spec(dest / "rnnspec.yaml")  # raises SpecError on an invalid spec
+    spec = load_spec(dest / spec_name)  # raises SpecError on an invalid spec
     model = (dest / "src" / package / "model.py").read_text(encoding="utf-8")
-    assert model == render_spec(dest / "rnnspec.yaml", answers.get("target", "keras3"))
-    assert f"rnnspec render rnnspec.yaml -o src/{package}/model.py" in (
-        dest / "README.md"
-    ).read_text(encoding="utf-8")
+    assert model == render_spec(dest / spec_name, answers.get("target", "keras3"))
+    readme = (dest / "README.md").read_text(encoding="utf-8")
+    assert f"rnnspec render {spec_name} -o src/{package}/model.py" in readme
+    for file in (readme, (dest / "tests" / "test_model.py").read_text("utf-8")):
+        assert spec_name in file and (spec_name == "rnnspec.yaml") == (
+            "rnnspec.yaml" in file
+        )
     return answers, spec
 
 
@@ -322,6 +329,90 @@ def test_copy_from_a_spec_file(template_repo, tmp_path):
     check_project(dest)
 
 
+# A spec that YAML cannot read (a tab may not start a YAML token), in each format that
+# is not YAML; the TOML one's comment shows the file is the user's, byte for byte.
+GRU_JSON = (EXAMPLES / "gru.yaml").read_text("utf-8")
+GRU_TOML = """# My GRU, in TOML: copied as is, this comment included.
+name = "gru"
+description = "A GRU spec written in TOML."
+return_sequences = false
+return_state = true
+initial_state = "random"
+
+[input]
+batch_size = 2
+features = 16
+
+[[cells]]
+type = "gru"
+units = 8
+"""
+
+
+def spec_file_text(kind: str) -> str:
+    """A valid spec in `kind` (json: tab-indented, which YAML refuses)."""
+    if kind == "toml":
+        return GRU_TOML
+    return json.dumps(yaml.safe_load(GRU_JSON), indent="\t") + "\n"
+
+
+@pytest.mark.parametrize("kind", ["json", "toml"])
+def test_a_json_or_toml_spec_file_keeps_its_format(template_repo, tmp_path, kind):
+    """The spec is copied byte for byte as rnnspec.json (.toml), read as such by the
+    extension and named so in every file; the project's own tests pass."""
+    source = tmp_path / f"my_spec.{kind}"
+    source.write_text(spec_file_text(kind), encoding="utf-8")
+    dest = copy(template_repo, tmp_path / "project", spec_file=str(source))
+    name = f"rnnspec.{kind}"
+    answers, spec = check_project(dest, name)
+    assert (dest / name).read_bytes() == source.read_bytes()
+    assert spec.cells[0].type == "gru" and answers["spec_file"] == str(source)
+    assert f"rendered by rnnspec from {name}" in (dest / "pyproject.toml").read_text()
+    run_project_tests(dest)
+
+
+def test_an_update_keeps_a_toml_spec_file(template_repo, tmp_path):
+    source = tmp_path / "my_spec.toml"
+    source.write_text(GRU_TOML, encoding="utf-8")
+    dest = copy(template_repo, tmp_path / "project", spec_file=str(source))
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "from the template")
+    copier.run_update(
+        dest,
+        data={"project_name": "GRU two"},
+        defaults=True,
+        unsafe=True,
+        overwrite=True,
+        quiet=True,
+    )
+    check_project(dest, "rnnspec.toml")
+    assert (dest / "rnnspec.toml").read_bytes() == source.read_bytes()
+    assert (dest / "README.md").read_text().startswith("# GRU two\n")
+
+
+def test_a_spec_file_is_checked_for_the_answered_target(template_repo, tmp_path):
+    """A spec that Keras 3 takes but tf_keras refuses is refused by spec_file's
+    validator, at its key, not by a render error after files were written."""
+    source = tmp_path / "hard_sigmoid.yaml"
+    source.write_text(
+        (EXAMPLES / "gru.yaml")
+        .read_text()
+        .replace("reset_after: true", "reset_after: true, activation: hard_sigmoid")
+    )
+    assert render_spec(source)  # valid for keras3
+    with pytest.raises(ValueError) as error:
+        copy(template_repo, tmp_path / "p", target="tf_keras", spec_file=str(source))
+    assert str(error.value).startswith(
+        "Validation error for question 'spec_file': spec_file is not a valid rnnspec "
+        f"spec for tf_keras: {source}:7:"
+    )
+    assert "cells[0].activation: activation hard_sigmoid on target tf_keras" in str(
+        error.value
+    )
+    assert not (tmp_path / "p").exists()
+
+
 def test_update_regenerates_the_model_and_keeps_user_edits(template_repo, tmp_path):
     dest = copy(template_repo, tmp_path / "project", units=64)
     git(dest, "init", "-q")
@@ -437,10 +528,13 @@ def test_backend_and_target_answers_are_checked_choices():
             "must be an existing spec file",
         ),
         (
-            {"spec_file": str(REPO / "pyproject.toml")},
+            {"spec_file": str(REPO / "README.md")},
             "spec_file",
-            "must be a .yaml, .yml or .json",
+            "must be a .yaml, .yml, .json or .toml",
         ),
+        ({"spec_name": "../rnnspec.yaml"}, "spec_name", "is not asked"),
+        ({"package_name": "conftest"}, "package_name", "must not shadow a module"),
+        ({"package_name": "test_model"}, "package_name", "project's tests"),
         (
             {"batch_size": "0"},
             "batch_size",
@@ -509,6 +603,58 @@ def test_a_bad_spec_file_is_refused_with_its_place(template_repo, tmp_path):
     ) as error:
         copy(template_repo, tmp_path / "project", spec_file=str(bad))
     assert "cells[0].units: must be an integer >= 1" in str(error.value)
+
+
+def copier_cli(template: Path, dest: Path, *data: str) -> subprocess.CompletedProcess:
+    """`copier copy --trust --defaults --data ... TEMPLATE DEST`, the real command."""
+    options = [arg for item in data for arg in ("--data", item)]
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", *options]
+        + [str(template), str(dest)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_a_refused_answer_is_one_line_without_a_traceback(template_repo, tmp_path):
+    """copier's CLI lets a validator's ValueError through as a 40-line traceback; the
+    extension prints it as one line: the question, what it must be, what it got."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (EXAMPLES / "gru.yaml")
+        .read_text()
+        .replace("units: 32", "units: 32x")
+        .replace("features: 16", "features: 0")
+    )
+    cases = {
+        "package_name=conftest": "Validation error for question 'package_name': "
+        "package_name must not shadow a module the project imports: 'conftest' is a "
+        "module of the generated project's tests",
+        f"spec_file={bad}": "Validation error for question 'spec_file': spec_file is "
+        f"not a valid rnnspec spec for keras3: {bad}:",
+    }
+    for answer, expected in cases.items():
+        done = copier_cli(template_repo, tmp_path / "project", answer)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(expected), line
+        assert not (tmp_path / "project").exists()
+    assert "(and 1 more: rnnspec check" in line  # every problem of the spec: one line
+    done = copier_cli(template_repo, tmp_path / "project", "package_name=conftest_ok")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "project" / "src" / "conftest_ok" / "model.py").is_file()
+
+
+def test_every_test_module_of_the_template_is_refused_as_a_package_name():
+    """pytest imports the project's tests/ by their file names: a package of one of
+    those names cannot be imported by its tests."""
+    names = {path.name.split(".")[0] for path in (REPO / "template/tests").iterdir()}
+    assert names == project.TEST_MODULES
+    for name in names:
+        assert "the generated project's tests" in project.package_name_error(name)
 
 
 # --- hostile answers: text stays text in every file ----------------------------------
@@ -646,6 +792,10 @@ def test_numbers_in_ascii_digits_are_read_as_ints():
         ("yaml", "a module that the generated project or rnnspec imports"),
         ("generator", "a module that the generated project or rnnspec imports"),
         ("absl", "a module of one of the generated project's dependencies"),
+        ("conftest", "a module of the generated project's tests"),
+        ("test_model", "a module of the generated project's tests"),
+        ("sitecustomize", "a module that Python loads at startup"),
+        ("pip", "installs the project with"),
         ("os", "a standard-library module"),
         ("json", "a standard-library module"),
         ("typing", "a standard-library module"),

@@ -111,6 +111,35 @@ def test_compile_model_gives_keras_numbers_for_the_published_loss(
     assert 0.0 < want["accuracy"] < 1.0  # a metric that cannot tell would pass
 
 
+def test_binary_accuracy_on_logits_is_the_decisions_not_keras_string(
+    tmp_path: Path,
+) -> None:
+    """docs/training.md: on a binary logits head compile_model()'s accuracy thresholds
+    the logits at 0 (probability 0.5); Keras' own `metrics=["accuracy"]` on the same
+    logits model thresholds them at 0.5, which miscounts a logit in (0, 0.5)."""
+    spec = short_spec(
+        tmp_path,
+        "clf",
+        "{units: 1}",
+        "{loss: binary_crossentropy, metrics: [accuracy]}",
+    )
+    _, model = trained(spec, tmp_path)
+    x = np.random.default_rng(5).standard_normal((32, 6, 5)).astype("float32")
+    logits = model.predict(x, verbose=0)
+    y = (logits > 0).astype("float32")  # the model's own decisions: accuracy 1
+    assert np.any((logits > 0) & (logits < 0.5)), "no logit where the two differ"
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] == 1.0
+    keras_string = keras.models.clone_model(model)
+    keras_string.set_weights(model.get_weights())
+    keras_string.compile(
+        loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
+    keras_accuracy = keras_string.evaluate(x, y, verbose=0, return_dict=True)
+    assert keras_accuracy["accuracy"] == pytest.approx(
+        np.mean(logits >= 0.5) + np.mean(logits <= 0)
+    )
+
+
 def test_the_optimizer_and_learning_rate_are_the_specs(tmp_path: Path) -> None:
     spec = short_spec(
         tmp_path,

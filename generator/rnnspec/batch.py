@@ -90,10 +90,11 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if sys.platform == "linux" else 1
 
 
-def stale(module: Path, source: str) -> str | None:
+def stale(module: Path, source: str, in_folder: bool = False) -> str | None:
     """ "create" or "rewrite" if `module` is missing or differs from `source`, else
-    None; NotRegular (rnnspec/write.py) if something else is there."""
-    old = read_existing(module)
+    None; NotRegular (rnnspec/write.py) if something else is there (`in_folder`: a
+    module in an output folder, where a symbolic link is refused too)."""
+    old = read_existing(module, in_folder)
     if old == source.encode("utf-8"):
         return None
     return "create" if old is None else "rewrite"
@@ -105,17 +106,17 @@ def write_changed(folder: Path, modules: list[Path], sources: list[str]) -> int:
     changed = []
     for module, source in zip(modules, sources):
         try:
-            if stale(module, source):
+            if stale(module, source, in_folder=True):
                 changed.append((module, source))
         except NotRegular:  # check_writable says why it cannot be written
             changed.append((module, source))
     for module, _ in changed if folder.is_dir() else ():
-        check_writable(module, "the module")
+        check_writable(module, "the module", in_folder=True)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise WriteError(f"{folder}: cannot write the modules: {reason}") from None
     for module, source in changed:
-        write_file(module, source, "the module")
+        write_file(module, source, "the module", in_folder=True)
     return len(changed)

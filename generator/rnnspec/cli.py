@@ -86,8 +86,9 @@ def main() -> None:
 class OutputPath(click.ParamType):
     """A path to write (see rnnspec/write.py); an empty one is a usage error.
 
-    With `dash`, `-` means stdout and converts to None; with `folder`, an existing path
-    must be a folder."""
+    With `dash`, `-` means stdout and converts to None; without, it is refused (a usage
+    error, not a file or folder named -); with `folder`, an existing path must be a
+    folder."""
 
     name = "path"
 
@@ -99,8 +100,15 @@ class OutputPath(click.ParamType):
             return value
         if value == "":
             self.fail("an empty path names no file", param, ctx)
-        if self.dash and value == "-":
-            return None
+        if value == "-":
+            if self.dash:
+                return None
+            self.fail(
+                "'-' (stdout) names no folder: this command writes several files; "
+                "name a folder (./- for one called -)",
+                param,
+                ctx,
+            )
         if self.folder and os.path.lexists(value) and not os.path.isdir(value):
             self.fail(f"{value!r} is not a folder", param, ctx)
         return Path(value)
@@ -168,7 +176,7 @@ def render(
     except (batch.Clash, SpecError) as exc:
         raise SpecFailure(str(exc)) from None
     if check:
-        _check(modules, sources)
+        _check(modules, sources, in_folder=folder is not None)
     elif folder is not None:
         try:
             written = batch.write_changed(folder, modules, sources)
@@ -193,14 +201,15 @@ def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
     )
 
 
-def _check(modules: list[Path], sources: list[str]) -> None:
-    """Exit 1 naming each module that is missing or differs (2 if one is no file)."""
+def _check(modules: list[Path], sources: list[str], in_folder: bool) -> None:
+    """Exit 1 naming each module that is missing or differs (2 if one is no file, or,
+    `in_folder`, a symbolic link)."""
     from .batch import stale
 
     changed, odd = 0, False
     for module, source in zip(modules, sources):
         try:
-            if why := stale(module, source):
+            if why := stale(module, source, in_folder):
                 click.echo(f"would {why} {module}", err=True)
                 changed += 1
         except NotRegular as exc:

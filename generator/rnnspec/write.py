@@ -4,6 +4,10 @@ The rules, for every file rnnspec writes (`render -o`, `docs -o`):
 
 - A symbolic link is written through to its final target, as editors do: the target is
   replaced, the link kept. A loop, or a target in a folder that does not exist, is refused.
+- Except inside an output folder (`render -o DIR/`, `docs -o DIR`): there rnnspec names
+  the files, so a symbolic link where one belongs (planted, or left there) is refused,
+  never followed out of the folder (`in_folder=True`); and the file is replaced by name,
+  so a link made there while rnnspec writes is replaced, its target untouched.
 - Only a regular file is replaced. A directory, FIFO, device or socket is refused without
   being opened (so a FIFO never blocks and a device node is never swapped for a file).
 - A file nobody may write (no `w` bit in its mode, e.g. 0444) is refused even for root:
@@ -44,22 +48,32 @@ class NotRegular(Exception):
     """Something other than a regular file (or nothing valid) is at an output path."""
 
 
-def target_of(path: Path) -> Path:
-    """The path a write to `path` lands on: every symbolic link followed.
+def target_of(path: Path, in_folder: bool = False) -> Path:
+    """The path a write to `path` lands on: every symbolic link followed (only the
+    folder's, `in_folder`: the file itself is replaced by name).
 
     Raises NotRegular on a symbolic link loop."""
+    if in_folder:
+        return Path(os.path.realpath(path.parent)) / path.name
     target = Path(os.path.realpath(path))
     if target.is_symlink():  # realpath stops at a loop and returns the link
         raise NotRegular(os.strerror(errno.ELOOP).lower())
     return target
 
 
-def existing(path: Path) -> os.stat_result | None:
-    """The stat of the regular file at `path` (links followed), or None if there is none.
+def existing(path: Path, in_folder: bool = False) -> os.stat_result | None:
+    """The stat of the regular file at `path` (links followed, but for a file
+    `in_folder`), or None if there is none.
 
-    Raises NotRegular, saying what is there, for anything but a regular file or nothing.
+    Raises NotRegular, saying what is there, for anything but a regular file or nothing
+    (`in_folder`: a symbolic link too).
     """
-    target = target_of(path)
+    if in_folder and os.path.islink(path):
+        raise NotRegular(
+            f"it is a symbolic link (to {os.readlink(path)}); a file in an output folder "
+            "is written only as a regular file, never through a link: remove the link"
+        )
+    target = target_of(path, in_folder)
     try:
         info = target.stat()
     except (FileNotFoundError, NotADirectoryError):  # nothing, or a file as a folder
@@ -73,22 +87,23 @@ def existing(path: Path) -> os.stat_result | None:
     return info
 
 
-def read_existing(path: Path) -> bytes | None:
+def read_existing(path: Path, in_folder: bool = False) -> bytes | None:
     """The bytes of the regular file at `path`, or None if there is none; never opens
     anything but a regular file (NotRegular)."""
-    if existing(path) is None:
+    if existing(path, in_folder) is None:
         return None
     try:
-        return target_of(path).read_bytes()
+        return target_of(path, in_folder).read_bytes()
     except OSError as exc:
         raise NotRegular(f"cannot read it: {_reason(exc)}") from None
 
 
-def check_writable(path: Path, what: str) -> Path:
-    """The regular file a write to `path` would replace or create, or WriteError why not."""
+def check_writable(path: Path, what: str, in_folder: bool = False) -> Path:
+    """The regular file a write to `path` would replace or create, or WriteError why not
+    (`in_folder`: a file rnnspec names in an output folder, never a link)."""
     try:
-        info = existing(path)
-        target = target_of(path)
+        info = existing(path, in_folder)
+        target = target_of(path, in_folder)
     except NotRegular as exc:
         raise WriteError(f"{path}: cannot write {what}: {exc}") from None
     if info is not None:
@@ -109,9 +124,13 @@ def check_writable(path: Path, what: str) -> Path:
     return target
 
 
-def write_file(path: Path, text: str, what: str = "the file") -> None:
-    """Replace (or create) the regular file at `path` with `text`, UTF-8, atomically."""
-    target = check_writable(path, what)
+def write_file(
+    path: Path, text: str, what: str = "the file", in_folder: bool = False
+) -> None:
+    """Replace (or create) the regular file at `path` with `text`, UTF-8, atomically
+    (`in_folder`: a file rnnspec names in an output folder, never written through a link).
+    """
+    target = check_writable(path, what, in_folder)
     try:
         _replace(target, text.encode("utf-8"))
     except OSError as exc:
@@ -119,11 +138,14 @@ def write_file(path: Path, text: str, what: str = "the file") -> None:
 
 
 def _replace(target: Path, data: bytes) -> None:
-    """A temporary file beside `target`, fsynced, renamed over it; removed on any failure."""
+    """A temporary file beside `target`, fsynced, renamed over it (over the name: a link
+    there is replaced, not followed); removed on any failure."""
     try:
-        old = target.stat()
+        old = target.lstat()
     except FileNotFoundError:
         old = None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        old = None  # a link made since the check: its target's mode is not ours to copy
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"

@@ -20,7 +20,7 @@ def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
     found = []
     for name, text in files.items():
         try:
-            current = read_existing(folder / name)
+            current = read_existing(folder / name, in_folder=True)
         except NotRegular as exc:
             found.append((name, f"stale: {exc}"))
             continue
@@ -32,14 +32,15 @@ def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
 
 
 def write_docs(files: dict[str, str], folder: Path) -> list[str]:
-    """Write every changed file by rnnspec/write.py's rules; their names.
+    """Write every changed file by rnnspec/write.py's rules for an output folder (a
+    symbolic link where a file belongs is refused, never followed); their names.
 
     Every target is checked before the first is written, so a refused one (a directory,
     a read-only file, ...) leaves the folder unchanged. Raises WriteError."""
     changed = [name for name, _ in stale_files(files, folder)]
     if folder.is_dir():
         for name in changed:
-            check_writable(folder / name, "the docs")
+            check_writable(folder / name, "the docs", in_folder=True)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -47,5 +48,5 @@ def write_docs(files: dict[str, str], folder: Path) -> list[str]:
             f"{folder}: cannot write the docs: {(exc.strerror or str(exc)).lower()}"
         ) from None
     for name in changed:
-        write_file(folder / name, files[name], "the docs")
+        write_file(folder / name, files[name], "the docs", in_folder=True)
     return changed

@@ -8,7 +8,8 @@ One idea a module:
 - `names`: `project_name` and `package_name`, their checks and the derived name;
 - `validators`: each architecture question's check, its verdict from the spec layer;
 - `answers`: the answers as a whole: the spec's text, its module, their check;
-- `extension`: `RnnspecExtension`, the Jinja extension `copier.yml` names.
+- `extension`: `RnnspecExtension`, the Jinja extension `copier.yml` names;
+- `refusal`: a refused answer printed as one line, not a traceback.
 
 The names below are this package's interface; `rnnspec.project.RnnspecExtension`
 is what `copier.yml` imports.
@@ -24,6 +25,8 @@ from .names import (
     DEPENDENCIES,
     MAX_PROJECT_NAME,
     PROJECT_IMPORTS,
+    TEST_MODULES,
+    TOOL_MODULES,
     dependency_modules,
     identifier_error,
     package_name,
@@ -35,12 +38,15 @@ from .parse import MAX_DIGITS, NONE_WORDS, ascii_int, split_list, truthy
 from .validators import (
     CELL_TYPES,
     DIGITS_NOTE,
+    SPEC_NAMES,
     SPEC_SUFFIXES,
     answer_size,
     cells_error,
     initial_state_error,
     size_error,
     spec_file_error,
+    spec_name,
+    spec_name_error,
     stateful_error,
     target_error,
     units_error,
@@ -55,6 +61,9 @@ __all__ = [
     "MAX_PROJECT_NAME",
     "NONE_WORDS",
     "PROJECT_IMPORTS",
+    "SPEC_NAMES",
+    "TEST_MODULES",
+    "TOOL_MODULES",
     "SPEC_SUFFIXES",
     "RnnspecExtension",
     "answer_size",
@@ -77,6 +86,8 @@ __all__ = [
     "size_error",
     "spec_file_error",
     "spec_from_answers",
+    "spec_name",
+    "spec_name_error",
     "spec_text",
     "split_list",
     "stateful_error",

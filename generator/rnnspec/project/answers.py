@@ -1,4 +1,5 @@
-"""The answers as a whole: the project's `rnnspec.yaml` and its model module.
+"""The answers as a whole: the project's spec (rnnspec.yaml, or the answered spec
+file's own rnnspec.json or rnnspec.toml) and its model module.
 
 `spec_from_answers` writes the spec of the architecture answers (dumped by PyYAML);
 `spec_text` is that, or the answered spec file's bytes unchanged; `render_text` makes
@@ -65,7 +66,8 @@ def spec_from_answers(answers: Mapping[str, Any]) -> str:
 
 
 def spec_text(answers: Mapping[str, Any]) -> str:
-    """`rnnspec.yaml`: the answered spec file's bytes unchanged, or written from the answers."""
+    """The project's spec: the answered spec file's bytes unchanged (in its format, as
+    `validators.spec_name` names it), or rnnspec.yaml written from the answers."""
     if answers.get("spec_file"):
         return Path(str(answers["spec_file"])).expanduser().read_bytes().decode("utf-8")
     return spec_from_answers(answers)

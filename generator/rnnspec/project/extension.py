@@ -5,7 +5,8 @@ It gives the template what it cannot do alone, and nothing else: the spec's text
 (`rnnspec_spec_text()`), its module (`... | rnnspec_render`), the escaping filters,
 the backend's dependencies (`rnnspec_dependencies`) and each question's validator
 (`rnnspec_*_error`). Copier imports it, so it needs `--trust` and rnnspec installed
-next to copier.
+next to copier. Loading it also makes a refused answer print one line, not a traceback
+(rnnspec/project/refusal.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jinja2.ext import Extension
 
 from ..load import SpecError
 from ..targets import DEFAULT
+from . import refusal
 from .answers import answers_error, render_text, spec_text
 from .environment import backend_of, dependencies
 from .escape import markdown_text, python_str, toml_str
@@ -30,22 +32,27 @@ from .validators import (
     initial_state_error,
     size_error,
     spec_file_error,
+    spec_name,
+    spec_name_error,
     stateful_error,
     target_error,
     units_error,
 )
 
 
-def render_filter(text: str, target: str = DEFAULT) -> str:
-    """`rnnspec_render(target)`: the module for a spec's text, rendered for the answered
-    target (a checked choice); copier's error for a bad spec."""
+def render_filter(text: str, target: str = DEFAULT, name: str = "rnnspec.yaml") -> str:
+    """`rnnspec_render(target, spec_name)`: the module for a spec's text, read in the
+    format of the project's spec file `name` and rendered for the answered target (both
+    checked); copier's one-line error for a bad spec."""
     try:
-        return render_text(text, target=str(target))
+        return render_text(text, name=str(name), target=str(target))
     except SpecError as exc:
         from copier.errors import UserMessageError
 
+        first, more = exc.problems[0], len(exc.problems) - 1
+        also = f" (and {more} more: rnnspec check {name})" if more else ""
         raise UserMessageError(
-            f"rnnspec cannot render this project's spec:\n{exc}"
+            f"rnnspec cannot render this project's spec: {first}{also}"
         ) from None
 
 
@@ -54,6 +61,7 @@ class RnnspecExtension(Extension):
 
     def __init__(self, environment) -> None:  # noqa: ANN001 - jinja's signature
         super().__init__(environment)
+        refusal.install()  # a refused --data answer: one line, not a traceback
         environment.filters.update(
             rnnspec_render=render_filter,
             rnnspec_split=split_list,
@@ -68,12 +76,14 @@ class RnnspecExtension(Extension):
             rnnspec_units_error=units_error,
             rnnspec_size_error=size_error,
             rnnspec_spec_file_error=spec_file_error,
+            rnnspec_spec_name=spec_name,
             rnnspec_target_error=target_error,
         )
         environment.globals.update(
             rnnspec_spec_text=pass_context(lambda context: spec_text(context)),
             rnnspec_answers_error=pass_context(lambda context: answers_error(context)),
             rnnspec_stateful_error=stateful_error,
+            rnnspec_spec_name_error=spec_name_error,
             rnnspec_dependencies=dependencies,
             rnnspec_backend=backend_of,
             rnnspec_initial_state_error=initial_state_error,

@@ -26,6 +26,14 @@ PROJECT_IMPORTS = frozenset(
     "keras numpy tensorflow tf_keras pytest jax torch tests generator rnnspec "
     "black click jinja2 pydantic yaml copier".split()
 )
+# The generated project's test modules: pytest imports tests/ by these top-level names
+# (template/tests/), so a package of one of them cannot be imported by its tests.
+TEST_MODULES = frozenset(("conftest", "test_model"))
+# Loaded by the project's Python on its own: at startup (site's hooks, found on the
+# path the editable install adds) or to install the project (pip, setuptools).
+TOOL_MODULES = frozenset(
+    "sitecustomize usercustomize pip setuptools pkg_resources wheel".split()
+)
 # Distributions whose modules (and their dependencies') a package must not shadow.
 # (Those not installed here are skipped: each backend's are refused where it is.)
 DEPENDENCIES = (
@@ -82,6 +90,10 @@ def shadowed(name: str) -> str:
     """What a package called `name` would shadow in the generated project, or ""."""
     if name in sys.stdlib_module_names or name in sys.builtin_module_names:
         return "a standard-library module"
+    if name in TEST_MODULES:
+        return "a module of the generated project's tests (tests/conftest.py, tests/test_model.py)"
+    if name in TOOL_MODULES:
+        return "a module that Python loads at startup or installs the project with"
     if name in PROJECT_IMPORTS:
         return "a module that the generated project or rnnspec imports"
     if name in dependency_modules():

@@ -20,11 +20,13 @@ from ..limits import MAX_SIZE
 from ..load import SUFFIXES, SpecError
 from ..rules import stateful_with_initial_state, stateful_without_batch_size
 from ..spec import Size
+from ..targets import DEFAULT
 from .parse import ascii_int, is_none, split_list, truthy
 
 CELL_TYPES = VECTOR_TYPES  # the cells question offers the vector cells
-# The spec file is copied byte for byte to rnnspec.yaml: the loader's YAML and JSON.
-SPEC_SUFFIXES = tuple(suffix for suffix, kind in SUFFIXES.items() if kind != "toml")
+# A spec file is copied byte for byte, keeping its format: to rnnspec.yaml, .json or .toml.
+SPEC_SUFFIXES = tuple(SUFFIXES)
+SPEC_NAMES = {kind: f"rnnspec.{kind}" for kind in dict.fromkeys(SUFFIXES.values())}
 DIGITS_NOTE = f"an integer is written in the ASCII digits 0-9 and is at most {MAX_SIZE}"
 _SIZE = TypeAdapter(Size)
 
@@ -128,15 +130,33 @@ def target_error(target: Any) -> str:
     return ""
 
 
-def spec_file_error(path: Any) -> str:
-    """ "" for no spec file or a good one; otherwise why it cannot be used."""
+def spec_name(path: Any) -> str:
+    """The project's spec file for the answered `spec_file`: rnnspec.yaml (also for no
+    spec file, the answers being written as YAML), rnnspec.json or rnnspec.toml."""
+    kind = SUFFIXES.get(Path(str(path)).suffix.lower(), "yaml") if path else "yaml"
+    return SPEC_NAMES[kind]
+
+
+def spec_name_error(name: Any, path: Any) -> str:
+    """spec_name is computed, not asked: refused unless it is `spec_name(path)`."""
+    if str(name) != spec_name(path):
+        return (
+            f"spec_name is not asked but follows spec_file: {spec_name(path)!r} here; "
+            f"got {str(name)!r}"
+        )
+    return ""
+
+
+def spec_file_error(path: Any, target: Any = DEFAULT) -> str:
+    """ "" for no spec file or a good one for `target`; otherwise why it cannot be used,
+    on one line."""
     if not path:
         return ""
     file = Path(str(path)).expanduser()
     if file.suffix.lower() not in SPEC_SUFFIXES:
         return (
             f"spec_file must be a {_or(SPEC_SUFFIXES)} rnnspec spec (it is copied byte "
-            f"for byte to rnnspec.yaml); got {str(path)!r}"
+            f"for byte, as {_or(tuple(SPEC_NAMES.values()))}); got {str(path)!r}"
         )
     if not file.is_file():
         return (
@@ -146,9 +166,13 @@ def spec_file_error(path: Any) -> str:
             "ran in, or answer an absolute path)"
         )
     try:
-        render_spec(file)
+        render_spec(file, str(target))
     except SpecError as exc:
-        return f"spec_file is not a valid rnnspec spec: {exc}"
+        first, more = exc.problems[0], len(exc.problems) - 1
+        also = f" (and {more} more: rnnspec check {str(path)!r})" if more else ""
+        return f"spec_file is not a valid rnnspec spec for {target}: {first}{also}"
+    except ValueError as exc:  # an unknown target: the target question says which
+        return f"spec_file cannot be checked: {exc}"
     return ""
 
 

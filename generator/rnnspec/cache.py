@@ -12,7 +12,8 @@ edit of rnnspec itself, reads no stale entry.
 What is trusted, and why. Entries become code: a module served as `render`'s output,
 and compiled templates, which jinja2 loads with pickle and marshal and runs. A sha256
 header proves nothing (anyone can compute it), so an entry is believed only when no one
-but this user (or root) can have written it:
+but this user (or root) can have written it, the trust Python gives the user's own
+__pycache__; whoever else could write it could plant code:
 
 - the folder (ROOT) and each layer in it (ROOT/modules-1, ...) must be directories owned
   by this user, with no group or other `w` bit; they are checked on every read and
@@ -26,7 +27,8 @@ but this user (or root) can have written it:
   other `w` bit, at most MAX_ENTRY_BYTES; anything else is ignored, and replaced when
   the entry is next kept. Entries are written 0600.
 
-The folders above ROOT are the user's choice and are not checked. An entry starts with
+The folders above ROOT are the user's choice and are not checked (those rnnspec makes
+are 0700 too). An entry starts with
 its body's sha256 (a torn or corrupt one is ignored), is written to a temporary file
 and renamed into place (concurrent renders see all of it or none). Past MAX_ENTRIES or
 MAX_BYTES a layer's oldest entries by mtime (a hit refreshes it) go, down to 90 %;
@@ -44,6 +46,7 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -278,9 +281,7 @@ def _open_root(base: Path, make: bool) -> int | None:
     folders above it that are missing, 0700, never inside one closed to writing)."""
     try:
         if make and not os.path.lexists(base):
-            missing = [base]
-            while not os.path.lexists(missing[-1].parent):
-                missing.append(missing[-1].parent)
+            missing = [base, *_missing_above(base)]
             if not _open_to_writing(missing[-1].parent):
                 return None
             for path in reversed(missing):
@@ -288,6 +289,14 @@ def _open_root(base: Path, make: bool) -> int | None:
         return _open_folder(base, None, False, False)
     except OSError:
         return None
+
+
+def _missing_above(path: Path) -> Iterator[Path]:
+    """The folders above `path` that do not exist, nearest first."""
+    for above in path.parents:
+        if os.path.lexists(above):
+            return
+        yield above
 
 
 def _open_folder(path: Path | str, above: int | None, make: bool, write: bool) -> int:

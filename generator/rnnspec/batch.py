@@ -16,6 +16,7 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 
+from .cache import prune as prune_cache
 from .from_file import kept_module, render_spec
 from .problems import Problem, SpecError
 from .write import NotRegular, WriteError, check_writable, read_existing, write_file
@@ -49,7 +50,8 @@ def render_all(
     """Each spec's module, in order; one SpecError with every bad spec's problems.
 
     Modules kept in the cache are read here first; from PARALLEL_FROM others on, forked
-    workers render those, one per core (Linux)."""
+    workers render those, one per core (Linux), and the cache's bounds are applied
+    again once they are done (each worker counted only its own entries)."""
     done: list[str | list[Problem] | None] = [
         kept_module(spec, target) if cache else None for spec in specs
     ]
@@ -70,6 +72,8 @@ def render_all(
             done[index] = outcome
             if progress:
                 progress(count + 1, len(specs), index)
+    if workers > 1 and cache:  # each worker kept the bound only by its own count
+        prune_cache()
     problems = [
         problem for outcome in done if isinstance(outcome, list) for problem in outcome
     ]

@@ -64,7 +64,10 @@ def _environment(packages: tuple[str, ...], cached: bool) -> jinja2.Environment:
 
 def _compiled() -> jinja2.BytecodeCache:
     """Compiled templates kept in the cache folder (rnnspec/cache.py), so they compile
-    once, not on every run; a bad entry is compiled again."""
+    once, not on every run (about a third of a render whose module is not kept); a bad
+    entry is compiled again. jinja2 loads them with pickle and marshal, that is runs
+    them: they are read only through cache.read, which trusts no folder or entry that
+    anyone but this user could have written."""
     import jinja2
 
     from .. import cache

@@ -170,6 +170,38 @@ YAML_CASES = {
         "6:29: bidirectional.merge_mode: merge_mode: none returns two outputs, which the next layer of a stacking: "
         "layers stack cannot take; expected concat, sum, mul or ave (or stacking: cells), got none",
     ),
+    # issue 20: these gave tracebacks (unhashable type; int(None) under a front)
+    "a block's loss given as a list": (
+        GOOD + "head: {units: 2}\ntraining: {loss: {good: [mse]}}\n",
+        "6:18: training.loss: must be one of sparse_categorical_crossentropy, "
+        "categorical_crossentropy, binary_crossentropy, mse, mae, huber, ctc for each "
+        "block (good: ['mse']), got a mapping",
+    ),
+    "a block's loss given as a mapping": (
+        GOOD + "head: {units: 2}\ntraining: {loss: {good: {mse: 1}}}\n",
+        "6:18: training.loss: must be one of sparse_categorical_crossentropy, "
+        "categorical_crossentropy, binary_crossentropy, mse, mae, huber, ctc for each "
+        "block (good: {'mse': 1}), got a mapping",
+    ),
+    "vocabulary without embedding before a front": (
+        GOOD.replace("features: 10", "vocabulary: 10")
+        + "front: [{type: dense, units: 4}]\n",
+        "2:50: input.vocabulary: a token input has both vocabulary (its ids) and "
+        "embedding (the size of each token's vector): expected input.embedding too",
+    ),
+    "embedding without vocabulary before a front": (
+        GOOD.replace("features: 10", "embedding: 10")
+        + "front: [{type: dense, units: 4}]\n",
+        "2:49: input.embedding: a token input has both vocabulary (its ids) and "
+        "embedding (the size of each token's vector): expected input.vocabulary too",
+    ),
+    "a long-form input's embedding without vocabulary before a front": (
+        "name: g\ninputs:\n  x: {timesteps: 5, embedding: 3}\nblocks:\n  - name: b\n"
+        "    input: x\n    front: [{type: dense, units: 4}]\n"
+        "    cells: [{type: lstm, units: 4}]\n",
+        "3:32: inputs.x.embedding: a token input has both vocabulary (its ids) and "
+        "embedding (the size of each token's vector): expected input.vocabulary too",
+    ),
 }
 
 

@@ -109,3 +109,52 @@ def test_every_other_activation_renders_for_tf_keras(tmp_path) -> None:
         assert f'recurrent_activation="{name}"' in render_module(
             load_spec(spec, "tf_keras"), "tf_keras"
         )
+
+
+STATEFUL_CONV = """\
+name: sc
+input: {batch_size: 2, timesteps: 3, shape: [4, 2], dtype: DTYPE}
+cells: [{type: conv_lstm1d, filters: 2, kernel_size: 2}]
+stateful: true
+"""
+KERAS2_STATEFUL_CONV = """\
+import numpy as np, tf_keras as keras
+layer = keras.layers.ConvLSTM1D(2, 2, stateful=True, dtype="DTYPE")
+try:
+    layer(np.zeros((2, 3, 4, 2), "DTYPE"))
+    print("runs")
+except Exception:
+    print("fails")
+"""
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_tf_keras_refuses_a_stateful_conv_lstm_keras_2_cannot_run(
+    dtype: str, tmp_path
+) -> None:
+    """Keras 2 keeps a stateful ConvLSTM's state in float32 whatever the layer's dtype:
+    its own call fails (checked in .venv-tf-keras), so the target refuses the spec at
+    `stateful`; float32 runs there and is taken."""
+    assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
+
+    def keras2(dtype: str) -> str:
+        code = KERAS2_STATEFUL_CONV.replace("DTYPE", dtype)
+        done = subprocess.run(
+            [str(TF_KERAS_PYTHON), "-c", code],
+            capture_output=True,
+            text=True,
+            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+        )
+        return done.stdout.split()[-1]
+
+    assert (keras2(dtype), keras2("float32")) == ("fails", "runs")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(STATEFUL_CONV.replace("DTYPE", dtype), encoding="utf-8")
+    render_module(load_spec(spec))  # the keras3 target takes it
+    result = invoke("render", "--target", "tf_keras", str(spec))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"4:11: stateful: stateful conv_lstm1d cells with dtype {dtype} on " in (
+        result.stderr
+    )
+    spec.write_text(STATEFUL_CONV.replace("DTYPE", "float32"), encoding="utf-8")
+    render_module(load_spec(spec, "tf_keras"), "tf_keras")

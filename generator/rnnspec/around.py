@@ -220,6 +220,21 @@ def output_shape(
     return (shape[0], *lengths, layer.filters)  # type: ignore[attr-defined]
 
 
+def check_softmax_width(
+    activation: str | None, shape: tuple[Dim, ...], where: Path
+) -> None:
+    """Refuse a softmax over one value (`shape`: the layer's output): it is 1 whatever
+    its input, so the layer's output is constant and no weight before it ever changes,
+    trained under any loss or not trained at all."""
+    if activation == "softmax" and shape[-1] == 1:
+        raise RuleError(
+            where + ("activation",),
+            "softmax over one value is always 1 (a constant output whatever the input, "
+            "and no gradient for any weight before it): expected 2 units or more, or "
+            "activation sigmoid for one probability, got softmax over 1",
+        )
+
+
 def params(layer: _Layer, shape: tuple[Dim, ...]) -> int:
     """Its weights when it reads a tensor of `shape`: Keras' count_params()."""
     channels = int(shape[-1])  # type: ignore[arg-type]
@@ -325,6 +340,7 @@ def _plan(
 ) -> AroundPlan:
     args, keywords = layer_args(layer)
     made = output_shape(layer, shape, where, sizes)
+    check_softmax_width(getattr(layer, "activation", None), made, where)
     return AroundPlan(
         name,
         KERAS_CLASS[layer.type],

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .around import AroundPlan
+from .around import AroundPlan, check_softmax_width
 from .limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan
@@ -221,6 +221,9 @@ def plan_attention(
     last = f"{prefix}output" if not headed else None
     vector = None
     if given.vector is not None:
+        check_softmax_width(
+            given.vector.activation, (given.vector.units,), at + ("vector",)
+        )
         name = f"{prefix}attention_vector"
         keywords = (
             (("activation", given.vector.activation),)

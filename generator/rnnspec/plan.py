@@ -239,6 +239,14 @@ class ModelPlan:
             return None
         return self.training.teacher_forced(self.decoder)
 
+    def masked(self, block: BlockPlan) -> bool:
+        """Whether `block` reads, itself or through blocks above, a token input with
+        mask_zero: Keras' mask may then reach its recurrent layers."""
+        name = block.reads
+        while name not in (given.name for given in self.inputs):
+            name = self.block(name).reads
+        return self.input(name).mask_zero
+
     def block(self, name: str) -> BlockPlan:
         return next(block for block in self.blocks if block.name == name)
 

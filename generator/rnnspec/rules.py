@@ -37,6 +37,7 @@ def check_spec(spec: Spec) -> list[BlockShape]:
             "the short form's block reads its input as a sequence: expected sequence: "
             "true (a vector input starts a long-form block's state)",
         )
+    _check_tokens(spec.input)  # before a front reads it (and takes its place below)
     model = normalise(spec)
     given, input_path = spec.input, ("input",)
     if spec.front:
@@ -55,6 +56,9 @@ def check_spec(spec: Spec) -> list[BlockShape]:
 def check_graph(spec: GraphSpec) -> list[BlockShape]:
     """The long form's rules: wiring and each block's, its Python names, its budget.
     Returns every block's shapes."""
+    for name, given in spec.inputs.items():
+        if given.sequence:  # a front reads it and takes its place in check_block
+            _check_tokens(given, ("inputs", name))
     blocks = check_wiring(spec, check_block)
     check_names(spec, blocks)
     check_every_block_is_used(spec)
@@ -182,8 +186,15 @@ def _check_block(spec: Block, input: InputSpec) -> None:
         )
 
 
-def _check_tokens(input: InputSpec) -> None:
-    """Integer tokens come with an embedding, and only they."""
+def _check_tokens(input: InputSpec, at: Path = ("input",)) -> None:
+    """Integer tokens come with an embedding, and only they (`at`: the input's path)."""
+    try:
+        _check_token_keys(input)
+    except RuleError as error:
+        raise RuleError(at + error.path[1:], error.message) from None
+
+
+def _check_token_keys(input: InputSpec) -> None:
     if input.vocabulary is None and input.embedding is None:
         if input.mask_zero:
             raise RuleError(

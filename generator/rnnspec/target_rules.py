@@ -28,7 +28,10 @@ REFUSED = {"tf_keras": KERAS2_ACTIVATIONS}
 
 
 def check_target(spec: Spec | GraphSpec, target: str) -> None:
-    """Raise RuleError at the first activation `target` refuses."""
+    """Raise RuleError at the first activation `target` refuses, or the first key its
+    Keras cannot build."""
+    if target == "tf_keras":
+        _check_keras2_stateful_conv(spec)
     refused = REFUSED.get(target, {})
     for path, value in _activations(spec.model_dump(by_alias=True), ()):
         if value in refused:
@@ -57,3 +60,22 @@ def _activations(data: Any, path: Path) -> list[tuple[Path, str]]:
             for item in _activations(value, (*path, i))
         ]
     return []
+
+
+def _check_keras2_stateful_conv(spec: Spec | GraphSpec) -> None:
+    """Keras 2's ConvLSTM layers keep a stateful state in float32 whatever their dtype
+    (tf_keras ConvRNN.reset_states: backend.zeros), and then fail on any other."""
+    if hasattr(spec, "blocks"):
+        dtype = next(iter(spec.inputs.values())).dtype
+        blocks = [(("blocks", i), block) for i, block in enumerate(spec.blocks)]
+    else:
+        dtype, blocks = spec.input.dtype, [((), spec)]
+    for where, block in blocks:
+        if block.stateful and block.is_conv and dtype != "float32":
+            raise RuleError(
+                (*where, "stateful"),
+                f"stateful {block.cells[0].type} cells with dtype {dtype} on target "
+                f"tf_keras: Keras 2 keeps a stateful ConvLSTM's state in float32 "
+                f"whatever the dtype, and its step then fails; expected stateful: "
+                f"false, dtype float32, or the {DEFAULT} target",
+            )

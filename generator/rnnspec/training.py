@@ -73,7 +73,7 @@ def _loss_setting(value: object) -> str | dict[str, str]:
         return value
     if isinstance(value, dict) and value:
         for block, loss in value.items():
-            if loss not in LOSSES:
+            if not isinstance(loss, str) or loss not in LOSSES:  # a list: unhashable
                 raise ValueError(f"one of {names} for each block ({block}: {loss!r})")
         return value
     raise ValueError(f"one of {names}, or a mapping of output block -> loss")

@@ -54,7 +54,9 @@ def recurrent_part(sequence):
     sequence: (batch, time, 16, 16, 3).
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    initial_state = tf.nest.map_structure(tf.constant, make_initial_state())
+    initial_state = tf.nest.map_structure(
+        lambda state: tf.constant(state, DTYPE), make_initial_state()
+    )
 
     conv_lstm2d = keras.layers.ConvLSTM2D(
         8,

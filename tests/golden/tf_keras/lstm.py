@@ -54,7 +54,9 @@ def recurrent_part(sequence):
     sequence: (batch, time, 10).
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    initial_state = tf.nest.map_structure(tf.constant, make_initial_state())
+    initial_state = tf.nest.map_structure(
+        lambda state: tf.constant(state, DTYPE), make_initial_state()
+    )
 
     lstm = keras.layers.RNN(
         keras.layers.LSTMCell(64), return_sequences=True, return_state=True, name="lstm"

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -83,10 +84,11 @@ class SessionWorker:
         return self._conn.recv()
 
     def stop(self, kill: bool = False) -> None:
-        """End of input, so it leaves (``kill``: killed, as one that is stuck); reaped."""
+        """End of input, so it leaves (``kill``: as one that is stuck, Ctrl-C first,
+        so that it kills its module's processes); killed after a grace; reaped."""
         self._conn.close()
         if kill:
-            self.process.kill()
+            self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(STOP_GRACE)
         except subprocess.TimeoutExpired:

@@ -94,9 +94,9 @@ def main(argv: Sequence[str]) -> NoReturn:
     if os.getppid() != owner:  # it ended before the line above took effect
         os._exit(1)
     # Named: an unnamed one would take "Thread-1" from the modules' threads.
-    watch = threading.Thread(target=_leave_with, args=(owner,), name="rnnspec-owner")
-    watch.daemon = True
-    watch.start()
+    threading.Thread(
+        target=_leave_with, args=(owner,), name="rnnspec-owner", daemon=True
+    ).start()
     serve(Connection(int(argv[1])), tuple(argv[3:]))
     _leave(0)
 
@@ -297,7 +297,12 @@ class _HeldKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self._held = {name: sys.modules.pop(name) for name in names}
         self._spec = self._held["keras"].__spec__
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib's
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "keras":  # its submodules are imported after it
             return None
         if _keras_settings() != _keras_env:

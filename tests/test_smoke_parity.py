@@ -26,6 +26,9 @@ from .conftest import ROOT
 TIMEOUT = 60.0  # generous: no module here is meant to reach it
 STARTUP = 300.0  # seconds a worker may take to import keras on a busy machine
 GONE_WITHIN = 5.0  # seconds a killed worker and its processes may take to go
+# Processes are looked for in /proc; the worker's subreaper and its watch on its parent
+# are Linux's (elsewhere it kills the module's process group only).
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
 # Non-daemon threads: python waits for them at exit, and one may end the process with
 # its own code; an exception or SystemExit in a thread does not change the code.
@@ -249,6 +252,7 @@ def test_a_module_that_picks_its_backend_runs_on_it(
     ]
 
 
+@LINUX
 def test_nothing_a_module_starts_outlives_smoke(tmp_path: Path) -> None:
     """setsid and a double fork leave the module's process group; a subreaper worker
     still finds them, whether the module passes or is cut at its timeout."""
@@ -279,6 +283,7 @@ def _pids_when_written(path: Path, process: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in path.read_text().split()]
 
 
+@LINUX
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_smoke_ends_its_worker_and_the_modules_processes(
     tmp_path: Path, how: signal.Signals
@@ -327,6 +332,7 @@ busy.run(Path({module!r}), 600)
 """
 
 
+@LINUX
 def test_the_suites_session_workers_end_with_their_test_process(
     tmp_path: Path,
 ) -> None:

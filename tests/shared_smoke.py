@@ -40,33 +40,29 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 PREWARM_FROM = 60.0  # seconds: a call with a shorter timeout runs its modules only
 STARTUP_TIMEOUT = 300.0  # seconds for the session worker's import of keras
 REPLY_GRACE = 60.0  # seconds beyond a module's timeout for the worker to answer
+STOP_GRACE = 5.0  # seconds the worker gets to leave before it is killed
 
 Smoke = Callable[..., list[SmokeResult]]
 
 
 class SessionWorker:
     """rnnspec/worker.py, kept for the test process: keras imported once, then a
-    forked child per module. It is started through a shell that leaves at once, so it
-    is no child of the test process (tests that count this process's children see
-    none of ours); it leaves when its end of the pipe closes, as when the test process
-    ends."""
+    forked child per module. It is this process's child and leaves when its end of
+    the pipe closes, or at once, with whatever its module left running, when this
+    process ends however it ends (killed too): the worker watches its parent."""
 
     def __init__(self) -> None:
         self._conn, theirs = Pipe()
         command = worker.command(theirs.fileno(), get_target(DEFAULT).preload)
         try:
-            started = subprocess.run(
-                ["/bin/sh", "-c", '"$@" >/dev/null </dev/null & echo $!', "sh"]
-                + command,
+            self.process = subprocess.Popen(
+                command,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,  # the pid; the worker's stderr is ours
-                text=True,
+                stdout=subprocess.DEVNULL,  # its stderr is ours
                 pass_fds=(theirs.fileno(),),
-                check=True,
             )
         finally:
             theirs.close()
-        self._pid = int(started.stdout)
         ok, error, output = self._receive(STARTUP_TIMEOUT)
         if not ok:
             self.stop()
@@ -88,11 +84,16 @@ class SessionWorker:
         return self._conn.recv()
 
     def stop(self, kill: bool = False) -> None:
-        """End of input, so it leaves (``kill``: killed, as one that is stuck)."""
+        """End of input, so it leaves (``kill``: as one that is stuck, Ctrl-C first,
+        so that it kills its module's processes); killed after a grace; reaped."""
         self._conn.close()
         if kill:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 _worker: SessionWorker | None = None
@@ -104,6 +105,11 @@ def session_worker() -> SessionWorker:
     if _worker is None:
         _worker = SessionWorker()
     return _worker
+
+
+def session_worker_pid() -> int | None:
+    """The pid of this process's session worker, if one runs (a child of ours)."""
+    return None if _worker is None else _worker.process.pid
 
 
 def stop_session_worker() -> None:

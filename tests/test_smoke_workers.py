@@ -24,6 +24,7 @@ from rnnspec.smoke_report import progress_line, shows_progress
 from rnnspec.verify import MODULES_PER_WORKER, SmokeResult, smoke_modules, worker_count
 
 from .conftest import ROOT, run_cli
+from .shared_smoke import session_worker_pid
 
 TIMEOUT = 60.0  # generous: no module here is meant to reach it
 PID = "import os\nprint(f'pid {os.getpid()} {os.getppid()}')\n"
@@ -49,14 +50,15 @@ def _pids(result: SmokeResult) -> tuple[str, str]:
 
 
 def _children() -> list[int]:
-    """This process's child processes, zombies included."""
-    found = []
+    """This process's child processes, zombies included, but for the session's
+    smoke worker (tests/shared_smoke.py)."""
+    found, session = [], str(session_worker_pid())
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid():
+        if int(fields[1]) == os.getpid() and stat.parent.name != session:
             found.append(int(stat.parent.name))
     return found
 

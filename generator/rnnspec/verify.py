@@ -11,7 +11,10 @@ back in input order; when done, workers leave without TensorFlow's teardown.
 
 Keras 3 picks its backend once, at ``import keras``, from ``KERAS_BACKEND``: a call's
 workers all run one backend (``backend``, else the caller's ``KERAS_BACKEND``, else
-TensorFlow), set in their environment before they import keras.
+TensorFlow), set in their environment before they import keras. A module that sets it
+(or another ``KERAS_*`` variable) before its own ``import keras`` runs again in a fresh
+interpreter, as ``python module.py`` would run it on its backend. A worker ends, with
+every process its modules left, as soon as its parent (the caller's process) does.
 """
 
 from __future__ import annotations

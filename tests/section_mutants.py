@@ -101,13 +101,16 @@ def _targets(draw: st.DrawFn, spec: Data, place: str) -> list[Target]:
     """The places under `place` that can be broken, the section added where missing."""
     blocks = _blocks(spec)
     if place in ("training", "decoding"):
-        spec.setdefault(place, copy.deepcopy(ADDED[place]))
+        section = spec.setdefault(place, copy.deepcopy(ADDED[place]))
+        if isinstance(section.get("loss"), str) and draw(st.booleans()):
+            output = (spec.get("outputs") or _names(spec))[-1]
+            section["loss"] = {output: section["loss"]}  # the same loss, mapped
         return _within(spec, place)
     if place == "token input":
         given = draw(st.sampled_from(_inputs(spec)))
-        if "vocabulary" not in given and "features" in given:  # make it one
-            given["vocabulary"] = given.pop("features") + 1
-            given["embedding"] = given["vocabulary"]
+        if "vocabulary" not in given and "features" in given:  # tokens, as wide
+            given["embedding"] = given.pop("features")
+            given["vocabulary"] = given["embedding"] + 1
         return [
             (given, k) for k in ("vocabulary", "embedding", "mask_zero", "features")
         ]
@@ -162,7 +165,7 @@ def _has(holder: Any, key: Any) -> bool:
 
 
 def _swap_keys(draw: st.DrawFn, value: dict | list) -> None:
-    """Two keys trade values (a list: two items trade places, or it is reversed)."""
+    """Two keys trade values (one key: renamed; a list: reversed)."""
     if isinstance(value, list):
         value.reverse()
         return

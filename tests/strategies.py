@@ -479,10 +479,10 @@ def _conv_front(
     )
     _put(layer, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
     _put(layer, "use_bias", draw(_maybe(st.booleans())))
-    if length is not None:
-        length = _conv_out({"kernel_size": k_time, "strides": stride,
-                            "padding": "same" if padding != "valid" else "valid"},
-                           (length,))[0]  # fmt: skip
+    if length is not None:  # causal pads the start only: the length same gives
+        keeps = "valid" if padding == "valid" else "same"
+        time = {"kernel_size": k_time, "strides": stride, "padding": keeps}
+        length = _conv_out(time, (length,))[0]
     return layer, length, features
 
 
@@ -853,6 +853,8 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         _put(blocks[-1], "repeat", repeat if repeat is not None else OMIT)
         drawn.append(info)
     spec["blocks"] = blocks
+    if not seq2seq and draw(st.integers(0, 3)) == 0:
+        _start_from_vector(draw, spec, names)
     outputs = st.lists(
         st.sampled_from(block_names), min_size=1, max_size=len(block_names), unique=True
     )
@@ -863,6 +865,30 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     _sections(draw, spec, spec["inputs"], blocks, drawn)
     return spec
+
+
+def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
+    """Maybe an input with no time axis (`sequence: false`) whose Dense projection
+    starts a vector block's state, as image captioning's decoder starts from the
+    image's features: `initial_state: {from: <input>, bridge: project}`."""
+    free = [
+        block
+        for block in spec["blocks"]
+        if block.get("initial_state") in (None, "zeros", "ones", "random", "none")
+        and block.get("stateful") is not True
+        and block["cells"][0]["type"] in VECTOR_CELLS
+    ]
+    name = draw(identifiers)
+    if not free or name in taken:
+        return
+    given: Data = {"features": draw(st.integers(1, 4)), "sequence": False}
+    first = next(iter(spec["inputs"].values()))
+    _put(given, "batch_size", first.get("batch_size", OMIT))
+    _put(given, "dtype", first.get("dtype", OMIT))
+    spec["inputs"][name] = given
+    hand_over: Data = {"from": name, "bridge": "project"}
+    _put(hand_over, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
+    draw(st.sampled_from(free))["initial_state"] = hand_over
 
 
 def _mask_blocked(inputs: Data, blocks: list[Data], name: str) -> bool:
@@ -924,6 +950,10 @@ def drawn_options(spec: Data) -> set[str]:
             if hand_over.get("activation"):
                 found.add("bridge project with an activation")
         found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+    inputs = spec.get("inputs", {}).values()
+    found |= {
+        "input with sequence: false" for i in inputs if i.get("sequence") is False
+    }
     found |= _regression_heads(spec, blocks)
     found.discard("")
     return found

@@ -5,7 +5,7 @@
    leaves as it is, and that is the same bytes when rendered again.
 2. A sample of them passes `smoke_modules`, in one call; another, rendered with
    `--target tf_keras`, runs its own smoke test under Keras 2 (.venv-tf-keras), or is
-   refused for that target with file:line:col.
+   refused for that target with file:line:col (tests/test_properties_tf_keras.py).
 3. A broken spec text never crashes the command line: `render` and `check` exit 0 or
    2 (never 1, never a traceback), every line of an exit 2 starts with file:line:col,
    and the output file is left as it was.
@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 import traceback
 from collections.abc import Iterator
@@ -79,10 +78,6 @@ SCALE = float(os.environ.get("RNNSPEC_FUZZ_SCALE", "1"))  # a shorter or longer 
 SMOKE_ROUNDS, SMOKE_BATCH = (1, 8) if not FUZZ else (max(1, round(4 * SCALE)), 12)
 # a training step compiles the model (seconds): the normal suite smokes one at most
 SMOKE_TRAINED = SMOKE_BATCH if FUZZ else 1
-# specs run under Keras 2, each round's in one process (its import costs ~10 s)
-TF_KERAS_ROUNDS, TF_KERAS_BATCH = (1, 4) if not FUZZ else (max(1, round(4 * SCALE)), 10)
-TF_KERAS_PYTHON = ROOT / ".venv-tf-keras" / "bin" / "python"
-TF_KERAS_SMOKE = Path(__file__).with_name("tf_keras_smoke.py")
 KNOWN_FILES = {"model.py"} | {f"spec{suffix}" for suffix in SUFFIX.values()}
 OLD_MODULE = "# the module from before: a refused spec must leave it alone\n"
 
@@ -308,99 +303,6 @@ def test_a_sample_of_valid_specs_passes_the_smoke_test(tmp_path: Path) -> None:
 
     run()
     _assert_found_nothing("smoke")
-
-
-def test_a_sample_of_valid_specs_runs_on_tf_keras(tmp_path: Path) -> None:
-    """TF_KERAS_BATCH drawn specs a round, loaded and rendered for `--target tf_keras`
-    and each module's own smoke test (its main(), training step included) run under
-    Keras 2, the round's modules in one process (tests/tf_keras_smoke.py). A spec the
-    target refuses is counted, and its refusal must say where. Failures are counted
-    by cause: `tf_keras failed: <the exception's line>`."""
-    assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
-
-    @settings(PROFILE, max_examples=TF_KERAS_ROUNDS, phases=[Phase.generate])
-    @given(data=st.data())
-    def run(data: st.DataObject) -> None:
-        drawn = [data.draw(specs(), label=f"spec {i}") for i in range(TF_KERAS_BATCH)]
-        assume(len({json.dumps(spec, sort_keys=True) for spec in drawn}) == len(drawn))
-        folder = Path(tempfile.mkdtemp(dir=tmp_path))
-        texts_by_name = _tf_keras_modules(drawn, folder)
-        results = _run_tf_keras(folder, list(texts_by_name))
-        failed = []
-        for name, text in texts_by_name.items():
-            _count("tf_keras: run")
-            error = results.get(name, "TimeoutError: not run before the timeout")
-            if error is None:
-                _count("tf_keras: passed")
-                continue
-            cause = _cause(error)
-            _count("tf_keras: failed")
-            _count(f"tf_keras failed: {cause}")
-            _count("failures")
-            if FUZZ:
-                _record("tf_keras", f"{cause}\n{error}", text.encode(), ".yaml")
-            else:
-                failed.append(f"{error[-3000:]}\n--- spec:\n{text}")
-        assert not failed, f"{len(failed)} failed on tf_keras:\n\n" + "\n\n".join(
-            failed
-        )
-
-    run()
-    _assert_found_nothing("tf_keras")
-
-
-def _tf_keras_modules(drawn: list[dict], folder: Path) -> dict[str, str]:
-    """Each spec loaded for the tf_keras target and its module written to `folder`:
-    module name -> the spec's text, for those the target takes."""
-    modules = {}
-    for index, spec in enumerate(drawn):
-        _count("tf_keras: drawn")
-        text = to_yaml(spec)
-        path = folder / f"spec_{index}.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            loaded = load_spec(path, "tf_keras")
-        except SpecError as error:
-            _assert_marked(str(error), path, text.encode("utf-8"))
-            _count("tf_keras: refused for the target")
-            _refused(error)
-            continue
-        name = f"module_{index}"
-        (folder / f"{name}.py").write_text(
-            render_module(loaded, "tf_keras"), encoding="utf-8"
-        )
-        _count("tf_keras: rendered")
-        _count_sections(spec, "tf_keras")
-        modules[name] = text
-    return modules
-
-
-def _run_tf_keras(folder: Path, names: list[str]) -> dict[str, str | None]:
-    """name -> None (passed) or the traceback, from one Keras 2 process."""
-    if not names:
-        return {}
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        subprocess.run(
-            [str(TF_KERAS_PYTHON), str(TF_KERAS_SMOKE), str(folder), *names],
-            capture_output=True,
-            timeout=60 + 60 * len(names),
-            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-            cwd=folder,
-        )
-    results = folder / "results.json"
-    return json.loads(results.read_text()) if results.exists() else {}
-
-
-def _cause(error: str) -> str:
-    """A failure's cause: its traceback's exception line (the last, Keras' messages
-    go on with their arguments), numbers and quotes blanked."""
-    lines = error.strip().splitlines() or ["no traceback"]
-    raised = [line for line in lines if _RAISED.match(line)] or lines
-    last = re.sub(r"\"[^\"]*\"|'[^']*'", '"..."', raised[-1])
-    return re.sub(r"\d+", "N", last)[:120]
-
-
-_RAISED = re.compile(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
 
 
 def _crash(result: Result) -> str:

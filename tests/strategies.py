@@ -877,6 +877,7 @@ def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
         if block.get("initial_state") in (None, "zeros", "ones", "random", "none")
         and block.get("stateful") is not True
         and block["cells"][0]["type"] in VECTOR_CELLS
+        and len({cell["units"] for cell in block["cells"]}) == 1  # one Dense for all
     ]
     name = draw(identifiers)
     if not free or name in taken:

@@ -940,7 +940,8 @@ def drawn_options(spec: Data) -> set[str]:
         layers += head if isinstance(head, list) else []
         for layer in layers:
             kind = layer["type"]
-            found.add(kind if kind in ("conv1d", "conv2d") or "norm" in kind else "")
+            if kind in ("conv1d", "conv2d") or kind.endswith("normalization"):
+                found.add(kind)
             if kind == "conv1d" and layer.get("padding") == "causal":
                 found.add("causal conv1d")
                 if layer.get("strides", 1) > 1:
@@ -955,9 +956,7 @@ def drawn_options(spec: Data) -> set[str]:
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False
     }
-    found |= _regression_heads(spec, blocks)
-    found.discard("")
-    return found
+    return found | _regression_heads(spec, blocks)
 
 
 def _regression_heads(spec: Data, blocks: list[Data]) -> set[str]:

@@ -10,6 +10,7 @@ suite runs 60.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,18 @@ from .test_properties import (
     FUZZ,
     OLD_MODULE,
     _assert_clean,
+    _crash,
     _assert_found_nothing,
     _count,
     examples,
     failures,
 )
+
+
+def _cause(crash: str) -> str:
+    """A crash by where it happened: exception, file, function; numbers blanked."""
+    where = crash.split(": ", 2)[1] if crash.count(": ") >= 2 else crash
+    return re.sub(r"\d+", "N", where)[:100]
 
 
 @st.composite
@@ -65,6 +73,8 @@ def test_broken_sections_never_crash_the_command_line(
             _count(f"section mutants: exit {code}")
             _count(f"section mutants at {place}: exit {code}")
             _count(f"section mutants, {kind}: exit {code}")
+            if not isinstance(rendered.exception, (type(None), SystemExit)):
+                _count(f"section mutants crashed: {_cause(_crash(rendered))}")
             _assert_clean(rendered, path, data)
             checked = runner.invoke(main, ["check", str(path)])
             _assert_clean(checked, path, data)

@@ -3,7 +3,8 @@
 `specs()` draws specs of both forms that follow the documented rules (README.md,
 docs/long-form.md, shared/spec-format.md), with small sizes so that the generated
 modules run in a second. `texts()` writes one as YAML, JSON or TOML in one of several
-styles; `mutations()` breaks such a text the ways a hand edit or a hostile file can.
+styles (TOML by our writer or tomli_w's); `mutations()` breaks such a text the ways a
+hand edit or a hostile file can.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import tomli_w  # a second TOML writer: a test dependency, required (no fallback)
 import yaml
 from hypothesis import strategies as st
 
@@ -203,7 +205,10 @@ def _cells(
     cells = []
     for states in source.states:
         one_state = len(states) == 1
-        if bridge == "project":
+        if bridge == "per_layer":  # forward and backward state: a cell each, alike
+            kinds = ("simple_rnn", "gru") if one_state else ("lstm",)
+            cells += [draw(_vector_cell(kinds, states[0][0])) for _ in range(2)]
+        elif bridge == "project":
             cells.append(draw(_vector_cell()))
         elif bridge == "concat":  # each target state joins the source's of its role
             kinds = ("simple_rnn", "gru") if one_state else VECTOR_CELLS
@@ -222,6 +227,7 @@ def _block(
     *,
     batch_fixed: bool,
     long_form: bool,
+    timesteps: int | None = None,
     source: Drawn | None = None,
     bridge: str | None = None,
     memories: tuple[Drawn, ...] = (),
@@ -231,6 +237,7 @@ def _block(
     masked: bool = False,
 ) -> tuple[Data, Drawn]:
     """The keys of one recurrent block reading `step`, and what a later block needs.
+    `timesteps`: its input's fixed length, if known (a front may change it).
     `memories`: blocks it may attend over. `classes`: its head scores as many classes
     (a decoder that returns its state and runs forwards, or with `window` one that
     returns one vector, no state, nothing stateful: docs/decoding.md). `encoder`: it
@@ -293,6 +300,9 @@ def _block(
             "bridge",
             bridge if bridge != "none" else draw(_maybe(st.just("none"))),
         )
+        if bridge == "project":  # the Dense layers' activation
+            activations = st.sampled_from(ACTIVATIONS)
+            _put(hand_over, "activation", draw(_maybe(activations, null=True, omit=1)))
         block["initial_state"] = hand_over
     elif stateful is True:
         _put(block, "initial_state", draw(_maybe(st.just("none"), null=True)))
@@ -320,7 +330,7 @@ def _block(
         rate = st.sampled_from((0.0, 0.25, 0.5))
         _put(block, "dropout_between_layers", draw(_maybe(rate, null=True, omit=2)))
     if not conv:
-        _put(block, "front", draw(_maybe(_front_layers(), omit=2)))
+        _put(block, "front", draw(_maybe(_front_layers(step[0], timesteps), omit=2)))
     if attend and width:
         block["attention"], width = draw(_attention(memories, width))
         output = (width,)
@@ -407,9 +417,13 @@ def _class_head(draw: st.DrawFn, classes: int) -> Data | list[Data]:
     return layers
 
 
+# a head's width: 1 as often as any other (a regression head; softmax over one unit)
+_head_units = st.one_of(st.just(1), st.integers(1, 5))
+
+
 @st.composite
 def _heads(draw: st.DrawFn) -> Data:
-    head: Data = {"units": draw(st.integers(1, 5))}
+    head: Data = {"units": draw(_head_units)}
     scores = st.sampled_from(("softmax", "sigmoid", "linear"))  # what losses read
     activations = st.one_of(scores, st.sampled_from((*ACTIVATIONS, "softmax")))
     _put(head, "activation", draw(_maybe(activations, null=True)))
@@ -417,22 +431,92 @@ def _heads(draw: st.DrawFn) -> Data:
     return head
 
 
+def _normalization(draw: st.DrawFn, kind: str) -> Data:
+    """A batch or layer normalization with its optional keys (momentum, epsilon)."""
+    layer: Data = {"type": kind}
+    fractions = st.sampled_from((0.001, 0.01, 0.5, 0.9, 0.99))
+    if kind == "batch_normalization":
+        _put(layer, "momentum", draw(_maybe(fractions, null=True)))
+    _put(layer, "epsilon", draw(_maybe(fractions, null=True)))
+    return layer
+
+
+def _dense(draw: st.DrawFn, units: int, activations: tuple[str, ...]) -> Data:
+    layer: Data = {"type": "dense", "units": units}
+    _put(layer, "activation", draw(_maybe(st.sampled_from(activations), null=True)))
+    _put(layer, "use_bias", draw(_maybe(st.booleans(), null=True)))
+    return layer
+
+
 @st.composite
-def _front_layers(draw: st.DrawFn) -> list[Data]:
-    """Layers before a vector block's cells that keep a (batch, time, features) sequence."""
-    kinds = st.sampled_from(
-        ("dense", "dropout", "spatial_dropout1d", "layer_normalization")
+def _conv_front(
+    draw: st.DrawFn, kind: str, length: int | None, width: int
+) -> tuple[Data, int | None, int]:
+    """A conv1d (over time) or conv2d (over time and features) front layer, and the
+    time length and features it leaves. Where the length is not fixed (`length`
+    None) it keeps it: strides 1 and padding same (or causal)."""
+    paddings = {"conv1d": ("valid", "same", "causal"), "conv2d": ("valid", "same")}
+    padding = draw(st.sampled_from(paddings[kind] if length else ("same", "causal")))
+    padding = "same" if kind == "conv2d" and padding == "causal" else padding
+    k_time = draw(st.integers(1, min(3, length) if length else 3))
+    stride = draw(st.integers(1, 2)) if length else 1
+    layer: Data = {"type": kind, "filters": draw(st.integers(1, 3))}
+    features = width
+    if kind == "conv2d":
+        k_features = draw(st.integers(1, min(2, width)))
+        layer["kernel_size"] = _per_dim(draw, [k_time, k_features])
+        if stride > 1:
+            layer["strides"] = _per_dim(draw, [stride, 1])
+        if padding == "valid":
+            features = width - k_features + 1
+    else:
+        layer["kernel_size"] = k_time
+        _put(layer, "strides", stride if stride > 1 else draw(_maybe(st.just(1))))
+    _put(
+        layer,
+        "padding",
+        padding if padding != "valid" else draw(_maybe(st.just(padding))),
     )
-    layers = []
+    _put(layer, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
+    _put(layer, "use_bias", draw(_maybe(st.booleans())))
+    if length is not None:  # causal pads the start only: the length same gives
+        keeps = "valid" if padding == "valid" else "same"
+        time = {"kernel_size": k_time, "strides": stride, "padding": keeps}
+        length = _conv_out(time, (length,))[0]
+    return layer, length, features
+
+
+@st.composite
+def _front_layers(draw: st.DrawFn, features: int, timesteps: int | None) -> list[Data]:
+    """Layers before a vector block's cells: on its (batch, time, features) sequence,
+    a conv2d's (batch, time, features', filters) after it until the cells (rnnspec
+    reshapes it back). `timesteps`: the sequence's fixed length, else None."""
+    kinds = st.sampled_from(
+        ("dense", "dropout", "spatial_dropout1d", "layer_normalization",
+         "batch_normalization", "activation", "conv1d", "conv2d")
+    )  # fmt: skip
+    layers: list[Data] = []
+    rank, length, width = 3, timesteps, features
     for kind in draw(st.lists(kinds, min_size=1, max_size=3)):
-        layer: Data = {"type": kind}
+        if rank == 4 and kind in ("spatial_dropout1d", "conv1d"):
+            continue  # they read a (batch, time, features) sequence
         if kind == "dense":
-            layer["units"] = draw(st.integers(1, 4))
-            _put(layer, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
-        elif kind != "layer_normalization":
-            layer["rate"] = draw(st.sampled_from((0.0, 0.1, 0.5)))
+            layer = _dense(draw, draw(st.integers(1, 4)), ACTIVATIONS)
+            width = layer["units"]
+        elif kind in ("dropout", "spatial_dropout1d"):
+            layer = {"type": kind, "rate": draw(st.sampled_from((0.0, 0.1, 0.5)))}
+        elif kind == "activation":
+            layer = {"type": kind, "activation": draw(st.sampled_from(ACTIVATIONS))}
+        elif kind.endswith("normalization"):
+            layer = _normalization(draw, kind)
+        else:
+            if kind == "conv2d" and rank == 4:
+                continue  # one conv2d: its width is the features axis, not the last
+            layer, length, width = draw(_conv_front(kind, length, width))
+            rank = 4 if kind == "conv2d" else 3
+            width = layer["filters"] if kind == "conv1d" else width
         layers.append(layer)
-    return layers
+    return layers or [{"type": "dropout", "rate": 0.0}]
 
 
 @st.composite
@@ -446,15 +530,18 @@ def _head_layers(draw: st.DrawFn) -> list[Data]:
         "layer_normalization",
         "activation",
     )
+    activations = (*ACTIVATIONS, "softmax")
     layers = []
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3)):
         layer: Data = {"type": kind}
         if kind == "dense":
-            layer["units"] = draw(st.integers(1, 5))
+            layer = _dense(draw, draw(_head_units), activations)
         elif kind == "dropout":
             layer["rate"] = draw(st.sampled_from((0.0, 0.2)))
         elif kind == "activation":
-            layer["activation"] = draw(st.sampled_from((*ACTIVATIONS, "softmax")))
+            layer["activation"] = draw(st.sampled_from(activations))
+        else:
+            layer = _normalization(draw, kind)
         layers.append(layer)
     return layers
 
@@ -508,6 +595,7 @@ def short_specs(draw: st.DrawFn) -> Data:
             step,
             batch_fixed=batch_size is not None,
             long_form=False,
+            timesteps=spec["input"].get("timesteps"),
             classes=classes,
             window=classes is not None,
             masked=spec["input"].get("mask_zero") is True,
@@ -570,10 +658,13 @@ def _losses(block: Drawn) -> list[str]:
 
 
 def _one_loss(losses: list[str]) -> st.SearchStrategy[str]:
-    """One of `losses`, a loss that reads classes more often than not where one can."""
+    """One of `losses`: as often a regression loss (every head takes one, whatever its
+    width and activation, softmax included) as one that reads classes, where one can."""
     scoring = [loss for loss in losses if loss not in REGRESSION]
     every = st.sampled_from(losses)
-    return st.one_of(every, st.sampled_from(scoring)) if scoring else every
+    if not scoring:
+        return every
+    return st.one_of(every, st.sampled_from(scoring), st.sampled_from(REGRESSION))
 
 
 @st.composite
@@ -668,9 +759,9 @@ def _bridges(source: Drawn, step: Step) -> list[str]:
         if step != source.step:
             return []
         return ["none", "concat"] if source.bidirectional else ["none"]
-    return (
-        ["none", "project", "concat"] if source.bidirectional else ["none", "project"]
-    )
+    if not source.bidirectional:
+        return ["none", "project"]
+    return ["none", "project", "concat", "per_layer"]
 
 
 @st.composite
@@ -703,19 +794,26 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
     unused = list(input_names)
     for index, name in enumerate(block_names):
         readable = [d for d in drawn if d.output is not None]
+        # one vector out (return_sequences false): read repeated, as RepeatVector does
+        repeatable = [d for d in drawn if d.output is None and d.width and not d.conv]
         choices = (
             unused
             if len(unused) >= n_blocks - index
-            else input_names + [d.name for d in readable]
+            else input_names + [d.name for d in readable + repeatable]
         )
         given = input_names[index] if seq2seq else draw(st.sampled_from(choices))
         if given in unused:
             unused.remove(given)
-        step = (
-            steps[given]
-            if given in steps
-            else next(d.output for d in readable if d.name == given)
-        )
+        repeat = None
+        if given in steps:
+            step = steps[given]
+            timesteps = spec["inputs"][given].get("timesteps")
+        elif any(d.name == given for d in readable):
+            step = next(d.output for d in readable if d.name == given)
+            timesteps = None  # a front above may have changed it
+        else:
+            step = (next(d.width for d in repeatable if d.name == given),)
+            repeat = timesteps = draw(st.integers(1, 4))
         options = [(d, b) for d in drawn if d.return_state for b in _bridges(d, step)]
         handed = st.sampled_from(options) if options else st.nothing()
         source, bridge = draw(
@@ -740,6 +838,7 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
                 step,
                 batch_fixed=batch_size is not None,
                 long_form=True,
+                timesteps=timesteps,
                 source=source,
                 bridge=bridge,
                 memories=memories,
@@ -751,8 +850,11 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
             )
         )
         blocks.append({"name": name, "input": given, **block})
+        _put(blocks[-1], "repeat", repeat if repeat is not None else OMIT)
         drawn.append(info)
     spec["blocks"] = blocks
+    if not seq2seq and draw(st.integers(0, 3)) == 0:
+        _start_from_vector(draw, spec, names)
     outputs = st.lists(
         st.sampled_from(block_names), min_size=1, max_size=len(block_names), unique=True
     )
@@ -763,6 +865,31 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     _sections(draw, spec, spec["inputs"], blocks, drawn)
     return spec
+
+
+def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
+    """Maybe an input with no time axis (`sequence: false`) whose Dense projection
+    starts a vector block's state, as image captioning's decoder starts from the
+    image's features: `initial_state: {from: <input>, bridge: project}`."""
+    free = [
+        block
+        for block in spec["blocks"]
+        if block.get("initial_state") in (None, "zeros", "ones", "random", "none")
+        and block.get("stateful") is not True
+        and block["cells"][0]["type"] in VECTOR_CELLS
+        and len({cell["units"] for cell in block["cells"]}) == 1  # one Dense for all
+    ]
+    name = draw(identifiers)
+    if not free or name in taken:
+        return
+    given: Data = {"features": draw(st.integers(1, 4)), "sequence": False}
+    first = next(iter(spec["inputs"].values()))
+    _put(given, "batch_size", first.get("batch_size", OMIT))
+    _put(given, "dtype", first.get("dtype", OMIT))
+    spec["inputs"][name] = given
+    hand_over: Data = {"from": name, "bridge": "project"}
+    _put(hand_over, "activation", draw(_maybe(st.sampled_from(ACTIVATIONS))))
+    draw(st.sampled_from(free))["initial_state"] = hand_over
 
 
 def _mask_blocked(inputs: Data, blocks: list[Data], name: str) -> bool:
@@ -800,6 +927,58 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
 def specs() -> st.SearchStrategy[Data]:
     """Either form."""
     return st.one_of(short_specs(), long_specs(), long_specs(seq2seq=True))
+
+
+def drawn_options(spec: Data) -> set[str]:
+    """The layer options and losses a drawn spec uses that the counts report: proof
+    that the strategy draws them (`make fuzz` prints `valid with <option>`)."""
+    found: set[str] = set()
+    blocks = spec.get("blocks") or [spec]
+    for block in blocks:
+        layers = list(block.get("front") or [])
+        head = block.get("head")
+        layers += head if isinstance(head, list) else []
+        for layer in layers:
+            kind = layer["type"]
+            if kind in ("conv1d", "conv2d") or kind.endswith("normalization"):
+                found.add(kind)
+            if kind == "conv1d" and layer.get("padding") == "causal":
+                found.add("causal conv1d")
+                if layer.get("strides", 1) > 1:
+                    found.add("causal conv1d with strides")
+        hand_over = block.get("initial_state")
+        if isinstance(hand_over, dict):
+            found.add(f"bridge {hand_over.get('bridge', 'none')}")
+            if hand_over.get("activation"):
+                found.add("bridge project with an activation")
+        found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+    inputs = spec.get("inputs", {}).values()
+    found |= {
+        "input with sequence: false" for i in inputs if i.get("sequence") is False
+    }
+    return found | _regression_heads(spec, blocks)
+
+
+def _regression_heads(spec: Data, blocks: list[Data]) -> set[str]:
+    """`regression loss on a 1-unit head`, `... softmax head`: such heads trained."""
+    loss = (spec.get("training") or {}).get("loss")
+    if loss is None:
+        return set()
+    outputs = spec.get("outputs") or [blocks[-1].get("name", spec.get("name"))]
+    given = loss if isinstance(loss, dict) else dict.fromkeys(outputs, loss)
+    found = set()
+    for block in blocks:
+        if given.get(block.get("name", spec.get("name"))) not in REGRESSION:
+            continue
+        head = block.get("head")
+        if not head:
+            continue
+        width, end = _after_head(head, 0)
+        found |= {"regression loss on a 1-unit head"} if width == 1 else set()
+        found |= {"regression loss on a softmax head"} if end == "softmax" else set()
+        if width == 1 and end == "softmax":
+            found.add("regression loss on a 1-unit softmax head")
+    return found
 
 
 # --- text forms -------------------------------------------------------------------
@@ -906,7 +1085,18 @@ def texts(draw: st.DrawFn, data: Data, kind: str) -> str:
         return to_json(
             data, indent=draw(st.sampled_from((2, None, 4))), ascii=draw(st.booleans())
         )
+    data = _without_nulls(data)  # TOML has no null: a null key means its default
+    if draw(st.booleans()):
+        return tomli_w.dumps(data, multiline_strings=draw(st.booleans()))
     return to_toml(data, tables=draw(st.booleans()))
+
+
+def _without_nulls(data: object) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_nulls(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_without_nulls(v) for v in data if v is not None]
+    return data
 
 
 # --- broken texts -----------------------------------------------------------------

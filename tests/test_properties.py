@@ -3,7 +3,9 @@
 1. A valid spec (tests/strategies.py) loads the same from YAML, JSON and TOML, or all
    three are refused with file:line:col; it renders to code that parses, that black
    leaves as it is, and that is the same bytes when rendered again.
-2. A sample of them passes `smoke_modules`, in one call.
+2. A sample of them passes `smoke_modules`, in one call; another, rendered with
+   `--target tf_keras`, runs its own smoke test under Keras 2 (.venv-tf-keras), or is
+   refused for that target with file:line:col (tests/test_properties_tf_keras.py).
 3. A broken spec text never crashes the command line: `render` and `check` exit 0 or
    2 (never 1, never a traceback), every line of an exit 2 starts with file:line:col,
    and the output file is left as it was.
@@ -47,6 +49,7 @@ from .strategies import (
     FORMATS,
     SUFFIX,
     broken_sections,
+    drawn_options,
     mutations,
     specs,
     texts,
@@ -63,8 +66,15 @@ _COMMON = {
 settings.register_profile("rnnspec", derandomize=True, **_COMMON)  # reproducible
 settings.register_profile("rnnspec-fuzz", print_blob=True, **_COMMON)
 PROFILE = settings.get_profile("rnnspec-fuzz" if FUZZ else "rnnspec")
-# examples per property: (normal suite, make fuzz); valid + mutated >= 10,000 in fuzz
-EXAMPLES = {"valid": (40, 2000), "mutated": (200, 8000), "process": (3, 40)}
+# examples per property: (normal suite, make fuzz); valid + mutated >= 10,000 in fuzz,
+# and 10,000 broken sections (tests/test_section_mutants.py); a valid spec costs ~14
+# broken texts' time (it is rendered and formatted twice)
+EXAMPLES = {
+    "valid": (40, 1000),
+    "mutated": (200, 9000),
+    "process": (3, 40),
+    "sections": (60, 10000),
+}
 SCALE = float(os.environ.get("RNNSPEC_FUZZ_SCALE", "1"))  # a shorter or longer fuzz
 SMOKE_ROUNDS, SMOKE_BATCH = (1, 8) if not FUZZ else (max(1, round(4 * SCALE)), 12)
 # a training step compiles the model (seconds): the normal suite smokes one at most
@@ -79,7 +89,8 @@ for key in (
     "mutated sections: exit 0", "mutated sections: exit 2", "mutated in a process",
     "valid with attention", "valid with training", "valid with decoding",
     "smoked with attention", "smoked with training", "smoked with decoding",
-    "failures",
+    "tf_keras: drawn", "tf_keras: refused for the target", "tf_keras: rendered",
+    "tf_keras: run", "tf_keras: passed", "tf_keras: failed", "failures",
 ):  # fmt: skip
     COUNTS.setdefault(key, 0)
 REFUSALS: dict[str, int] = {}  # why valid drawn specs were refused, by message
@@ -91,11 +102,12 @@ def _count(key: str, n: int = 1) -> None:
 
 
 def _count_sections(spec: dict, what: str) -> None:
-    """Count the issue-12 keys a spec carries: `<what> with attention`, ..."""
+    """Count the issue-12 keys a spec carries: `<what> with attention`, ..., and the
+    layer options it draws (strategies.drawn_options): `<what> with causal conv1d`..."""
     blocks = spec.get("blocks") or []
     carried = {key for key in ("training", "decoding") if key in spec}
     carried |= {"attention" for block in blocks if block.get("attention")}
-    for key in sorted(carried):
+    for key in sorted(carried | drawn_options(spec)):
         _count(f"{what} with {key}")
 
 

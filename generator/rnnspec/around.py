@@ -196,7 +196,8 @@ def output_shape(
     strides = _per_axis(layer.strides, axes)  # type: ignore[attr-defined]
     lengths: list[Dim] = []
     for axis, (size, kernel, stride) in enumerate(zip(shape[1:-1], kernels, strides)):
-        keeps = layer.padding in ("same", "causal") and stride == 1  # type: ignore[attr-defined]
+        padded = layer.padding in ("same", "causal")  # type: ignore[attr-defined]
+        keeps = stride == 1 and (padded or kernel == 1)
         if keeps:
             lengths.append(size)
             continue
@@ -253,6 +254,16 @@ def params(layer: _Layer, shape: tuple[Dim, ...]) -> int:
         window *= kernel
     filters = layer.filters  # type: ignore[attr-defined]
     return window * channels * filters + bias * filters
+
+
+def mixes_steps(layer: _Layer) -> bool:
+    """Whether the layer's output at one time step reads other steps (a conv whose
+    kernel or stride along time is over 1): it cannot run one step at a time."""
+    if not isinstance(layer, _Conv):
+        return False
+    axes = CONV_AXES[layer.type]
+    kernel, strides = layer.kernel_size, layer.strides  # type: ignore[attr-defined]
+    return _per_axis(kernel, axes)[0] > 1 or _per_axis(strides, axes)[0] > 1
 
 
 def _per_axis(value: int | list[int], axes: int) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .around import mixes_steps
 from .limits import MAX_SIZE, RuleError
 from .values import Size
 
@@ -76,14 +77,19 @@ class Generator:
 def steppable_decoder(model: ModelSpec) -> str | None:
     """The block to step one time step at a time: the one block of the model that
     starts from another's state, if there is exactly one, reads a model input, runs
-    one direction, is not stateful and returns its state. Every block of a checked
-    spec is in the model (rules.check_every_block_is_used)."""
+    one direction, is not stateful, returns its state and has no front layer that
+    mixes time steps (a conv over several steps gives other numbers, or none, on one
+    step). Every block of a checked spec is in the model
+    (rules.check_every_block_is_used)."""
     targets = [b for b in model.blocks if b.initial_state_mode == "from"]
     if len(targets) != 1:
         return None
     (block,) = targets
     steppable = block.input in model.inputs and not (
-        block.merge_mode or block.stateful or block.go_backwards
+        block.merge_mode
+        or block.stateful
+        or block.go_backwards
+        or any(mixes_steps(layer) for layer in block.front)
     )
     return block.name if steppable and block.return_state else None
 

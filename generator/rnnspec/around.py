@@ -259,11 +259,14 @@ def params(layer: _Layer, shape: tuple[Dim, ...]) -> int:
 def mixes_steps(layer: _Layer) -> bool:
     """Whether the layer's output at one time step reads other steps (a conv whose
     kernel or stride along time is over 1): it cannot run one step at a time."""
-    if not isinstance(layer, _Conv):
-        return False
+    return isinstance(layer, _Conv) and max(time_window(layer)) > 1
+
+
+def time_window(layer: _Layer) -> tuple[int, int]:
+    """A conv's kernel size and stride along time (its first axis)."""
     axes = CONV_AXES[layer.type]
     kernel, strides = layer.kernel_size, layer.strides  # type: ignore[attr-defined]
-    return _per_axis(kernel, axes)[0] > 1 or _per_axis(strides, axes)[0] > 1
+    return _per_axis(kernel, axes)[0], _per_axis(strides, axes)[0]
 
 
 def _per_axis(value: int | list[int], axes: int) -> tuple[int, ...]:

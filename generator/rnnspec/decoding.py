@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .around import mixes_steps
+from .around import mixes_steps, time_window
 from .limits import MAX_SIZE, RuleError
 from .values import Size
 
@@ -172,6 +172,26 @@ def _ends_in_softmax(head: Sequence[object]) -> bool:
     return False
 
 
+def _check_stepped_front(model: ModelSpec) -> None:
+    """Refuse, at the layer, the front that keeps the one seq2seq decoder from being
+    run a step at a time (a long form's: a short form has no such decoder)."""
+    targets = [b for b in model.blocks if b.initial_state_mode == "from"]
+    if len(targets) != 1:
+        return
+    (block,) = targets
+    index = model.blocks.index(block)
+    for at, layer in enumerate(block.front):
+        if mixes_steps(layer):
+            kernel, strides = time_window(layer)
+            raise RuleError(
+                ("blocks", index, "front", at),
+                f"block {block.name} decodes one step at a time, and this "
+                f"{layer.type} reads several steps: expected kernel_size and strides "
+                f"1 along time, got kernel_size {kernel} and strides {strides} "
+                "there (a decoding section needs a stepped decoder)",
+            )
+
+
 def check_decoding(spec: Spec | GraphSpec, shapes: Sequence[BlockShape]) -> None:
     """Refuse a `decoding` section where the model generates no classes, a start where
     window generation continues given classes, and a class the head does not score
@@ -180,8 +200,10 @@ def check_decoding(spec: Spec | GraphSpec, shapes: Sequence[BlockShape]) -> None
         return
     from .normalise import normalise  # imports the spec's models, which import this
 
-    found = generator_of(normalise(spec), shapes)
+    model = normalise(spec)
+    found = generator_of(model, shapes)
     if found is None:
+        _check_stepped_front(model)
         raise RuleError(
             ("decoding",),
             "the model generates no classes: expected a seq2seq decoder whose head "

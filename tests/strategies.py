@@ -729,6 +729,7 @@ def _generator(
             and block.get("stateful") is not True
             and block.get("go_backwards") is not True
             and block.get("return_state") is True
+            and not any(_reads_steps(layer) for layer in block.get("front", []))
         )
         if steppable:
             classes = _classes(given) if "shape" not in given else None
@@ -749,6 +750,18 @@ def _generator(
         return None
     one_vector = block.get("return_sequences") is not True
     return ("window", last.width) if one_vector and not last.return_state else None
+
+
+def _reads_steps(layer: Data) -> bool:
+    """A front conv whose kernel or stride along time is over 1 (docs/long-form.md:
+    such a decoder is not stepped)."""
+    if not str(layer.get("type", "")).startswith("conv"):
+        return False
+    first = [
+        value[0] if isinstance(value, list) else value
+        for value in (layer.get("kernel_size", 1), layer.get("strides", 1))
+    ]
+    return max(first) > 1
 
 
 def _bridges(source: Drawn, step: Step) -> list[str]:

@@ -33,7 +33,8 @@ return_state: true
 # name: what follows the name in the spec (each starts from a state it is given)
 SPECS = {
     "short_lstm": SHORT + "cells: [{type: lstm, units: 4}]\n",
-    "short_gru_from_ones": SHORT + "cells: [{type: gru, units: 4}]\ninitial_state: ones\n",
+    "short_gru_from_ones": SHORT
+    + "cells: [{type: gru, units: 4}]\ninitial_state: ones\n",
     "stacked_cells": SHORT + "cells: [{type: gru, units: 4}, {type: lstm, units: 3}]\n"
     "stacking: cells\n",
     "one_stacked_cell": SHORT + "cells: [{type: gru, units: 4}]\nstacking: cells\n",

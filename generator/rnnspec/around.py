@@ -121,6 +121,12 @@ POSITIONAL = {"dense": "units", "dropout": "rate", "spatial_dropout1d": "rate",
               "activation": "activation", "conv1d": "filters", "conv2d": "filters",
               "conv3d": "filters"}  # fmt: skip
 CONV_AXES = {"conv1d": 1, "conv2d": 2, "conv3d": 3}
+# The classes that pass their input's Keras mask on to their output (supports_masking,
+# in Keras 2 and 3 alike); the convolutions and Reshape drop it.
+MASK_KEEPING = frozenset(
+    {"Dense", "Dropout", "SpatialDropout1D", "BatchNormalization",
+     "LayerNormalization", "Activation"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,11 @@ class AroundPlan:
     shape: tuple[Dim, ...]  # its output's shape, batch first
     params: int
     path: Path = ()  # its key in the block: ("head", 1); ("head",) for a Dense's keys
+
+    @property
+    def keeps_mask(self) -> bool:
+        """Whether Keras passes its input's mask on to its output."""
+        return self.keras_class in MASK_KEEPING
 
     @property
     def brief(self) -> str:

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .limits import Path, RuleError
-from .shapes import input_tensor
+from .shapes import input_mask, input_tensor
 
 if TYPE_CHECKING:
     from .spec import GraphSpec
@@ -118,7 +118,8 @@ def check_names(spec: GraphSpec, blocks: list[BlockShape]) -> None:
     for name, given in spec.inputs.items():
         if given.embedding is None:
             continue
-        for made in (f"{name}_embedding", input_tensor(name, given)):
+        mask = (input_mask(name),) if given.mask_zero else ()
+        for made in (f"{name}_embedding", input_tensor(name, given), *mask):
             path = ("inputs", name)
             clash = _own(made) or (
                 f"which is also {taken[made][1]}" if made in taken else None

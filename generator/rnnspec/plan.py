@@ -27,7 +27,7 @@ from .stack import (
     resolve_dims,
     smoke_timesteps,
 )
-from .shapes import BlockShape, Bridge, input_tensor
+from .shapes import BlockShape, Bridge, input_mask, input_tensor
 from .summary import summary_lines
 from .training import TrainedOutput, TrainingPlan, plan_training
 from .wiring import block_shapes, needed
@@ -70,6 +70,11 @@ class InputPlan:
     @property
     def embedding_layer(self) -> str:
         return f"{self.name}_embedding"
+
+    @property
+    def mask(self) -> str:
+        """The Python name of its mask, with mask_zero (True: a real step)."""
+        return input_mask(self.name)
 
     @property
     def features(self) -> tuple[int, ...]:
@@ -239,13 +244,38 @@ class ModelPlan:
             return None
         return self.training.teacher_forced(self.decoder)
 
-    def masked(self, block: BlockPlan) -> bool:
-        """Whether `block` reads, itself or through blocks above, a token input with
-        mask_zero: Keras' mask may then reach its recurrent layers."""
-        name = block.reads
-        while name not in (given.name for given in self.inputs):
-            name = self.block(name).reads
-        return self.input(name).mask_zero
+    def mask(self, block: BlockPlan) -> InputPlan | None:
+        """The token input whose Keras mask reaches `block`'s recurrent layers (every
+        one: a Dropout between them keeps it), or None. Its mask_zero mask goes
+        through the blocks above where every layer between passes it on, as Keras
+        does: a recurrent layer only with return_sequences, an attention's concat
+        with its query's; a RepeatVector, a convolution or a Reshape drops it. Keras
+        fills it in for a layer called on one tensor; a layer also given its initial
+        state gets it as `mask=` (Keras 3 would apply none)."""
+        if block.repeated or not all(layer.keeps_mask for layer in block.front):
+            return None
+        if block.reads in (given.name for given in self.inputs):
+            given = self.input(block.reads)
+            return given if given.mask_zero else None
+        above = self.block(block.reads)
+        vector = (above.attention.vector,) if above.attention else ()
+        if not above.layers[-1].return_sequences or not all(
+            layer.keeps_mask for layer in (*vector, *above.head) if layer
+        ):
+            return None
+        return self.mask(above)
+
+    def masked_inputs(
+        self, blocks: tuple[BlockPlan, ...], step: bool = False
+    ) -> list[InputPlan]:
+        """The inputs whose masks `blocks` pass as `mask=`, each once: those of the
+        blocks called with their initial state (all, in a one-step model: `step`)."""
+        found = (
+            self.mask(block)
+            for block in blocks
+            if step or block.initial_state_mode != "none"
+        )
+        return list({given.name: given for given in found if given}.values())
 
     def block(self, name: str) -> BlockPlan:
         return next(block for block in self.blocks if block.name == name)

@@ -131,9 +131,9 @@ def _check_block(spec: Block, input: InputSpec) -> None:
         raise RuleError(
             ("stacking",),
             "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence (mask_zero) "
-            "when it starts from no initial state: expected initial_state: zeros (the "
-            "same numbers; not with stateful), stacking: layers, or mask_zero: false, "
-            "got stacking: cells",
+            "when it starts from no initial state: expected initial_state: zeros "
+            "(Keras' own start, and the module then passes the mask itself; not with "
+            "stateful), stacking: layers, or mask_zero: false, got stacking: cells",
         )
     if stateful_without_batch_size(spec.stateful, input.batch_size):
         raise RuleError(

@@ -183,6 +183,11 @@ def input_tensor(name: str, given: InputSpec) -> str:
     return f"{name}_embedded" if given.embedding is not None else name
 
 
+def input_mask(name: str) -> str:
+    """The Python name of a masked token input's mask (True: a real step)."""
+    return f"{name}_mask"
+
+
 def _reads(
     spec: GraphSpec | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
 ) -> tuple[str, str, tuple[Dim, ...], dict[str, int]]:

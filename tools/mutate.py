@@ -477,6 +477,21 @@ MUTATIONS = [
         tests=("tests/test_layer_options.py",),
         keyword="dropout",
     ),
+    Mutation(  # Keras 3 fills in a mask only for a layer called on one tensor
+        "mask_left_to_keras_with_initial_state",
+        LAYERS,
+        "{%- if masked %}, mask={{ masked.mask }}{% endif -%}",
+        "",
+        tests=("tests/test_masking.py",),
+    ),
+    Mutation(  # build_inference_models() on a front that reads several steps
+        "decoder_with_a_conv_front_stepped",
+        "generator/rnnspec/decoding.py",
+        "        or any(mixes_steps(layer) for layer in block.front)\n",
+        "",
+        tests=("tests/test_layer_options.py",),
+        keyword="stepped",
+    ),
 ]
 
 # Breaks the copy's import: if this is not killed, the tests import another generator.

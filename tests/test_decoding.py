@@ -261,3 +261,22 @@ def test_decoding_mistakes_are_refused_at_their_key(spec: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)
+
+
+def test_a_masked_decoder_starts_from_class_1(tmp_path: Path) -> None:
+    """Under mask_zero class 0 is padding, a step the decoder's layers skip: START is
+    1 unless the spec says otherwise, and the first class greedy decoding picks is the
+    full model's for that start."""
+    text = (SPECS / "seq2seq_tokens.yaml").read_text(encoding="utf-8")
+    text = text.replace("embedding: 8}", "embedding: 8, mask_zero: true}")
+    spec = tmp_path / "masked.yaml"
+    spec.write_text(text.replace("start: 1, ", ""), encoding="utf-8")
+    module = load_module(spec, tmp_path)
+    assert module.START == 1
+    keras.utils.set_random_seed(3)
+    model = module.build_model()
+    source = np.random.default_rng(7).integers(1, 13, (3, 5)).astype("int32")
+    first = module.greedy_decode(model, source, max_length=1, stop=None)
+    start = np.full((3, 1), module.START, dtype="int32")
+    returned = call(model, {"source": source, "target": start})
+    np.testing.assert_array_equal(first, numbers(returned[0]).argmax(axis=-1))

@@ -45,8 +45,9 @@ class Decoding(BaseModel):
         default=None,
         ge=0,
         lt=MAX_SIZE,
-        description="the class a decoder's first step feeds (default 0); not for "
-        "window generation, which continues the classes it is given",
+        description="the class a decoder's first step feeds (default 0, or 1 where "
+        "its input has mask_zero: 0 is then padding); not for window generation, "
+        "which continues the classes it is given",
     )
     stop: int | None = Field(
         default=None,
@@ -131,10 +132,18 @@ def generator_of(model: ModelSpec, shapes: Sequence[BlockShape]) -> Generator | 
         classes=int(shape.output[1][-1]),  # type: ignore[arg-type]
         feedback=feedback,
         probabilities=_ends_in_softmax(block.head_layers),
-        start=DEFAULT_START if decoding.start is None else decoding.start,
+        start=_start(decoding, given.mask_zero and kind == "decoder"),
         stop=decoding.stop,
         max_length=decoding.max_length,
     )
+
+
+def _start(decoding: Decoding, masked: bool) -> int:
+    """The class a decoder's first step feeds: the spec's, else 0, or 1 where its
+    input has mask_zero (class 0 is then padding, a step its layers skip)."""
+    if decoding.start is not None:
+        return decoding.start
+    return DEFAULT_START + 1 if masked else DEFAULT_START
 
 
 def _window_block(
@@ -218,6 +227,8 @@ def check_decoding(spec: Spec | GraphSpec, shapes: Sequence[BlockShape]) -> None
             f"block {found.block} generates by continuing the classes it is given, "
             f"so it feeds no start class: expected no start, got {spec.decoding.start}",
         )
+    if found.kind == "decoder" and model.inputs[found.input].mask_zero:
+        _check_masked_start(found, spec.decoding.start is not None)
     for key in ("start", "stop"):
         value = getattr(spec.decoding, key)
         if value is not None and value >= found.classes:
@@ -226,3 +237,15 @@ def check_decoding(spec: Spec | GraphSpec, shapes: Sequence[BlockShape]) -> None
                 f"block {found.block}'s head scores {found.classes} classes: expected "
                 f"{key} in [0, {found.classes}), got {json.dumps(value)}",
             )
+
+
+def _check_masked_start(found: Generator, given: bool) -> None:
+    """A decoder whose input has mask_zero cannot start from class 0: its layers skip
+    that step as padding."""
+    if found.start == 0 or found.classes < 2:
+        raise RuleError(
+            ("decoding", "start") if given else ("decoding",),
+            f"input {found.input} has mask_zero: true, so class 0 is padding that "
+            f"block {found.block}'s layers skip: expected a start class in "
+            f"[1, {found.classes}), got {found.start}",
+        )

@@ -621,7 +621,7 @@ def _sections(
     if any(_losses(block) for block in trained) and _tame(inputs, blocks):
         _put(spec, "training", draw(_maybe(_training(trained))))
     generates = _generator(inputs, blocks, drawn, outputs)
-    if generates:
+    if generates and not (generates[2] and generates[1] < 2):  # padding only: no start
         _put(spec, "decoding", draw(_maybe(_decoding(*generates), omit=1)))
 
 
@@ -700,12 +700,14 @@ def _training(draw: st.DrawFn, outputs: list[Drawn]) -> Data:
 
 
 @st.composite
-def _decoding(draw: st.DrawFn, kind: str, classes: int) -> Data:
-    """A `decoding` section for a model that generates `classes` classes of `kind`."""
+def _decoding(draw: st.DrawFn, kind: str, classes: int, padded: bool) -> Data:
+    """A `decoding` section for a model that generates `classes` classes of `kind`;
+    a `padded` decoder (mask_zero) starts from a class other than 0, its padding."""
     decoding: Data = {}
     class_ids = st.integers(0, classes - 1)
     if kind == "decoder":
-        _put(decoding, "start", draw(_maybe(class_ids, null=True)))
+        starts = st.integers(1, classes - 1) if padded else class_ids
+        _put(decoding, "start", draw(_maybe(starts, null=True)))
     else:  # window generation continues the classes it is given: no start
         _put(decoding, "start", draw(_maybe(st.none(), omit=3)))
     _put(decoding, "stop", draw(_maybe(class_ids, null=True)))
@@ -715,9 +717,10 @@ def _decoding(draw: st.DrawFn, kind: str, classes: int) -> Data:
 
 def _generator(
     inputs: Data, blocks: list[Data], drawn: list[Drawn], outputs: list[str]
-) -> tuple[str, int] | None:
+) -> tuple[str, int, bool] | None:
     """Whether the model generates classes (docs/decoding.md): ("decoder" or "window",
-    how many classes), or None. Written from the docs, not from rnnspec/decoding.py."""
+    how many classes, whether the decoder's input has mask_zero), or None. Written from the docs, not from rnnspec/decoding.py.
+    """
     info = {d.name: d for d in drawn}
     handed = [b for b in blocks if isinstance(b.get("initial_state"), dict)]
     if len(handed) == 1:  # the steppable decoder, if it is one
@@ -735,7 +738,7 @@ def _generator(
             classes = _classes(given) if "shape" not in given else None
             scores = info[block["name"]].head_end != "none"
             if classes and scores and info[block["name"]].width == classes:
-                return "decoder", classes
+                return "decoder", classes, given.get("mask_zero") is True
             return None
     if len(inputs) != 1 or len(outputs) != 1:
         return None
@@ -749,7 +752,9 @@ def _generator(
     ):
         return None
     one_vector = block.get("return_sequences") is not True
-    return ("window", last.width) if one_vector and not last.return_state else None
+    return (
+        ("window", last.width, False) if one_vector and not last.return_state else None
+    )
 
 
 def _reads_steps(layer: Data) -> bool:

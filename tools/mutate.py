@@ -484,6 +484,14 @@ MUTATIONS = [
         "",
         tests=("tests/test_masking.py",),
     ),
+    Mutation(  # Keras' masked step gives zeros; the full model repeats its output
+        "padding_step_output_left_to_keras",
+        LAYERS,
+        "{% if step and masked %}\n{% set output",
+        "{% if false %}\n{% set output",
+        tests=("tests/test_masking.py",),
+        keyword="decoder_steps",
+    ),
     Mutation(  # build_inference_models() on a front that reads several steps
         "decoder_with_a_conv_front_stepped",
         "generator/rnnspec/decoding.py",

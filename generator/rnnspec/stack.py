@@ -164,6 +164,11 @@ class LayerPlan:
         )
 
     @property
+    def output_state(self) -> StateTensor:
+        """The state its output is, step by step (one direction): its top cell's h."""
+        return self.states[-len(self.cells[-1].roles)]
+
+    @property
     def call_state(self) -> list[StateTree]:
         """What the call site passes as `initial_state=` (initial_state, or flat)."""
         return list(self.states) if self.flat_state else self.initial_state

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .plan import ModelPlan, make_plan
     from .problems import SpecError
     from .render import render_source
-    from .spec import GraphSpec, Spec
+    from .checked import GraphSpec, Spec
 
 __all__ = [
     "GraphSpec",
@@ -41,10 +41,10 @@ __all__ = [
     "render_spec",
 ]
 _MODULE_OF = {
-    "GraphSpec": "spec",
+    "GraphSpec": "checked",
     "ModelPlan": "plan",
     "ModelSpec": "normalise",
-    "Spec": "spec",
+    "Spec": "checked",
     "SpecError": "problems",
     "format_source": "format",
     "load_spec": "load",

@@ -21,7 +21,7 @@ from .targets import DEFAULT, NAMES
 from .write import NotRegular, WriteError, write_file, write_stdout
 
 if TYPE_CHECKING:
-    from .spec import GraphSpec, Spec
+    from .checked import GraphSpec, Spec
 
 SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -339,7 +339,7 @@ def spec_schema() -> dict:
     """Either form: the short (one block) or the long (inputs and blocks)."""
     from pydantic import TypeAdapter
 
-    from .spec import GraphSpec, Spec
+    from .checked import GraphSpec, Spec
 
     schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
     return {

@@ -28,14 +28,14 @@ from .stack import StateTensor
 
 if TYPE_CHECKING:
     from .normalise import ModelSpec
-    from .spec import GraphBlock, GraphSpec, HandOver, InputSpec
+    from .spec import GraphBlock, LongForm, HandOver, InputSpec
 
 
 def with_bridges(
     shape: BlockShape,
     block: GraphBlock,
     above: list[BlockShape],
-    spec: GraphSpec | ModelSpec,
+    spec: LongForm | ModelSpec,
 ) -> BlockShape:
     if block.initial_state_mode != "from":
         return shape

@@ -18,18 +18,17 @@ from pydantic import BaseModel, ValidationError
 from .around import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
+from .checked import GraphSpec, Spec
 from .problems import Problem, SpecError
 from .spec import (
     CELL_MODELS,
     BidirectionalSpec,
     GraphBlock,
-    GraphSpec,
     HandOver,
     Head,
     InputSpec,
     Path,
     RuleError,
-    Spec,
 )
 from .spec_file import read_spec_text
 from .target_rules import DEFAULT, check_target

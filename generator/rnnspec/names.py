@@ -17,7 +17,7 @@ from .limits import Path, RuleError
 from .shapes import input_mask, input_tensor
 
 if TYPE_CHECKING:
-    from .spec import GraphSpec
+    from .spec import LongForm
     from .shapes import BlockShape
 
 # Every name graph.py.jinja writes itself: module constants, functions and classes,
@@ -105,7 +105,7 @@ def _own(name: str) -> str | None:
     return None
 
 
-def check_names(spec: GraphSpec, blocks: list[BlockShape]) -> None:
+def check_names(spec: LongForm, blocks: list[BlockShape]) -> None:
     """Refuse an input or block name that makes a name the module already has."""
     taken: dict[str, tuple[Path, str]] = {}  # name -> its owner's path, and who
     for name in spec.inputs:

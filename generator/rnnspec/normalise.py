@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .spec import Block, GraphBlock, GraphSpec, InputSpec, Spec
+from .spec import Block, GraphBlock, LongForm, InputSpec, ShortForm
 from .decoding import Decoding
 from .training import Training
 
@@ -37,11 +37,11 @@ class ModelSpec:
         return f"{block.name}_" if self.keyed else ""
 
 
-def normalise(spec: Spec | GraphSpec | ModelSpec) -> ModelSpec:
+def normalise(spec: ShortForm | LongForm | ModelSpec) -> ModelSpec:
     """The model spec of a checked spec of either form; checks nothing again."""
     if isinstance(spec, ModelSpec):
         return spec
-    if isinstance(spec, GraphSpec):
+    if isinstance(spec, LongForm):
         return ModelSpec(
             name=spec.name,
             description=spec.description,

@@ -16,21 +16,20 @@ from .budget import Parts
 from .cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from .limits import Path, RuleError
 from .names import check_names
+from .normalise import normalise
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
 from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
-    from .spec import Block, GraphSpec, InputSpec, Spec
+    from .spec import Block, LongForm, InputSpec, ShortForm
 
 
-def check_spec(spec: Spec) -> list[BlockShape]:
+def check_spec(spec: ShortForm) -> list[BlockShape]:
     """The short form's rules: its block's, then the budget of its model; its block
     is read as the long form reads a block (rnnspec/normalise.py). Returns its shapes.
     """
-    from .normalise import normalise  # imports the spec's models, which import this
-
     if not spec.input.sequence:
         raise RuleError(
             ("input", "sequence"),
@@ -53,7 +52,7 @@ def check_spec(spec: Spec) -> list[BlockShape]:
     return [block]
 
 
-def check_graph(spec: GraphSpec) -> list[BlockShape]:
+def check_graph(spec: LongForm) -> list[BlockShape]:
     """The long form's rules: wiring and each block's, its Python names, its budget.
     Returns every block's shapes."""
     for name, given in spec.inputs.items():
@@ -311,7 +310,7 @@ def _check_window(cell: CellSpec, index: int, spatial: tuple[int, ...]) -> None:
                 )
 
 
-def check_every_block_is_used(spec: GraphSpec) -> None:
+def check_every_block_is_used(spec: LongForm) -> None:
     """Keras drops what no model output depends on: a block, or a head nothing reads."""
     outputs = set(spec.output_blocks)
     reads = {block.input for block in spec.blocks} | outputs

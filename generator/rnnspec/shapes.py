@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .around import AroundPlan, plan_front, plan_head
-from .attention import AttentionPlan, plan_attention
+from .attention_plan import AttentionPlan, plan_attention
 from .limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
 
 if TYPE_CHECKING:
     from .normalise import ModelSpec
-    from .spec import GraphBlock, GraphSpec, InputSpec
+    from .spec import GraphBlock, LongForm, InputSpec
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def upstream_of(block: GraphBlock, above: list[BlockShape]) -> BlockShape | None
 
 
 def input_from(
-    block: GraphBlock, upstream: BlockShape, where: Path, spec: GraphSpec
+    block: GraphBlock, upstream: BlockShape, where: Path, spec: LongForm
 ) -> InputSpec:
     """The input a block gets from the block above: that block's output sequence, or
     with `repeat` its last output repeated."""
@@ -189,7 +189,7 @@ def input_mask(name: str) -> str:
 
 
 def _reads(
-    spec: GraphSpec | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
+    spec: LongForm | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
 ) -> tuple[str, str, tuple[Dim, ...], dict[str, int]]:
     """What a block reads: the tensor's Python name, the model input its time axis
     comes from, the tensor's shape, and the known size of that time axis by name."""
@@ -212,7 +212,7 @@ def _reads(
 
 
 def _front(
-    spec: GraphSpec | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
+    spec: LongForm | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
 ) -> tuple[AroundPlan, ...]:
     _, _, shape, sizes = _reads(spec, block, above, keyed)
     prefix = f"{block.name}_" if keyed else ""
@@ -220,7 +220,7 @@ def _front(
 
 
 def recurrent_input(
-    spec: GraphSpec | ModelSpec,
+    spec: LongForm | ModelSpec,
     block: GraphBlock,
     given: InputSpec,
     above: list[BlockShape],
@@ -235,7 +235,7 @@ def recurrent_input(
 
 
 def shape_of(
-    spec: GraphSpec | ModelSpec,
+    spec: LongForm | ModelSpec,
     block: GraphBlock,
     above: list[BlockShape],
     keyed: bool = True,

@@ -1,7 +1,8 @@
-"""The spec model: the user's words, checked.
+"""The spec model: the user's words.
 
 The pydantic types check one key at a time; the rules across keys and blocks
-(rnnspec/rules.py) run as the models' validators, so that a loaded spec is a valid
+(rnnspec/check/rules.py) run as the validators of the two forms' checked models,
+`Spec` and `GraphSpec` (rnnspec/check/checked.py), so that a loaded spec is a valid
 one. A rule that fails raises `RuleError` with the key path it is about, so the loader
 can point at it. Each cell type's Keras facts are in the cell registry (rnnspec/cells.py).
 """
@@ -11,14 +12,13 @@ from __future__ import annotations
 import keyword
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from . import rules
 from .around import AroundLayer, Dense
 from .attention import Attention
 from .cells import CELLS
-from .decoding import Decoding, check_decoding
-from .training import Training, check_training
+from .decoding import Decoding
+from .training import Training
 from .values import ACTIVATIONS, Activation, LayerActivation, Rate, Size  # noqa: F401
 from .limits import (  # noqa: F401 - the spec layer's names, for its readers
     MAX_ALL_CELLS,
@@ -232,8 +232,8 @@ class Block(_Strict):
         return CELLS[self.cells[0].type].rank > 0
 
 
-class Spec(Block):
-    """One recurrent block: the short form of `shared/spec-format.md`."""
+class ShortForm(Block):
+    """The short form's keys, each checked alone (checked across keys: `Spec`)."""
 
     name: Identifier
     description: str = ""
@@ -247,13 +247,6 @@ class Spec(Block):
     decoding: Decoding | None = Field(
         default=None, description="start and stop class, most steps (docs/decoding.md)"
     )
-
-    @model_validator(mode="after")
-    def _rules(self) -> Spec:
-        shapes = rules.check_spec(self)
-        check_training(self, shapes)
-        check_decoding(self, shapes)
-        return self
 
     @property
     def initial_state_mode(self) -> str:
@@ -308,8 +301,8 @@ class GraphBlock(Block):
         return self.initial_state or "none"
 
 
-class GraphSpec(_Strict):
-    """The long form: named inputs and recurrent blocks that hand state to each other."""
+class LongForm(_Strict):
+    """The long form's keys, each checked alone (checked across keys: `GraphSpec`)."""
 
     name: Identifier
     description: str = ""
@@ -324,13 +317,6 @@ class GraphSpec(_Strict):
     decoding: Decoding | None = Field(
         default=None, description="start and stop class, most steps (docs/decoding.md)"
     )
-
-    @model_validator(mode="after")
-    def _rules(self) -> GraphSpec:
-        shapes = rules.check_graph(self)
-        check_training(self, shapes)
-        check_decoding(self, shapes)
-        return self
 
     @property
     def output_blocks(self) -> list[str]:

@@ -6,16 +6,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .around import AroundPlan
-    from .plan import ModelPlan
+    from .parts import BlockPlan, InputPlan
 
 
-def summary_lines(plan: ModelPlan) -> list[str]:
+def summary_lines(
+    inputs: tuple[InputPlan, ...], blocks: tuple[BlockPlan, ...], batch_size: int | None
+) -> list[str]:
     """Inputs, then blocks: their layers, how they start, the layers around them."""
     lines = []
-    for given in plan.inputs:
+    for given in inputs:
         if not given.sequence:
             lines.append(
-                f"{given.name}: batch_size={plan.batch_size}, features={given.step_shape[0]}"
+                f"{given.name}: batch_size={batch_size}, features={given.step_shape[0]}"
             )
             continue
         if given.vocabulary is not None:
@@ -25,9 +27,9 @@ def summary_lines(plan: ModelPlan) -> list[str]:
         else:
             step = f"features={given.step_shape[0]}"
         lines.append(
-            f"{given.name}: batch_size={plan.batch_size}, timesteps={given.timesteps}, {step}"
+            f"{given.name}: batch_size={batch_size}, timesteps={given.timesteps}, {step}"
         )
-    for block in plan.blocks:
+    for block in blocks:
         text = " -> ".join(layer.summary for layer in block.layers)
         if block.source:
             bridge = block.bridges[0].kind

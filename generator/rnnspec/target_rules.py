@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .limits import Path, RuleError
 
 if TYPE_CHECKING:
-    from .spec import GraphSpec, Spec
+    from .spec import LongForm, ShortForm
 
 DEFAULT = "keras3"
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
@@ -27,7 +27,7 @@ KERAS2_ACTIVATIONS = {
 REFUSED = {"tf_keras": KERAS2_ACTIVATIONS}
 
 
-def check_target(spec: Spec | GraphSpec, target: str) -> None:
+def check_target(spec: ShortForm | LongForm, target: str) -> None:
     """Raise RuleError at the first activation `target` refuses, or the first key its
     Keras cannot build."""
     if target == "tf_keras":
@@ -62,7 +62,7 @@ def _activations(data: Any, path: Path) -> list[tuple[Path, str]]:
     return []
 
 
-def _check_keras2_stateful_conv(spec: Spec | GraphSpec) -> None:
+def _check_keras2_stateful_conv(spec: ShortForm | LongForm) -> None:
     """Keras 2's ConvLSTM layers keep a stateful state in float32 whatever their dtype
     (tf_keras ConvRNN.reset_states: backend.zeros), and then fail on any other."""
     if hasattr(spec, "blocks"):

@@ -20,7 +20,7 @@ from .shapes import BlockShape, input_from, recurrent_input, shape_of, upstream_
 
 if TYPE_CHECKING:
     from .normalise import ModelSpec
-    from .spec import GraphBlock, GraphSpec, InputSpec
+    from .spec import GraphBlock, LongForm, InputSpec
 
 BlockCheck = Callable[["GraphBlock", "InputSpec", Path, Path], None]
 
@@ -48,7 +48,7 @@ def block_shapes(model: ModelSpec) -> list[BlockShape]:
     return shapes
 
 
-def check_wiring(spec: GraphSpec, check_block: BlockCheck) -> list[BlockShape]:
+def check_wiring(spec: LongForm, check_block: BlockCheck) -> list[BlockShape]:
     """Check names, inputs and each block (with `check_block`) and what it takes from
     the blocks above; return every block's shapes."""
     _check_cell_count(spec)
@@ -118,7 +118,7 @@ def _at(where: Path) -> Iterator[None]:
         ) from None
 
 
-def _check_cell_count(spec: GraphSpec) -> None:
+def _check_cell_count(spec: LongForm) -> None:
     """All blocks together have at most MAX_ALL_CELLS cells."""
     total = 0
     for index, block in enumerate(spec.blocks):
@@ -131,7 +131,7 @@ def _check_cell_count(spec: GraphSpec) -> None:
             )
 
 
-def _check_names(spec: GraphSpec) -> None:
+def _check_names(spec: LongForm) -> None:
     seen: dict[str, str] = {name: "an input" for name in spec.inputs}
     for index, block in enumerate(spec.blocks):
         where: Path = ("blocks", index)

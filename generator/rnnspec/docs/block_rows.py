@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..attention import AttentionPlan
+from ..attention_plan import AttentionPlan
 from ..plan import CONSTANT, BlockPlan, Bridge, LayerPlan, ModelPlan
 from .markdown import nested
 from .svg import around_label, bridge_word

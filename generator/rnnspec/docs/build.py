@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .. import cache as user_cache
 from .. import plan_spec, render_module
-from ..spec import GraphSpec, Spec
+from ..checked import GraphSpec, Spec
 from ..targets import DEFAULT, get_target
 from .output import output_problems, unprinted_shapes
 from .pages import render_page, render_index

@@ -60,7 +60,7 @@ def invoke(
 def sharing_smoke() -> Iterator[None]:
     """`verify.smoke_modules` answered from the session's one run, for tests that only
     need results (see tests/shared_smoke.py)."""
-    from rnnspec import verify
+    from rnnspec.run import verify
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(verify, "smoke_modules", shared(verify.smoke_modules))

@@ -2,7 +2,7 @@
 tests that only need results.
 
 `shared(smoke_modules)` answers like `smoke_modules`. Modules it has not seen run on
-this process's session worker: rnnspec/worker.py, started on first use, so TensorFlow
+this process's session worker: rnnspec/run/worker.py, started on first use, so TensorFlow
 is imported once per test process; each module still runs in a child forked for it, as
 `smoke_modules` runs it. Passing results are kept in a JSON file in the session's
 scratch folder (conftest.py), shared by the xdist workers under a lock, keyed by the
@@ -29,11 +29,11 @@ from multiprocessing import Pipe
 from pathlib import Path
 from typing import Any
 
-from rnnspec import worker
-from rnnspec.smoke_report import SmokeResult
-from rnnspec.targets import DEFAULT, get_target
-from rnnspec.verify import default_backend, result_of
-from rnnspec.verify import smoke_modules as real_smoke_modules
+from rnnspec.run import worker
+from rnnspec.run.smoke_report import SmokeResult
+from rnnspec.render.targets import DEFAULT, get_target
+from rnnspec.run.verify import default_backend, result_of
+from rnnspec.run.verify import smoke_modules as real_smoke_modules
 
 SCRATCH = "RNNSPEC_TESTS_SCRATCH"  # the session's folder, set by conftest.py
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -46,7 +46,7 @@ Smoke = Callable[..., list[SmokeResult]]
 
 
 class SessionWorker:
-    """rnnspec/worker.py, kept for the test process: keras imported once, then a
+    """rnnspec/run/worker.py, kept for the test process: keras imported once, then a
     forked child per module. It is this process's child and leaves when its end of
     the pipe closes, or at once, with whatever its module left running, when this
     process ends however it ends (killed too): the worker watches its parent."""

@@ -20,10 +20,10 @@ import tomli_w  # a second TOML writer: a test dependency, required (no fallback
 import yaml
 from hypothesis import strategies as st
 
-from rnnspec.names import RESERVED
-from rnnspec.spec import ACTIVATIONS, CONV_RANK, INITIALIZERS
-from rnnspec.training import LOSSES, METRICS, OPTIMIZERS
-from rnnspec.values import LAYER_ACTIVATIONS
+from rnnspec.check.names import RESERVED
+from rnnspec.spec.models import ACTIVATIONS, CONV_RANK, INITIALIZERS
+from rnnspec.spec.training import LOSSES, METRICS, OPTIMIZERS
+from rnnspec.spec.values import LAYER_ACTIVATIONS
 
 Data = dict[str, Any]
 Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
@@ -719,7 +719,7 @@ def _generator(
     inputs: Data, blocks: list[Data], drawn: list[Drawn], outputs: list[str]
 ) -> tuple[str, int, bool] | None:
     """Whether the model generates classes (docs/decoding.md): ("decoder" or "window",
-    how many classes, whether the decoder's input has mask_zero), or None. Written from the docs, not from rnnspec/decoding.py.
+    how many classes, whether the decoder's input has mask_zero), or None. Written from the docs, not from rnnspec/spec/decoding.py.
     """
     info = {d.name: d for d in drawn}
     handed = [b for b in blocks if isinstance(b.get("initial_state"), dict)]

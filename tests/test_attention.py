@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, make_plan
-from rnnspec.load import SpecError
-from rnnspec.plan import resolve_dims
-from rnnspec.report import describe_plan
+from rnnspec.read.load import SpecError
+from rnnspec.plan.model import resolve_dims
+from rnnspec.run.report import describe_plan
 
 from .test_graph import copy_weights, load_module, numbers
 

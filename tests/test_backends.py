@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnspec import verify
+from rnnspec.run import verify
 
 from .conftest import GOLDEN, ROOT, invoke, run_cli, sharing_smoke
 from .shared_smoke import SCRATCH

@@ -22,7 +22,7 @@ import pytest
 
 import rnnspec
 from rnnspec import load_spec, plan_spec, render_module, render_source
-from rnnspec.format import format_whole
+from rnnspec.render.format import format_whole
 
 from .conftest import ALL_EXAMPLES, ROOT, invoke
 

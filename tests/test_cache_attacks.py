@@ -1,4 +1,4 @@
-"""The cache as a trust boundary (rnnspec/cache.py): what another user, a permissive
+"""The cache as a trust boundary (rnnspec/render/cache.py): what another user, a permissive
 umask or a hostile entry can do to `rnnspec render`, and what it must not.
 
 Another user is uid 65534 (nobody): a forked child of this test that gives up root. A
@@ -25,7 +25,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from rnnspec import batch, cache
+from rnnspec.render import batch, cache
 
 from .conftest import ROOT
 from .test_cache import GRU, MODULE, entries, everything, folder, plant  # noqa: F401

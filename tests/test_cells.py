@@ -6,7 +6,7 @@ import keras
 
 from rnnspec import project
 from rnnspec.cells import CELLS, VECTOR_TYPES
-from rnnspec.spec import CELL_MODELS
+from rnnspec.spec.models import CELL_MODELS
 
 
 def test_every_spec_cell_type_is_registered_and_no_other() -> None:

@@ -23,7 +23,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from rnnspec import load_spec, project, render_spec
-from rnnspec.limits import MAX_SIZE
+from rnnspec.spec.limits import MAX_SIZE
 
 from .shared_smoke import run_alone
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, make_plan
-from rnnspec.load import SpecError
-from rnnspec.plan import ModelPlan
+from rnnspec.read.load import SpecError
+from rnnspec.plan.model import ModelPlan
 
 from .conftest import ROOT
 from .test_graph import call, load_module, numbers

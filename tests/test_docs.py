@@ -32,7 +32,7 @@ from rnnspec.docs import (
 )
 from rnnspec.docs.build import _check_names
 from rnnspec.docs.markdown import fenced
-from rnnspec.plan import CONSTANT
+from rnnspec.plan.model import CONSTANT
 
 from .conftest import (
     ALL_EXAMPLES,

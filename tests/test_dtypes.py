@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from rnnspec import render_module, render_spec
-from rnnspec.spec import Spec
+from rnnspec.check.checked import Spec
 from tests import reference as ref
 from tests.test_keras_matrix import CASES
 

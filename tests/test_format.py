@@ -1,4 +1,4 @@
-"""rnnspec/format.py formats a module's top-level parts one by one, each once per
+"""rnnspec/render/format.py formats a module's top-level parts one by one, each once per
 process: the result must be black's output for the whole module, byte for byte."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import black
 import pytest
 
 from rnnspec import load_spec, plan_spec, render_source
-from rnnspec import format as fmt
-from rnnspec.format import format_source, format_whole, top_level_parts
+from rnnspec.render import format as fmt
+from rnnspec.render.format import format_source, format_whole, top_level_parts
 
 from .conftest import ALL_EXAMPLES
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rnnspec import render_spec
-from rnnspec.format import format_whole
+from rnnspec.render.format import format_whole
 
 from .conftest import ALL_EXAMPLES, GOLDEN
 

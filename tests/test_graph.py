@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, make_plan, render_spec
-from rnnspec.report import describe_plan
+from rnnspec.run.report import describe_plan
 
 from .conftest import GRAPH_EXAMPLES, ROOT
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rnnspec import load_spec, make_plan, render_module
-from rnnspec.load import SpecError
-from rnnspec.names import RESERVED, SPEC_SCOPES, block_names
+from rnnspec.read.load import SpecError
+from rnnspec.check.names import RESERVED, SPEC_SCOPES, block_names
 
 from .conftest import GRAPH_EXAMPLES, invoke
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from rnnspec import load_spec
-from rnnspec.load import SpecError, parse
+from rnnspec.read.load import SpecError, parse
 
 from .conftest import ALL_EXAMPLES, ROOT
 

@@ -22,13 +22,17 @@ import numpy as np
 import pytest
 import yaml
 
-from rnnspec import around, attention, render_spec
+from rnnspec import render_spec
+from rnnspec.check import attention
+from rnnspec.spec import around
 from rnnspec.cells import CELLS, VERSION_DEFAULTS
 
 from .keras2_defaults import KERAS2_DEFAULTS
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = REPO / "generator" / "rnnspec" / "targets" / "keras3" / "templates"
+TEMPLATES = (
+    REPO / "generator" / "rnnspec" / "render" / "targets" / "keras3" / "templates"
+)
 TF_KERAS_PYTHON = REPO / ".venv-tf-keras" / "bin" / "python"
 
 # Keras 2 defaults that its signatures hide in **kwargs, read in tf_keras 2.21.0's

@@ -21,9 +21,10 @@ import pytest
 from pydantic import ValidationError
 
 from rnnspec import make_plan, render_module
-from rnnspec.format import format_whole
-from rnnspec.report import describe_plan
-from rnnspec.spec import INITIALIZERS, RuleError, Spec
+from rnnspec.render.format import format_whole
+from rnnspec.run.report import describe_plan
+from rnnspec.check.checked import Spec
+from rnnspec.spec.models import INITIALIZERS, RuleError
 from tests import reference as ref
 
 # -- the matrix ----------------------------------------------------------------------

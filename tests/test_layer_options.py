@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, make_plan
-from rnnspec.around import Conv1D, output_shape
-from rnnspec.limits import MAX_PARAMS, RuleError
-from rnnspec.load import SpecError
-from rnnspec.plan import resolve_dims
+from rnnspec.spec.around import Conv1D, output_shape
+from rnnspec.spec.limits import MAX_PARAMS, RuleError
+from rnnspec.read.load import SpecError
+from rnnspec.plan.model import resolve_dims
 
 from .conftest import invoke
 from .test_graph import call, load_module, numbers

@@ -1,7 +1,8 @@
 """The package's shape: one pipeline in one direction, a target seam, `import rnnspec`.
 
-Read from the source (imports parsed with `ast`), so a layer that starts calling the
-wrong way, a second module template or a file that grows past its size fails here.
+Read from the source: import-linter's contracts (pyproject.toml) on the import graph, so
+a stage that starts importing the wrong way fails here, as does a second module template
+or a file that grows past its size.
 """
 
 from __future__ import annotations
@@ -14,52 +15,33 @@ from pathlib import Path
 import pytest
 
 import rnnspec
-from rnnspec.targets import NAMES, get_target
+from rnnspec.render.targets import NAMES, get_target
 
 from .conftest import ROOT, run_cli
 
 PACKAGE = ROOT / "generator" / "rnnspec"
-# The spec layer: the user's words, checked. It asks the cell registry and Keras'
-# state rules (stack.py), never the plan or anything after it.
-SPEC_LAYER = (
-    "around", "attention", "budget", "cells", "decoding", "handover", "json_marks",
-    "limits", "load", "marks", "names", "normalise", "params", "rules", "shapes", "spec",
-    "spec_file", "stack", "toml_lexer", "toml_marks", "training", "values", "wiring",
-    "yaml_marks",
-)  # fmt: skip
-LATER = {
-    "plan", "render", "format", "verify", "report", "targets", "docs", "project",
-    "worker", "cache", "batch", "smoke_report", "summary",
-}  # fmt: skip
 MAX_LINES = 450
 
 
-def _imported(path: Path) -> set[str]:
-    """The package modules a module imports (relative imports, first part)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            if node.module:
-                names.add(node.module.split(".")[0])
-            else:
-                names |= {alias.name for alias in node.names}
-    return names
-
-
-@pytest.mark.parametrize("name", SPEC_LAYER)
-def test_the_spec_layer_imports_nothing_after_it(name: str) -> None:
-    assert _imported(PACKAGE / f"{name}.py") & LATER == set()
-
-
-def test_the_plan_imports_no_target_and_no_front_end() -> None:
-    own = {"plan", "summary"}  # summary.py writes the plan's header lines
-    assert _imported(PACKAGE / "plan.py") & (LATER - own) == set()
+def test_stages_import_one_way() -> None:
+    """pyproject.toml's import-linter contracts: each stage folder imports only the
+    stages below it (cli, then docs and project, run, render, plan and read, check,
+    spec, the cell registry), and no target imports another."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; "
+         "sys.exit(lint_imports(no_cache=True, no_logo=True))"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
 
 
 def test_each_target_has_one_module_template() -> None:
     for name in NAMES:
         target = get_target(name)
-        folder = PACKAGE / "targets" / name / "templates"
+        folder = PACKAGE / "render" / "targets" / name / "templates"
         own = [p.name for p in folder.glob("*.py.jinja")]
         # a target with a base (tf_keras: keras3) takes the base's module template
         assert own == ([] if target.base else ["module.py.jinja"])

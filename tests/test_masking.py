@@ -19,7 +19,7 @@ import pytest
 from keras.src.backend import get_keras_mask
 
 from rnnspec import load_spec, make_plan
-from rnnspec.around import MASK_KEEPING
+from rnnspec.spec.around import MASK_KEEPING
 
 from .test_graph import load_module, numbers
 

@@ -36,10 +36,10 @@ from hypothesis import strategies as st
 
 from rnnspec import load_spec, plan_spec, render_module, render_source
 from rnnspec.cli import main
-from rnnspec.format import format_whole
-from rnnspec.load import SpecError
-from rnnspec.report import describe_plan
-from rnnspec.verify import smoke_modules
+from rnnspec.render.format import format_whole
+from rnnspec.read.load import SpecError
+from rnnspec.run.report import describe_plan
+from rnnspec.run.verify import smoke_modules
 
 from .conftest import PROPERTY_COUNTS as COUNTS
 from .conftest import PROPERTY_NOTES as NOTES

@@ -18,7 +18,7 @@ from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from rnnspec import load_spec, render_module
-from rnnspec.load import SpecError
+from rnnspec.read.load import SpecError
 
 from .conftest import ROOT
 from .strategies import specs, to_yaml

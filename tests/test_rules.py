@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from rnnspec import load_spec, project
-from rnnspec.load import SpecError
+from rnnspec.read.load import SpecError
 
 from .conftest import ROOT
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnspec.verify import SmokeResult, default_backend, smoke_modules
+from rnnspec.run.verify import SmokeResult, default_backend, smoke_modules
 
 from .conftest import ROOT
 

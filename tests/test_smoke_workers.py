@@ -20,8 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from rnnspec.smoke_report import progress_line, shows_progress
-from rnnspec.verify import MODULES_PER_WORKER, SmokeResult, smoke_modules, worker_count
+from rnnspec.run.smoke_report import progress_line, shows_progress
+from rnnspec.run.verify import (
+    MODULES_PER_WORKER,
+    SmokeResult,
+    smoke_modules,
+    worker_count,
+)
 
 from .conftest import ROOT, run_cli
 from .shared_smoke import session_worker_pid
@@ -110,7 +115,7 @@ def test_smoke_modules_from_a_script_without_a_main_guard(tmp_path: Path) -> Non
     (tmp_path / "hello.py").write_text("print('hello')\n")
     (tmp_path / "script.py").write_text(
         "from pathlib import Path\n"
-        "from rnnspec.verify import smoke_modules\n\n"
+        "from rnnspec.run.verify import smoke_modules\n\n"
         "results = smoke_modules([Path('hello.py')], timeout=60)\n"
         "print('ran', [(result.ok, result.output) for result in results])\n"
     )

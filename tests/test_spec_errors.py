@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rnnspec import load_spec
-from rnnspec.load import SpecError
+from rnnspec.read.load import SpecError
 
 from .conftest import invoke
 

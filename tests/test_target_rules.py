@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, render_module
-from rnnspec.limits import RuleError
-from rnnspec.load import SpecError
-from rnnspec.target_rules import KERAS2_ACTIVATIONS
-from rnnspec.values import LAYER_ACTIVATIONS
+from rnnspec.spec.limits import RuleError
+from rnnspec.read.load import SpecError
+from rnnspec.check.target_rules import KERAS2_ACTIVATIONS
+from rnnspec.spec.values import LAYER_ACTIVATIONS
 
 from .conftest import ROOT, invoke
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from rnnspec.marks import MAX_DEPTH, MAX_NODES, Marks, TextProblem
-from rnnspec.toml_marks import read_toml
+from rnnspec.read.marks import MAX_DEPTH, MAX_NODES, Marks, TextProblem
+from rnnspec.read.toml_marks import read_toml
 
 from .conftest import ROOT
 
@@ -208,8 +208,8 @@ def test_a_key_too_deep_is_refused_at_its_start_in_time_and_memory() -> None:
     script = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-        "from rnnspec.marks import TextProblem\n"
-        "from rnnspec.toml_marks import read_toml\n"
+        "from rnnspec.read.marks import TextProblem\n"
+        "from rnnspec.read.toml_marks import read_toml\n"
         "try:\n"
         "    read_toml('x' + '.x' * 100_000 + ' = 1\\n')\n"
         "except TextProblem as exc:\n"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec
-from rnnspec.load import SpecError
+from rnnspec.read.load import SpecError
 
 from .conftest import ROOT
 from .test_graph import load_module

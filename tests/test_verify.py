@@ -1,4 +1,4 @@
-"""Tests for rnnspec.verify and `rnnspec smoke`: real worker processes, no mocks."""
+"""Tests for rnnspec.run.verify and `rnnspec smoke`: real worker processes, no mocks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from rnnspec.cli import main
-from rnnspec.verify import SmokeResult, format_report, smoke_modules, worker_count
+from rnnspec.run.verify import SmokeResult, format_report, smoke_modules, worker_count
 
 from .conftest import ROOT, run_cli
 

@@ -4,7 +4,7 @@ The command line runs on real files: links, loops, folders, read-only files (in-
 click's CliRunner, where only the files left and the message count), and in a fresh
 interpreter where the process matters (FIFOs, the umask, stdout as /dev/full or a
 closed pipe); `docs` in-process, on the session's smoke runs (tests/shared_smoke.py).
-rnnspec.write is also tested directly, with a fault injected where a real one cannot be
+rnnspec.render.write is also tested directly, with a fault injected where a real one cannot be
 made on demand (Ctrl-C mid-write).
 """
 
@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from rnnspec import write
+from rnnspec.render import write
 from rnnspec.docs import stale_files, write_docs
-from rnnspec.write import (
+from rnnspec.render.write import (
     NotRegular,
     WriteError,
     check_writable,
@@ -243,7 +243,7 @@ def test_a_closed_pipe_is_a_one_line_error() -> None:
     )
 
 
-# --- rnnspec.write directly ---------------------------------------------------------------
+# --- rnnspec.render.write directly ---------------------------------------------------------------
 
 
 def test_write_file_replaces_atomically_and_reports_one_line(tmp_path: Path) -> None:
@@ -298,7 +298,7 @@ def test_no_temporary_file_survives_an_interrupt_or_a_failed_rename(
 
 
 def link_to(target: Path) -> str:
-    """Why a link in an output folder is refused (rnnspec/write.py)."""
+    """Why a link in an output folder is refused (rnnspec/render/write.py)."""
     return (
         f"it is a symbolic link (to {target}); a file in an output folder is written "
         "only as a regular file, never through a link: remove the link"

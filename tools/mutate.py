@@ -89,7 +89,7 @@ class Mutation:
 
 
 # One template renders both spec forms: a short-form spec is a one-block model.
-TEMPLATES = "generator/rnnspec/targets/keras3/templates"
+TEMPLATES = "generator/rnnspec/render/targets/keras3/templates"
 MACROS = f"{TEMPLATES}/macros.jinja"
 MODULE = f"{TEMPLATES}/module.py.jinja"
 LAYERS = f"{TEMPLATES}/layers.jinja"
@@ -155,7 +155,7 @@ MUTATIONS = [
     ),
     Mutation(
         "repeat_over_batch_never_used",
-        "generator/rnnspec/plan.py",
+        "generator/rnnspec/plan/model.py",
         "return self.batch_size is None and any(",
         "return False and any(",
     ),
@@ -181,13 +181,13 @@ MUTATIONS = [
     # -- state order and structure
     Mutation(
         "state_arrays_of_one_sequence",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         'return ("batch_size", *self.shape)',
         "return (1, *self.shape)",
     ),
     Mutation(
         "bidirectional_backward_states_first",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         'for direction in ("forward", "backward") if merge_mode else ("",)',
         'for direction in ("backward", "forward") if merge_mode else ("",)',
     ),
@@ -211,20 +211,20 @@ MUTATIONS = [
     ),
     Mutation(
         "merge_none_outputs_swapped",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         'for direction in ("forward", "backward")\n        )',
         'for direction in ("backward", "forward")\n        )',
     ),
     # -- layers and cells
     Mutation(
         "cell_args_in_set_order",
-        "generator/rnnspec/spec.py",
+        "generator/rnnspec/spec/models.py",
         "for key, value in self.model_dump().items()",
         "for key, value in ((k, self.model_dump()[k]) for k in set(self.model_dump()))",
     ),
     Mutation(
         "false_options_dropped",
-        "generator/rnnspec/spec.py",
+        "generator/rnnspec/spec/models.py",
         "if key not in required and value is not None",
         "if key not in required and value",
     ),
@@ -236,13 +236,13 @@ MUTATIONS = [
     ),
     Mutation(
         "inner_layers_return_sequences_dropped",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         "return_sequences = spec.return_sequences if top else True",
         "return_sequences = spec.return_sequences",
     ),
     Mutation(
         "sum_merge_doubles_the_width",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         'last = out_shape[-1] * 2 if merge_mode == "concat" else out_shape[-1]',
         'last = out_shape[-1] * 2 if merge_mode in ("concat", "sum") else out_shape[-1]',
     ),
@@ -261,72 +261,72 @@ MUTATIONS = [
     # -- the long form's hand-over
     Mutation(
         "concat_bridge_backward_first",
-        "generator/rnnspec/handover.py",
+        "generator/rnnspec/check/handover.py",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)]",
         "return [s for s in have if (s.cell, s.role) == (state.cell, state.role)][::-1]",
     ),
     Mutation(
         "project_bridge_from_the_other_role",
-        "generator/rnnspec/handover.py",
+        "generator/rnnspec/check/handover.py",
         "roles = [s for s in cell if s.role == state.role] or [",
         "roles = [s for s in cell if s.role != state.role] or [",
     ),
     Mutation(
         "hand_over_shapes_unchecked",
-        "generator/rnnspec/handover.py",
+        "generator/rnnspec/check/handover.py",
         "if len(match) != 1 or match[0].shape != state.shape:",
         "if len(match) != 1:",
     ),
     # -- rules across keys
     Mutation(
         "stateful_without_batch_size_allowed",
-        "generator/rnnspec/rules.py",
+        "generator/rnnspec/check/rules.py",
         "return stateful and batch_size is None",
         "return False and stateful and batch_size is None",
     ),
     Mutation(
         "stateful_with_initial_state_allowed",
-        "generator/rnnspec/rules.py",
+        "generator/rnnspec/check/rules.py",
         'return stateful and initial_state not in (None, "none")',
         'return False and stateful and initial_state not in (None, "none")',
     ),
     Mutation(
         "merge_none_layer_chain_allowed",
-        "generator/rnnspec/rules.py",
+        "generator/rnnspec/check/rules.py",
         'if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:',
         'if False and spec.merge_mode == "none" and spec.stacking == "layers":',
     ),
     # -- loading, formatting, copier
     Mutation(
         "toml_marks_line_off_by_one",
-        "generator/rnnspec/toml_marks.py",
+        "generator/rnnspec/read/toml_marks.py",
         "        self.lines = Lines(text)",
         '        self.lines = Lines("\\n" + text)  # every key and value a line down',
         tests=("tests/test_spec_errors.py",),
     ),
     Mutation(
         "format_is_identity",
-        "generator/rnnspec/format.py",
+        "generator/rnnspec/render/format.py",
         'return "\\n\\n".join(_format_part(part, store) for part in parts)',
         "return source",
     ),
     Mutation(
         "format_parts_leave_comments_above_a_def",
-        "generator/rnnspec/format.py",
+        "generator/rnnspec/render/format.py",
         "start -= 1  # the comments right above belong to it",
         "break",
         tests=("tests/test_format.py",),
     ),
     Mutation(
         "format_parts_cut_at_an_encoding_comment",
-        "generator/rnnspec/format.py",
+        "generator/rnnspec/render/format.py",
         "if not any(map(_COOKIE.match, lines[start : start + 2])):",
         "if True:",
         tests=("tests/test_format.py",),
     ),
     Mutation(
         "teacher_forcing_for_a_last_step_decoder",
-        "generator/rnnspec/training.py",
+        "generator/rnnspec/check/training.py",
         "and len(output.shape) == 3",
         "and len(output.shape) > 0",
         tests=("tests/test_training.py",),
@@ -334,21 +334,21 @@ MUTATIONS = [
     ),
     Mutation(
         "module_cache_key_ignores_the_target",
-        "generator/rnnspec/cache.py",
+        "generator/rnnspec/render/cache.py",
         "sys.version, target, suffix.lower(), text)",
         "sys.version, suffix.lower(), text)",
         tests=("tests/test_cache.py",),
     ),
     Mutation(
         "module_cache_key_ignores_rnnspec_edits",
-        "generator/rnnspec/cache.py",
+        "generator/rnnspec/render/cache.py",
         "parts = (_code(), _versions(_TOOLS),",
         "parts = (_versions(_TOOLS),",
         tests=("tests/test_cache.py",),
     ),
     Mutation(
         "module_cache_key_ignores_templates",
-        "generator/rnnspec/cache.py",
+        "generator/rnnspec/render/cache.py",
         'if path.suffix in (".py", ".jinja") and',
         'if path.suffix in (".py",) and',
         tests=("tests/test_cache.py",),
@@ -356,7 +356,7 @@ MUTATIONS = [
     ),
     Mutation(
         "batch_mixes_up_kept_and_rendered_modules",
-        "generator/rnnspec/batch.py",
+        "generator/rnnspec/render/batch.py",
         "enumerate(zip(hits + todo, outcomes))",
         "enumerate(zip(todo + hits, outcomes))",
         tests=("tests/test_cache.py",),
@@ -364,7 +364,7 @@ MUTATIONS = [
     ),
     Mutation(
         "cache_trusts_a_folder_others_may_write",
-        "generator/rnnspec/cache.py",
+        "generator/rnnspec/render/cache.py",
         "private = others_may_write or not info.st_mode & _OTHERS_WRITE",
         "private = True",
         tests=("tests/test_cache_attacks.py",),
@@ -388,7 +388,7 @@ MUTATIONS = [
     ),
     Mutation(
         "logits_read_as_probabilities",
-        "generator/rnnspec/training.py",
+        "generator/rnnspec/check/training.py",
         "        if activation in LINEAR:\n            return True",
         "        if activation in LINEAR:\n            return False",
         tests=("tests/test_training.py",),
@@ -416,14 +416,14 @@ MUTATIONS = [
     ),
     Mutation(
         "tf_keras_takes_hard_sigmoid",
-        "generator/rnnspec/target_rules.py",
+        "generator/rnnspec/check/target_rules.py",
         '    "hard_sigmoid": "Keras 2',
         '    "hard_sigmoid_": "Keras 2',
         tests=("tests/test_target_rules.py",),
     ),
     Mutation(
         "one_cell_stack_state_nested_on_jax",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         '            self.form == "stacked"\n            and len(self.cells) == 1',
         "            False\n            and len(self.cells) == 1",
         tests=("tests/test_stacked_one_state.py",),
@@ -455,7 +455,7 @@ MUTATIONS = [
     ),
     Mutation(
         "layer_normalization_params_halved",
-        "generator/rnnspec/around.py",
+        "generator/rnnspec/spec/around.py",
         '    if layer.type == "layer_normalization":\n        return 2 * channels',
         '    if layer.type == "layer_normalization":\n        return channels',
         tests=("tests/test_layer_options.py",),
@@ -463,7 +463,7 @@ MUTATIONS = [
     ),
     Mutation(
         "causal_strided_conv_length_as_valid",
-        "generator/rnnspec/around.py",
+        "generator/rnnspec/spec/around.py",
         '    if padding in ("same", "causal"):\n        return -(-size // stride)',
         '    if padding == "same":\n        return -(-size // stride)',
         tests=("tests/test_layer_options.py",),
@@ -471,7 +471,7 @@ MUTATIONS = [
     ),
     Mutation(
         "dropout_between_layers_dropped",
-        "generator/rnnspec/stack.py",
+        "generator/rnnspec/check/stack.py",
         "dropout=None if top else spec.dropout_between_layers,",
         "dropout=None,",
         tests=("tests/test_layer_options.py",),
@@ -494,7 +494,7 @@ MUTATIONS = [
     ),
     Mutation(  # build_inference_models() on a front that reads several steps
         "decoder_with_a_conv_front_stepped",
-        "generator/rnnspec/decoding.py",
+        "generator/rnnspec/check/decoding.py",
         "        or any(mixes_steps(layer) for layer in block.front)\n",
         "",
         tests=("tests/test_layer_options.py",),

@@ -2,7 +2,7 @@
 
 Ask the cell, as Keras does (`self.state_size = self.units`): its Keras classes, its
 positional argument, its state roles and shapes, its gates. The spec's pydantic cell
-models (rnnspec/spec.py) say which keys each type takes; this module imports none
+models (rnnspec/spec/models.py) say which keys each type takes; this module imports none
 of them, so the spec layer and the plan can both ask it.
 """
 
@@ -71,7 +71,7 @@ VERSION_DEFAULTS: dict[str, dict[str, tuple[object, object]]] = {
 
 
 class CellSpec(Protocol):
-    """A spec's cell (rnnspec/spec.py), as this module reads it."""
+    """A spec's cell (rnnspec/spec/models.py), as this module reads it."""
 
     type: str
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Union
 
 import click
 
-from .problems import SpecError
-from .targets import DEFAULT, NAMES
-from .write import NotRegular, WriteError, write_file, write_stdout
+from .spec.problems import SpecError
+from .render.targets import DEFAULT, NAMES
+from .render.write import NotRegular, WriteError, write_file, write_stdout
 
 if TYPE_CHECKING:
-    from .checked import GraphSpec, Spec
+    from .check.checked import GraphSpec, Spec
 
 SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -84,7 +84,7 @@ def main() -> None:
 
 
 class OutputPath(click.ParamType):
-    """A path to write (see rnnspec/write.py); an empty one is a usage error.
+    """A path to write (see rnnspec/render/write.py); an empty one is a usage error.
 
     With `dash`, `-` means stdout and converts to None; without, it is refused (a usage
     error, not a file or folder named -); with `folder`, an existing path must be a
@@ -160,7 +160,7 @@ def render(
 
     One SPEC goes to stdout or to the file -o names; several each to DIR/STEM.py.
     Every spec is checked before any file is written."""
-    from . import batch
+    from .render import batch
 
     specs = tuple({os.path.realpath(spec): spec for spec in specs}.values())
     path, slash = output or (None, False)
@@ -192,7 +192,7 @@ def render(
 
 def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
     """A progress line on a terminal while several specs render (smoke_report.py)."""
-    from .smoke_report import progress_line
+    from .run.smoke_report import progress_line
 
     return (
         progress_line(list(map(str, specs)))
@@ -204,7 +204,7 @@ def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
 def _check(modules: list[Path], sources: list[str], in_folder: bool) -> None:
     """Exit 1 naming each module that is missing or differs (2 if one is no file, or,
     `in_folder`, a symbolic link)."""
-    from .batch import stale
+    from .render.batch import stale
 
     changed, odd = 0, False
     for module, source in zip(modules, sources):
@@ -226,7 +226,7 @@ def _count(modules: list[Path]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace the regular file at `path` in one step (rnnspec/write.py's rules)."""
+    """Replace the regular file at `path` in one step (rnnspec/render/write.py's rules)."""
     _written(write_file, path, text, "the module")
 
 
@@ -243,7 +243,7 @@ def _written(write, *args) -> None:  # noqa: ANN001
 def check(spec: Path) -> None:
     """Validate SPEC and print its state structure with shapes (no TensorFlow)."""
     from . import plan_spec
-    from .report import describe_plan
+    from .run.report import describe_plan
 
     _written(write_stdout, describe_plan(plan_spec(_load(spec))) + "\n", "the report")
 
@@ -256,7 +256,7 @@ class Backends(click.ParamType):
     def convert(self, value, param, ctx) -> tuple[str, ...]:  # noqa: ANN001 - click's
         if isinstance(value, tuple):
             return value
-        from .verify import BACKENDS
+        from .run.verify import BACKENDS
 
         names = tuple(name.strip() for name in str(value).split(","))
         if bad := [name for name in names if name not in BACKENDS]:
@@ -289,8 +289,13 @@ def smoke(
     fail follows the table on stderr. The report starts with the backend's name.
     """
     from . import render_module
-    from .smoke_report import progress_line
-    from .verify import format_failures, format_report, smoke_backends, smoke_modules
+    from .run.smoke_report import progress_line
+    from .run.verify import (
+        format_failures,
+        format_report,
+        smoke_backends,
+        smoke_modules,
+    )
 
     try:
         backends = smoke_backends([n for names in backend for n in names], target)
@@ -339,7 +344,7 @@ def spec_schema() -> dict:
     """Either form: the short (one block) or the long (inputs and blocks)."""
     from pydantic import TypeAdapter
 
-    from .checked import GraphSpec, Spec
+    from .check.checked import GraphSpec, Spec
 
     schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
     return {
@@ -372,7 +377,7 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
     page's inputs (spec, module, versions) are unchanged."""
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
     from .docs.build import run_cache
-    from .smoke_report import progress_line
+    from .run.smoke_report import progress_line
 
     specs = [(path, _load(path)) for path in paths]
     try:

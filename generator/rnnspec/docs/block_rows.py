@@ -1,7 +1,7 @@
 """What a page says about one block, as plain values: what it reads, its layers (and
 the layers around them), how its state starts and what comes back of it.
 
-Every value is read from the plan (rnnspec/plan.py), so a note about a property (a
+Every value is read from the plan (rnnspec/plan/model.py), so a note about a property (a
 stateful layer, Bidirectional, stacked cells, a state repeated over the batch) applies
 to any block that has it, in either spec form; the words are in
 rnnspec/docs/templates/block.md.jinja.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..attention_plan import AttentionPlan
-from ..plan import CONSTANT, BlockPlan, Bridge, LayerPlan, ModelPlan
+from ..check.attention import AttentionPlan
+from ..plan.model import CONSTANT, BlockPlan, Bridge, LayerPlan, ModelPlan
 from .markdown import nested
 from .svg import around_label, bridge_word
 

@@ -17,16 +17,16 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import cache as user_cache
+from ..render import cache as user_cache
 from .. import plan_spec, render_module
-from ..checked import GraphSpec, Spec
-from ..targets import DEFAULT, get_target
+from ..check.checked import GraphSpec, Spec
+from ..render.targets import DEFAULT, get_target
 from .output import output_problems, unprinted_shapes
 from .pages import render_page, render_index
 from .svg import draw
 
 if TYPE_CHECKING:
-    from ..verify import Progress, SmokeResult
+    from ..run.verify import Progress, SmokeResult
 
 INDEX = "index.md"
 BACKEND = "tensorflow"  # the Keras 3 backend of the pages' output (index.md says so)
@@ -110,7 +110,7 @@ def _check_names(specs: Sequence[tuple[Path, Spec | GraphSpec]]) -> None:
 
 
 def run_cache() -> Path | None:
-    """Where `docs` keeps what each module printed (rnnspec/cache.py's folder); None
+    """Where `docs` keeps what each module printed (rnnspec/render/cache.py's folder); None
     when caching is off."""
     root = user_cache.root()
     return root / "docs" if root else None
@@ -125,7 +125,10 @@ def _run_modules(
 ) -> list[SmokeResult]:
     """Each (name, module, spec text)'s run: kept in ``folder`` (with ``reuse``) or run
     now, then kept there. An unusable folder only means running everything."""
-    from ..verify import result_of, smoke_modules  # the worker imports keras, not us
+    from ..run.verify import (
+        result_of,
+        smoke_modules,
+    )  # the worker imports keras, not us
 
     keys = [_run_key(module, spec_text) for _, module, spec_text in runs]
     results: list[SmokeResult | None] = [None] * len(runs)

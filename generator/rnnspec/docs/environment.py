@@ -3,7 +3,7 @@
 Templates lay out the words; values reach the page only through `{{ }}` and these
 filters: `md` (free text for one Markdown line, escaped), `code` (a name as inline code),
 `fenced` (a code block that its text cannot close early), `py` (a Python literal,
-rnnspec/templating.py's).
+rnnspec/render/templating.py's).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 
 import jinja2
 
-from ..templating import strict_environment
+from ..render.templating import strict_environment
 from .markdown import code, fenced, inline
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..plan import ModelPlan
+from ..plan.model import ModelPlan
 from .output import DECODED, RESET_LINE, TRAINING_LINE, decode_lines
 
 BEAM_WIDTH = 2  # the beam width main() decodes with
@@ -32,7 +32,7 @@ class Printed:
 
 @dataclass(frozen=True)
 class Decoding:
-    """The decoders of a model that generates classes (rnnspec/decoding.py)."""
+    """The decoders of a model that generates classes (rnnspec/spec/decoding.py)."""
 
     kind: str  # decoder | window
     block: str  # the block whose head scores the classes

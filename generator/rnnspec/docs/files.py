@@ -1,6 +1,6 @@
 """The docs folder on disk: which files are stale, and writing the changed ones.
 
-Both follow rnnspec/write.py's rules: only regular files are read, and every target is
+Both follow rnnspec/render/write.py's rules: only regular files are read, and every target is
 checked before the first is written.
 """
 
@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..write import NotRegular, WriteError, check_writable, read_existing, write_file
+from ..render.write import (
+    NotRegular,
+    WriteError,
+    check_writable,
+    read_existing,
+    write_file,
+)
 
 
 def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
@@ -32,7 +38,7 @@ def stale_files(files: dict[str, str], folder: Path) -> list[tuple[str, str]]:
 
 
 def write_docs(files: dict[str, str], folder: Path) -> list[str]:
-    """Write every changed file by rnnspec/write.py's rules for an output folder (a
+    """Write every changed file by rnnspec/render/write.py's rules for an output folder (a
     symbolic link where a file belongs is refused, never followed); their names.
 
     Every target is checked before the first is written, so a refused one (a directory,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ..plan import ModelPlan
+from ..plan.model import ModelPlan
 from .svg import shape_line
 
 # A shape as Python prints a tuple of sizes: "(2, 32)", "(2,)", "(None, 8)".

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..cells import ROLE_NAMES
-from ..plan import BlockPlan, ModelPlan
+from ..plan.model import BlockPlan, ModelPlan
 from .block_rows import BlockRow, block_row
 from .features import (
     Decoding,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..plan import BlockPlan, ModelPlan
+from ..plan.model import BlockPlan, ModelPlan
 from .environment import environment
 from .page_data import page_data
 from .svg import bridge_word

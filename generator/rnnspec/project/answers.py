@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from .. import render_spec
-from ..load import SpecError
-from ..targets import DEFAULT
+from ..read.load import SpecError
+from ..render.targets import DEFAULT
 from .parse import ascii_int, split_list, truthy
 from .validators import answer_size, cells_error, size_error, units_error
 

@@ -1,7 +1,7 @@
 """What a generated project runs on: its dependencies for the answered target and
 backend, and the KERAS_BACKEND its tests set.
 
-`target` is one of rnnspec's targets (rnnspec/targets/) and `backend` one of
+`target` is one of rnnspec's targets (rnnspec/render/targets/) and `backend` one of
 `BACKENDS`; both are copier choices, and a value outside them is refused here too,
 so no free text reaches pyproject.toml through them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..verify import BACKENDS  # the Keras 3 backends rnnspec is tested on
+from ..run.verify import BACKENDS  # the Keras 3 backends rnnspec is tested on
 
 _TENSORFLOW = (
     "tensorflow-cpu>=2.18; sys_platform == 'linux'",

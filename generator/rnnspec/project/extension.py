@@ -14,8 +14,8 @@ from __future__ import annotations
 from jinja2 import pass_context
 from jinja2.ext import Extension
 
-from ..load import SpecError
-from ..targets import DEFAULT
+from ..read.load import SpecError
+from ..render.targets import DEFAULT
 from . import refusal
 from .answers import answers_error, render_text, spec_text
 from .environment import backend_of, dependencies

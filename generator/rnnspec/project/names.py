@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..spec import Identifier
+from ..spec.models import Identifier
 
 MAX_PROJECT_NAME = 200
 # Imported by the generated project (its src/ comes first on sys.path), or rnnspec's own.

@@ -16,11 +16,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from .. import render_spec
 from ..cells import VECTOR_TYPES
-from ..limits import MAX_SIZE
-from ..load import SUFFIXES, SpecError
-from ..rules import stateful_with_initial_state, stateful_without_batch_size
-from ..spec import Size
-from ..targets import DEFAULT
+from ..spec.limits import MAX_SIZE
+from ..read.load import SUFFIXES, SpecError
+from ..check.rules import stateful_with_initial_state, stateful_without_batch_size
+from ..spec.models import Size
+from ..render.targets import DEFAULT
 from .parse import ascii_int, is_none, split_list, truthy
 
 CELL_TYPES = VECTOR_TYPES  # the cells question offers the vector cells
@@ -117,8 +117,8 @@ def initial_state_error(initial_state: Any, stateful: Any) -> str:
 
 
 def target_error(target: Any) -> str:
-    """A target this rnnspec renders for (rnnspec/targets/)."""
-    from ..targets import NAMES, get_target
+    """A target this rnnspec renders for (rnnspec/render/targets/)."""
+    from ..render.targets import NAMES, get_target
 
     try:
         get_target(str(target))

@@ -56,7 +56,7 @@ from .layout import (
 )
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, ModelPlan
+    from ...plan.model import BlockPlan, ModelPlan
 
 # A block's route: the lane its input comes down (None: straight from above), where
 # each model input's arrow starts, and the lane its attention's memory comes down.

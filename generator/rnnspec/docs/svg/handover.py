@@ -15,7 +15,7 @@ from .labels import handover_note, shape_line
 from .layout import BLOCK_PAD, LANE, Columns, Placed, sources
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, Bridge, ModelPlan
+    from ...plan.model import BlockPlan, Bridge, ModelPlan
 
 
 def draw_handover(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...plan import CONSTANT, resolve_dims
+from ...plan.model import CONSTANT, resolve_dims
 
 if TYPE_CHECKING:
-    from ...around import AroundPlan
-    from ...plan import BlockPlan, Dim, InputPlan, LayerPlan, ModelPlan
+    from ...spec.around import AroundPlan
+    from ...plan.model import BlockPlan, Dim, InputPlan, LayerPlan, ModelPlan
 
 
 def run_shape(dims: tuple[Dim, ...], plan: ModelPlan) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from .labels import cell_label, direction_label, dropout_label, layer_title, sha
 from .states import cell_rows, state_rows
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, ModelPlan
+    from ...plan.model import BlockPlan, ModelPlan
     from .layout import Columns
 
 

@@ -28,7 +28,7 @@ from .labels import (
 from .states import state_rows
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, ModelPlan, StateTensor
+    from ...plan.model import BlockPlan, ModelPlan, StateTensor
 
 BLOCK_PAD = 10  # px between a block's frame and its layers' frames
 LANE = 8  # px between routing lanes

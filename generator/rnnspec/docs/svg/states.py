@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...plan import BlockPlan, LayerPlan, StateTensor
+    from ...plan.model import BlockPlan, LayerPlan, StateTensor
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def state_rows(block: BlockPlan) -> list[StateRow]:
     """Every state tensor in Keras' flat order, with its layer, direction and cell.
 
     Per layer the flat order is forward then backward, and within a direction cell by
-    cell, h before c (rnnspec/stack.py).
+    cell, h before c (rnnspec/check/stack.py).
     """
     rows = []
     for layer in block.layers:

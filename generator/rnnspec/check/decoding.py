@@ -1,0 +1,221 @@
+"""Decoding: which block of a model generates classes, how, and the `decoding` section.
+
+A model generates classes when a head scores the classes that its input's steps are:
+- a seq2seq decoder (the block build_inference_models() steps) whose head is as wide
+  as its token vocabulary or its one-hot input feeds its most likely class back
+  (`feedback` "token" or "one_hot"); a decoder whose head is not as wide feeds back its
+  output ("output") or nothing ("data");
+- a "window" model, as keras-io's character text generation: one sequence input of
+  classes (tokens, or one-hot features) and one output block that returns one vector
+  (no time axis, no state) through a head as wide; the model itself is run on the last
+  steps of what was generated.
+The `decoding` section sets the class the decoder starts from, the class that ends a
+sequence and the most steps; it is refused where the model generates no classes, or a
+class is not one the head scores. No TensorFlow, nothing from the plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ..spec.around import mixes_steps, time_window
+from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
+from ..spec.limits import RuleError
+from ..spec.normalise import normalise
+
+if TYPE_CHECKING:
+    from .shapes import BlockShape
+    from ..spec.normalise import ModelSpec
+    from ..spec.models import LongForm, ShortForm
+
+
+@dataclass(frozen=True)
+class Generator:
+    """How a model generates classes: what decoding.jinja's decoders step."""
+
+    kind: Literal["decoder", "window"]
+    block: str  # the block whose head scores the classes
+    input: str  # the input whose steps are classes
+    classes: int  # how many the head scores
+    feedback: Literal["token", "one_hot"]  # a class fed back as a token id, or one-hot
+    probabilities: bool  # the head ends in softmax; else it gives logits
+    start: int = DEFAULT_START  # the class a decoder's first step feeds
+    stop: int | None = None  # the class that ends a sequence
+    max_length: int = DEFAULT_MAX_LENGTH  # the most classes decoded
+
+
+def steppable_decoder(model: ModelSpec) -> str | None:
+    """The block to step one time step at a time: the one block of the model that
+    starts from another's state, if there is exactly one, reads a model input, runs
+    one direction, is not stateful, returns its state and has no front layer that
+    mixes time steps (a conv over several steps gives other numbers, or none, on one
+    step). Every block of a checked spec is in the model
+    (rules.check_every_block_is_used)."""
+    targets = [b for b in model.blocks if b.initial_state_mode == "from"]
+    if len(targets) != 1:
+        return None
+    (block,) = targets
+    steppable = block.input in model.inputs and not (
+        block.merge_mode
+        or block.stateful
+        or block.go_backwards
+        or any(mixes_steps(layer) for layer in block.front)
+    )
+    return block.name if steppable and block.return_state else None
+
+
+def feedback_of(model: ModelSpec, block: BlockShape) -> str:
+    """What a decoder's loop feeds back: its most likely class as a token ("token") or
+    one-hot ("one_hot") when its head scores its input's classes, its output when that
+    is as wide as its input ("output"), or the next data step ("data")."""
+    given = model.inputs[block.model_input]
+    width = block.output[1][-1]
+    if given.vocabulary is not None:
+        return "token" if block.head and width == given.vocabulary else "data"
+    features = given.step_shape
+    if len(features) > 1:
+        return "data"
+    if block.head and width == features[-1]:
+        return "one_hot"
+    return "output" if width == features[-1] else "data"
+
+
+def generator_of(model: ModelSpec, shapes: Sequence[BlockShape]) -> Generator | None:
+    """How the model generates classes, or None where it generates none."""
+    by_name = {shape.name: shape for shape in shapes}
+    decoder = steppable_decoder(model)
+    kind: Literal["decoder", "window"] = "decoder" if decoder else "window"
+    shape = by_name[decoder] if decoder else _window_block(model, by_name)
+    if shape is None:
+        return None
+    given = model.inputs[shape.model_input]
+    feedback = "token" if given.vocabulary is not None else "one_hot"
+    if decoder and feedback_of(model, shape) != feedback:
+        return None  # it feeds back its output, or nothing
+    block = next(b for b in model.blocks if b.name == shape.name)
+    decoding = model.decoding or Decoding()
+    return Generator(
+        kind=kind,
+        block=shape.name,
+        input=shape.model_input,
+        classes=int(shape.output[1][-1]),  # type: ignore[arg-type]
+        feedback=feedback,
+        probabilities=_ends_in_softmax(block.head_layers),
+        start=_start(decoding, given.mask_zero and kind == "decoder"),
+        stop=decoding.stop,
+        max_length=decoding.max_length,
+    )
+
+
+def _start(decoding: Decoding, masked: bool) -> int:
+    """The class a decoder's first step feeds: the spec's, else 0, or 1 where its
+    input has mask_zero (class 0 is then padding, a step its layers skip)."""
+    if decoding.start is not None:
+        return decoding.start
+    return DEFAULT_START + 1 if masked else DEFAULT_START
+
+
+def _window_block(
+    model: ModelSpec, by_name: dict[str, BlockShape]
+) -> BlockShape | None:
+    """The output block of a model that window generation runs, or None: one sequence
+    input of tokens or one-hot vectors, one output block returning one vector through a
+    head as wide, nothing stateful, no state input."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        return None
+    (given,) = model.inputs.values()
+    block = next(b for b in model.blocks if b.name == model.outputs[0])
+    shape = by_name[block.name]
+    if any(b.stateful or b.initial_state_mode == "input" for b in model.blocks):
+        return None
+    if not given.sequence or block.return_state or not shape.head:
+        return None
+    if given.vocabulary is not None:
+        classes = given.vocabulary
+    elif given.shape is None:
+        classes = given.features
+    else:
+        return None
+    output = shape.output[1]
+    return shape if len(output) == 2 and output[-1] == classes else None
+
+
+def _ends_in_softmax(head: Sequence[object]) -> bool:
+    """Whether the head's last layer that changes values is a softmax (Dropout is the
+    identity when decoding)."""
+    for layer in reversed(head):
+        if getattr(layer, "type", None) == "dropout":
+            continue
+        return getattr(layer, "activation", None) == "softmax"
+    return False
+
+
+def _check_stepped_front(model: ModelSpec) -> None:
+    """Refuse, at the layer, the front that keeps the one seq2seq decoder from being
+    run a step at a time (a long form's: a short form has no such decoder)."""
+    targets = [b for b in model.blocks if b.initial_state_mode == "from"]
+    if len(targets) != 1:
+        return
+    (block,) = targets
+    index = model.blocks.index(block)
+    for at, layer in enumerate(block.front):
+        if mixes_steps(layer):
+            kernel, strides = time_window(layer)
+            raise RuleError(
+                ("blocks", index, "front", at),
+                f"block {block.name} decodes one step at a time, and this "
+                f"{layer.type} reads several steps: expected kernel_size and strides "
+                f"1 along time, got kernel_size {kernel} and strides {strides} "
+                "there (a decoding section needs a stepped decoder)",
+            )
+
+
+def check_decoding(spec: ShortForm | LongForm, shapes: Sequence[BlockShape]) -> None:
+    """Refuse a `decoding` section where the model generates no classes, a start where
+    window generation continues given classes, and a class the head does not score
+    (`shapes`: every block's, as the rules computed them)."""
+    if spec.decoding is None:
+        return
+    model = normalise(spec)
+    found = generator_of(model, shapes)
+    if found is None:
+        _check_stepped_front(model)
+        raise RuleError(
+            ("decoding",),
+            "the model generates no classes: expected a seq2seq decoder whose head "
+            "scores its input's classes (tokens of its vocabulary, or its one-hot "
+            "features), or one sequence input of classes and one output block that "
+            "returns one vector through a head as wide; got neither, so no decoding "
+            "section",
+        )
+    if found.kind == "window" and spec.decoding.start is not None:
+        raise RuleError(
+            ("decoding", "start"),
+            f"block {found.block} generates by continuing the classes it is given, "
+            f"so it feeds no start class: expected no start, got {spec.decoding.start}",
+        )
+    if found.kind == "decoder" and model.inputs[found.input].mask_zero:
+        _check_masked_start(found, spec.decoding.start is not None)
+    for key in ("start", "stop"):
+        value = getattr(spec.decoding, key)
+        if value is not None and value >= found.classes:
+            raise RuleError(
+                ("decoding", key),
+                f"block {found.block}'s head scores {found.classes} classes: expected "
+                f"{key} in [0, {found.classes}), got {json.dumps(value)}",
+            )
+
+
+def _check_masked_start(found: Generator, given: bool) -> None:
+    """A decoder whose input has mask_zero cannot start from class 0: its layers skip
+    that step as padding."""
+    if found.start == 0 or found.classes < 2:
+        raise RuleError(
+            ("decoding", "start") if given else ("decoding",),
+            f"input {found.input} has mask_zero: true, so class 0 is padding that "
+            f"block {found.block}'s layers skip: expected a start class in "
+            f"[1, {found.classes}), got {found.start}",
+        )

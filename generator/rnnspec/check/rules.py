@@ -1,0 +1,332 @@
+"""The rules across keys and blocks: every check made without Keras, in the spec layer.
+
+A rule is a Keras error (or a silent mistake) made early, at load time, with the key
+path it is about (`RuleError`). One block's rules are here; what crosses blocks (names,
+wiring, hand-over) is in rnnspec/check/wiring.py, Python names in rnnspec/check/names.py and
+sizes in rnnspec/check/budget.py. The spec's models (rnnspec/spec/models.py) call `check_spec`
+and `check_graph`; the copier questions call the same rules. Nothing from the plan:
+shapes and states come from the cell registry and Keras' state rules (rnnspec/check/stack.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .budget import Parts
+from ..cells import CellSpec, conv_output_spatial, kind_of, per_dim
+from ..spec.limits import Path, RuleError
+from .names import check_names
+from ..spec.normalise import normalise
+from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
+from .shapes import recurrent_input
+from .wiring import block_shapes, check_wiring, needed
+
+if TYPE_CHECKING:
+    from .shapes import BlockShape
+    from ..spec.models import Block, LongForm, InputSpec, ShortForm
+
+
+def check_spec(spec: ShortForm) -> list[BlockShape]:
+    """The short form's rules: its block's, then the budget of its model; its block
+    is read as the long form reads a block (rnnspec/spec/normalise.py). Returns its shapes.
+    """
+    if not spec.input.sequence:
+        raise RuleError(
+            ("input", "sequence"),
+            "the short form's block reads its input as a sequence: expected sequence: "
+            "true (a vector input starts a long-form block's state)",
+        )
+    _check_tokens(spec.input)  # before a front reads it (and takes its place below)
+    model = normalise(spec)
+    given, input_path = spec.input, ("input",)
+    if spec.front:
+        given = recurrent_input(model, model.blocks[0], given, [], keyed=False)
+        input_path = ("front",)
+    check_block(spec, given, where=(), input_path=input_path)
+    (block,) = block_shapes(model)
+    parts = Parts()
+    parts.add_input(("input",), "the input", "timesteps", spec.input)
+    parts.add_stack((), "", block.layers, block)
+    batch = spec.input.batch_size or SMOKE_BATCH_SIZE
+    parts.check(batch, smoke_timesteps(spec.input.timesteps))
+    return [block]
+
+
+def check_graph(spec: LongForm) -> list[BlockShape]:
+    """The long form's rules: wiring and each block's, its Python names, its budget.
+    Returns every block's shapes."""
+    for name, given in spec.inputs.items():
+        if given.sequence:  # a front reads it and takes its place in check_block
+            _check_tokens(given, ("inputs", name))
+    blocks = check_wiring(spec, check_block)
+    check_names(spec, blocks)
+    check_every_block_is_used(spec)
+    parts = Parts()
+    timesteps = {}
+    for index, (name, given) in enumerate(spec.inputs.items()):
+        parts.add_input(
+            ("inputs", name), f"input {name}", f"timesteps[{name!r}]", given
+        )
+        timesteps[name] = smoke_timesteps(given.timesteps, index)
+    for index, block in enumerate(blocks):
+        parts.add_stack(
+            ("blocks", index), f"block {block.name}'s ", block.layers, block
+        )
+    first = next(iter(spec.inputs.values()))
+    parts.check(first.batch_size or SMOKE_BATCH_SIZE, timesteps)
+    return blocks
+
+
+def stateful_without_batch_size(stateful: bool, batch_size: int | None) -> bool:
+    """A stateful layer keeps one state per sequence of the batch: it needs a fixed
+    batch size."""
+    return stateful and batch_size is None
+
+
+def stateful_with_initial_state(stateful: bool, initial_state: object) -> bool:
+    """A stateful layer starts from zeros and carries its state between calls: an
+    initial state would replace it on every call."""
+    return stateful and initial_state not in (None, "none")
+
+
+def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -> None:
+    """Rules across one block's keys and its input: each a Keras error (or a silent
+    mistake) made early. Paths are relative to `where`; the input's to `input_path`."""
+    try:
+        _check_block(block, input)
+    except RuleError as error:
+        on_input = error.path[:1] == ("input",)
+        base = input_path if on_input else where
+        raise RuleError(
+            base + error.path[1 if on_input else 0 :], error.message
+        ) from None
+
+
+def _check_block(spec: Block, input: InputSpec) -> None:
+    _check_input(spec, input)
+    for index, cell in enumerate(spec.cells):
+        if (
+            cell.bias_initializer == "orthogonal"
+            and getattr(cell, "reset_after", None) is False
+        ):
+            raise RuleError(
+                ("cells", index, "bias_initializer"),
+                "orthogonal needs a matrix, and with reset_after: false a GRU's bias is "
+                "a vector: expected another bias_initializer (or reset_after: true), "
+                "got orthogonal",
+            )
+    if spec.stacking == "cells" and spec.layer == "fused":
+        raise RuleError(
+            ("layer",),
+            "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
+            "expected layer: rnn (or no layer key), got fused",
+        )
+    if (
+        spec.stacking == "cells"
+        and len(spec.cells) == 1
+        and input.mask_zero
+        and getattr(spec, "initial_state_mode", "none") == "none"
+    ):
+        raise RuleError(
+            ("stacking",),
+            "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence (mask_zero) "
+            "when it starts from no initial state: expected initial_state: zeros "
+            "(Keras' own start, and the module then passes the mask itself; not with "
+            "stateful), stacking: layers, or mask_zero: false, got stacking: cells",
+        )
+    if stateful_without_batch_size(spec.stateful, input.batch_size):
+        raise RuleError(
+            ("stateful",),
+            "stateful: true needs a fixed input.batch_size, got batch_size: null",
+        )
+    initial_state = getattr(spec, "initial_state", None)
+    if stateful_with_initial_state(spec.stateful, initial_state):
+        found = initial_state if isinstance(initial_state, str) else "from"
+        raise RuleError(
+            ("initial_state",),
+            "a stateful layer starts from zeros and carries its state between calls; "
+            f"an initial_state would replace it on every call: expected none, "
+            f"got {found}",
+        )
+    if spec.merge_mode and spec.stateful and spec.return_state:
+        raise RuleError(
+            ("return_state",),
+            "Keras 3.15's Bidirectional cannot return the states of a stateful layer "
+            "(its compute_mask fails): expected return_state: false, or stateful: "
+            "false, or no bidirectional",
+        )
+    if spec.dropout_between_layers is not None and (
+        spec.stacking != "layers" or len(spec.cells) < 2
+    ):
+        raise RuleError(
+            ("dropout_between_layers",),
+            "a Dropout goes between the layers of a stacking: layers block: expected "
+            "two cells or more and stacking: layers, or no dropout_between_layers",
+        )
+    if spec.go_backwards and spec.merge_mode:
+        raise RuleError(
+            ("go_backwards",),
+            "Bidirectional reads the sequence both ways already, and Keras refuses a "
+            "backward layer inside it: expected go_backwards: false, or no "
+            "bidirectional",
+        )
+    if spec.head is not None and spec.merge_mode == "none":
+        raise RuleError(
+            ("head",),
+            "merge_mode: none returns two outputs and a head reads one: expected "
+            "no head here, or another merge_mode",
+        )
+    if spec.merge_mode == "none" and spec.stacking == "layers" and len(spec.cells) > 1:
+        raise RuleError(
+            ("bidirectional", "merge_mode"),
+            "merge_mode: none returns two outputs, which the next layer of a "
+            "stacking: layers stack cannot take; expected concat, sum, mul or ave "
+            "(or stacking: cells), got none",
+        )
+
+
+def _check_tokens(input: InputSpec, at: Path = ("input",)) -> None:
+    """Integer tokens come with an embedding, and only they (`at`: the input's path)."""
+    try:
+        _check_token_keys(input)
+    except RuleError as error:
+        raise RuleError(at + error.path[1:], error.message) from None
+
+
+def _check_token_keys(input: InputSpec) -> None:
+    if input.vocabulary is None and input.embedding is None:
+        if input.mask_zero:
+            raise RuleError(
+                ("input", "mask_zero"),
+                "mask_zero masks token 0 of a token input: expected input.vocabulary "
+                "and input.embedding, or no mask_zero",
+            )
+        return
+    for key, other in (("vocabulary", "embedding"), ("embedding", "vocabulary")):
+        if getattr(input, key) is None:
+            raise RuleError(
+                ("input", other),
+                f"a token input has both vocabulary (its ids) and embedding (the size "
+                f"of each token's vector): expected input.{key} too",
+            )
+    for key in ("features", "shape"):
+        if getattr(input, key) is not None:
+            raise RuleError(
+                ("input", key),
+                f"a token input's steps are its embedding's vectors: expected no "
+                f"input.{key} with input.vocabulary",
+            )
+
+
+def _check_input(spec: Block, input: InputSpec) -> None:
+    _check_tokens(input)
+    conv = [cell for cell in spec.cells if kind_of(cell).rank]
+    if not conv:
+        if input.embedding is not None:
+            return
+        if input.shape is not None:
+            raise RuleError(
+                ("input", "shape"),
+                "input.shape is for conv_lstm cells; vector cells take "
+                "input.features, got shape",
+            )
+        if input.features is None:
+            raise RuleError(("input",), "expected input.features for vector cells")
+        return
+    if len(conv) != len(spec.cells):
+        index = next(i for i, cell in enumerate(spec.cells) if not kind_of(cell).rank)
+        raise RuleError(
+            ("cells", index, "type"),
+            "conv_lstm cells output spatial tensors that vector cells cannot take: "
+            f"expected {conv[0].type}, got {spec.cells[index].type}",
+        )
+    rank = kind_of(conv[0]).rank
+    for index, cell in enumerate(conv):
+        if kind_of(cell).rank != rank:
+            raise RuleError(
+                ("cells", index, "type"),
+                f"all conv cells of one spec share a rank: expected {conv[0].type}, "
+                f"got {cell.type}",
+            )
+        for key in ("kernel_size", "strides"):
+            value = getattr(cell, key)
+            if isinstance(value, list) and len(value) != rank:
+                raise RuleError(
+                    ("cells", index, key),
+                    f"{cell.type} needs {rank} value(s) for {key}, got {len(value)}",
+                )
+    unstackable = not all(kind_of(cell).stackable for cell in conv)
+    if unstackable and (spec.layer == "rnn" or spec.stacking == "cells"):
+        key = "layer" if spec.layer == "rnn" else "stacking"
+        raise RuleError(
+            (key,),
+            "keras.layers has no public ConvLSTM cell, so conv_lstm cells use the "
+            "ConvLSTMnD layers: expected stacking: layers and layer: fused, "
+            f"got {key}: {getattr(spec, key)}",
+        )
+    for key in ("features", "vocabulary"):
+        if getattr(input, key) is not None:
+            raise RuleError(
+                ("input", key),
+                f"conv_lstm cells take input.shape (spatial dims + channels), "
+                f"got input.{key}",
+            )
+    if input.shape is None:
+        raise RuleError(
+            ("input",),
+            f"expected input.shape with {rank + 1} values (spatial dims + channels) "
+            f"for {conv[0].type}",
+        )
+    if len(input.shape) != rank + 1:
+        raise RuleError(
+            ("input", "shape"),
+            f"{conv[0].type} takes {rank} spatial dims + channels: expected "
+            f"{rank + 1} values, got {len(input.shape)}",
+        )
+    spatial = tuple(input.shape[:-1])
+    for index, cell in enumerate(conv):
+        output = conv_output_spatial(cell, spatial)
+        if min(output) < 1:
+            raise RuleError(
+                ("cells", index, "kernel_size"),
+                f"with padding: valid this kernel leaves no output: the spatial "
+                f"shape would be {output}; expected a smaller kernel_size or "
+                "padding: same",
+            )
+        _check_window(cell, index, spatial)
+        spatial = output
+
+
+def _check_window(cell: CellSpec, index: int, spatial: tuple[int, ...]) -> None:
+    """A kernel and its strides stay within the spatial shape they move over."""
+    for key in ("kernel_size", "strides"):
+        listed = isinstance(getattr(cell, key), list)
+        for dim, (value, size) in enumerate(zip(per_dim(cell, key), spatial)):
+            if value > size:
+                raise RuleError(
+                    ("cells", index, key) + ((dim,) if listed else ()),
+                    f"{cell.type} moves over a spatial shape of {spatial}: expected "
+                    f"{key} <= {size} in spatial dim {dim}, got {value}",
+                )
+
+
+def check_every_block_is_used(spec: LongForm) -> None:
+    """Keras drops what no model output depends on: a block, or a head nothing reads."""
+    outputs = set(spec.output_blocks)
+    reads = {block.input for block in spec.blocks} | outputs
+    reads |= {block.attention.over for block in spec.blocks if block.attention}
+    used = needed(outputs, spec.blocks)
+    for index, block in enumerate(spec.blocks):
+        if block.name not in used:
+            raise RuleError(
+                ("blocks", index, "name"),
+                f"no model output depends on block {block.name}, so Keras would drop it: "
+                f"expected {block.name} in outputs, or read by a block below",
+            )
+        if block.head_layers and block.name not in reads:
+            raise RuleError(
+                ("blocks", index, "head"),
+                f"block {block.name} only hands its state on; its output is no model "
+                f"output and feeds no block, so Keras would drop its head: expected "
+                f"{block.name} in outputs, or no head",
+            )

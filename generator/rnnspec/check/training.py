@@ -1,0 +1,207 @@
+"""Training's plan: which outputs are trained, with which Keras loss, optimizer and
+metrics, and whether each output is probabilities or logits (the section's keys:
+rnnspec/spec/training.py). A loss that cannot read an output, or a metric that does not
+suit its loss, is a `RuleError` at its key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..spec.limits import Path, RuleError
+from ..spec.normalise import normalise
+from ..spec.training import (
+    ACCURACY,
+    LINEAR,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    REGRESSION_METRICS,
+    TEACHER_FORCED,
+)
+
+if TYPE_CHECKING:
+    from ..spec.normalise import ModelSpec
+    from .shapes import BlockShape
+    from ..spec.models import GraphBlock, LongForm, ShortForm
+    from ..spec.training import Training
+
+
+@dataclass(frozen=True)
+class TrainedOutput:
+    """One trained output: its block, the tensor's name and shape, and its loss."""
+
+    block: str
+    name: str  # in RETURNED
+    shape: tuple[object, ...]  # (batch, ..., classes), as the plan writes dims
+    loss: str
+    from_logits: bool | None  # crossentropy and ctc: None for the regression losses
+    metrics: tuple[tuple[str, str], ...]  # (name, Keras metric class)
+
+    @property
+    def keras_loss(self) -> str:
+        return LOSSES[self.loss][0]
+
+    @property
+    def classes(self) -> object:
+        return self.shape[-1]
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    optimizer: str  # Keras' class
+    learning_rate: float | None
+    outputs: tuple[TrainedOutput, ...]
+
+    @property
+    def ctc(self) -> bool:
+        return any(output.loss == "ctc" for output in self.outputs)
+
+    @property
+    def names(self) -> list[str]:
+        """TRAINED: the tensors build_training_model() returns, in order."""
+        return [output.name for output in self.outputs]
+
+    def teacher_forced(self, decoder: str | None) -> TrainedOutput | None:
+        """The decoder's output, when it is trained on classes (a crossentropy) at
+        every step: (batch, steps, classes), not the last step's alone."""
+        for output in self.outputs:
+            if (
+                output.block == decoder
+                and output.loss in TEACHER_FORCED
+                and len(output.shape) == 3
+            ):
+                return output
+        return None
+
+
+def check_training(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> None:
+    """Refuse a training section whose losses cannot read their outputs (`shapes`:
+    every block's, as the rules computed them)."""
+    if spec.training is not None:
+        plan_training(normalise(spec), shapes)
+
+
+def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | None:
+    """The training plan of a model spec, checking each rule at its key."""
+    training = model.training
+    if training is None:
+        return None
+    losses = (
+        training.loss
+        if isinstance(training.loss, dict)
+        else {name: training.loss for name in model.outputs}
+    )
+    for name in losses:
+        if name not in model.outputs:
+            raise RuleError(
+                ("training", "loss", name),
+                f"a loss is for an output block: expected one of "
+                f"{', '.join(model.outputs)}, got {name}",
+                at_key=True,
+            )
+    for index, metric in enumerate(training.metrics):
+        if metric in training.metrics[:index]:
+            raise RuleError(
+                ("training", "metrics", index),
+                f"each metric once: expected no second {metric}, got {metric} twice",
+            )
+    blocks = {block.name: block for block in model.blocks}
+    shaped = {shape.name: shape for shape in shapes}
+    outputs = tuple(
+        _trained(blocks[name], shaped[name], loss, training.metrics, path)
+        for name, loss in losses.items()
+        for path in [_loss_path(training, name)]
+    )
+    return TrainingPlan(
+        OPTIMIZERS[training.optimizer], training.learning_rate, outputs=outputs
+    )
+
+
+def _loss_path(training: Training, name: str) -> Path:
+    """Where a block's loss is written: under its name, or the one loss for all."""
+    return ("training", "loss") + ((name,) if isinstance(training.loss, dict) else ())
+
+
+def _trained(
+    block: GraphBlock,
+    shape: BlockShape,
+    loss: str,
+    metrics: list[str],
+    path: Path,
+) -> TrainedOutput:
+    """One output block under its loss: its tensor, from_logits and metrics."""
+    if block.merge_mode == "none":
+        raise RuleError(
+            path,
+            f"block {block.name} returns two outputs (merge_mode: none); expected a "
+            "block with one output tensor to train, or another merge_mode",
+        )
+    name, dims = shape.output
+    kind = LOSSES[loss][1]
+    from_logits = (
+        None if kind == "regression" else _from_logits(block, loss, kind, path)
+    )
+    if kind == "ctc" and len(dims) != 3:
+        raise RuleError(
+            path,
+            f"ctc scores a sequence: expected block {block.name}'s output to be "
+            f"(batch, time, classes) (return_sequences: true), got {_dims(dims)}",
+        )
+    if kind in ("softmax", "ctc") and dims[-1] == 1:
+        raise RuleError(
+            path,
+            f"{loss} needs a class axis: expected block {block.name}'s output to "
+            f"score 2 classes or more, got {_dims(dims)}",
+        )
+    return TrainedOutput(
+        block.name,
+        name,
+        dims,
+        loss,
+        from_logits,
+        tuple(_metric(metric, loss, index) for index, metric in enumerate(metrics)),
+    )
+
+
+def _from_logits(block: GraphBlock, loss: str, kind: str, path: Path) -> bool:
+    """True when the block's last layer has no activation (logits); False when it is
+    the probabilities the loss expects (softmax, or sigmoid for binary)."""
+    layers = block.head_layers
+    last = layers[-1] if layers else None
+    if last is None:
+        found = "the recurrent layer's output (no head)"
+    elif last.type in ("dropout", "spatial_dropout1d"):
+        found = f"a head that ends with {last.type}"
+    else:
+        activation = getattr(last, "activation", None)
+        if activation in LINEAR:
+            return True
+        if activation == kind or (kind == "ctc" and activation == "softmax"):
+            return False
+        found = f"a head that ends with activation {activation}"
+    wanted = "sigmoid" if kind == "sigmoid" else "softmax"
+    raise RuleError(
+        path,
+        f"{loss} reads probabilities or logits: expected block {block.name}'s head "
+        f"to end with a layer of activation {wanted} or none (add a head, e.g. "
+        f"head: {{units: N, activation: {wanted}}}), got {found}",
+    )
+
+
+def _metric(metric: str, loss: str, index: int) -> tuple[str, str]:
+    if loss not in METRICS[metric]:
+        suits = ", ".join(METRICS[metric])
+        raise RuleError(
+            ("training", "metrics", index),
+            f"{metric} does not suit the loss {loss}: expected a loss among {suits}, "
+            f"or no metric {metric}",
+        )
+    return metric, (
+        ACCURACY.get(loss) if metric == "accuracy" else REGRESSION_METRICS[metric]
+    )
+
+
+def _dims(dims: tuple[object, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in dims) + ")"

@@ -1,0 +1,123 @@
+"""The plan's parts: each model input and each block, as the templates read them
+(the whole model: rnnspec/plan/model.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..check.shapes import BlockShape
+from ..check.stack import (
+    SMOKE_BATCH_SIZE,
+    CellPlan,
+    Dim,
+    LayerPlan,
+    StateTensor,
+    StateTree,
+    resolve_dims,
+    smoke_timesteps,
+)
+
+CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() builds
+
+
+@dataclass(frozen=True)
+class InputPlan:
+    name: str
+    timesteps: int | None
+    step_shape: tuple[int, ...]  # one time step: (features,), (*spatial, channels), ()
+    smoke_timesteps: int
+    tensor: str  # what blocks read: the input, or its embedding's output
+    vocabulary: int | None = None  # integer tokens in [0, vocabulary)
+    embedding: int | None = None  # each token's vector size
+    mask_zero: bool = False
+    sequence: bool = True  # False: one vector per example, no time axis
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """What keras.Input(shape=...) takes: (timesteps, *one step)."""
+        return (self.timesteps, *self.step_shape)
+
+    @property
+    def embedding_layer(self) -> str:
+        return f"{self.name}_embedding"
+
+    @property
+    def mask(self) -> str:
+        """The Python name of its mask, with mask_zero (True: a real step)."""
+        return input_mask(self.name)
+
+    @property
+    def features(self) -> tuple[int, ...]:
+        """One step as blocks read it: a token's embedding, or the step itself."""
+        return (self.embedding,) if self.embedding else self.step_shape
+
+    @property
+    def params(self) -> int:
+        return (self.vocabulary or 0) * (self.embedding or 0)
+
+
+@dataclass(frozen=True)
+class BlockPlan(BlockShape):
+    """A block's layers and shapes (rnnspec/check/wiring.py) and how it starts."""
+
+    initial_state_mode: str  # zeros | ones | random | input | none | from
+    source: str | None  # the block whose state starts this one
+    stateful: bool
+    reads: str  # the input or block it reads, by its spec name
+
+    @property
+    def state_size(self) -> object:
+        """Its STATE_SIZE: per layer (one entry a layer), per cell inside a stack."""
+        per_layer = [
+            (
+                layer.cells[0].state_size
+                if layer.form != "stacked"
+                else tuple(cell.state_size for cell in layer.cells)
+            )
+            for layer in self.layers
+        ]
+        return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
+
+    @property
+    def initial_state(self) -> StateTree:
+        """What its `initial_state=` takes: the layer's, or a list of one a layer."""
+        if len(self.layers) == 1:
+            return self.layers[0].initial_state
+        return [layer.initial_state for layer in self.layers]
+
+    @property
+    def fill(self) -> str:
+        """How make_initial_state() fills its arrays: zeros, ones or random."""
+        mode = self.initial_state_mode
+        return {"input": "random", "none": "zeros"}.get(mode, mode)
+
+    @property
+    def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
+        """Its output(s), then with return_state its states, flat in Keras' order."""
+        states = tuple((s.name, s.batch_shape) for s in self.state_tensors)
+        top = self.layers[-1]
+        outputs = (self.output,) if self.head or self.attention else top.outputs
+        return (*outputs, *(states if self.return_state else ()))
+
+    @property
+    def initial_variables(self) -> dict[str, str]:
+        """Target state name -> the Python name of the tensor passed for it."""
+        return {bridge.target.name: bridge.variable for bridge in self.bridges}
+
+    @property
+    def step_inputs(self) -> list[str]:
+        """The one-step model's inputs: one time step, then the state."""
+        return [self.model_input] + [f"initial_{s.name}" for s in self.state_tensors]
+
+    @property
+    def params(self) -> int:
+        """The weights of its layers, head and bridge: Keras' count_params()."""
+        layers = sum(layer.params for layer in self.layers)
+        attention = self.attention.params if self.attention else 0
+        return (
+            layers
+            + self.front_params
+            + self.head_params
+            + self.bridge_params
+            + attention
+        )

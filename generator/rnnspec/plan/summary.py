@@ -1,0 +1,53 @@
+"""The module's header comment: the plan's inputs and blocks, a line each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..spec.around import AroundPlan
+    from .parts import BlockPlan, InputPlan
+
+
+def summary_lines(
+    inputs: tuple[InputPlan, ...], blocks: tuple[BlockPlan, ...], batch_size: int | None
+) -> list[str]:
+    """Inputs, then blocks: their layers, how they start, the layers around them."""
+    lines = []
+    for given in inputs:
+        if not given.sequence:
+            lines.append(
+                f"{given.name}: batch_size={batch_size}, features={given.step_shape[0]}"
+            )
+            continue
+        if given.vocabulary is not None:
+            step = f"tokens of {given.vocabulary}, embedding={given.embedding}"
+        elif len(given.step_shape) > 1:
+            step = f"shape={given.step_shape}"
+        else:
+            step = f"features={given.step_shape[0]}"
+        lines.append(
+            f"{given.name}: batch_size={batch_size}, timesteps={given.timesteps}, {step}"
+        )
+    for block in blocks:
+        text = " -> ".join(layer.summary for layer in block.layers)
+        if block.source:
+            bridge = block.bridges[0].kind
+            text += f", initial state from {block.source}" + (
+                f" (bridge: {bridge})" if bridge != "none" else ""
+            )
+        elif block.initial_state_mode != "none":
+            text += f", initial state: {block.initial_state_mode}"
+        if block.front:
+            text = f"front {_layers(block.front)} -> " + text
+        if block.attention:
+            text += f", {block.attention.summary}"
+        if block.head:
+            text += f", head {_layers(block.head)}"
+        lines.append(f"{block.name} ({block.input}): {text}")
+    return lines
+
+
+def _layers(layers: tuple[AroundPlan, ...]) -> str:
+    """Layers around a block, briefly: "Dense(93, softmax) -> Dropout(0.5)"."""
+    return " -> ".join(layer.brief for layer in layers)

@@ -94,8 +94,14 @@ BACKENDS = {
         "import keras\nbackend = keras.backend.backend",
         'os.environ["KERAS_BACKEND"] = "jax"',
     ),
+    "jax_while_stdout_is_captured": (  # as pytest captures a test's output
+        "import tempfile\nsaved = os.dup(1)\nsink = tempfile.TemporaryFile()\n"
+        'os.dup2(sink.fileno(), 1)\nos.environ["KERAS_BACKEND"] = "jax"',
+        "import keras\nbackend = keras.backend.backend\nos.dup2(saved, 1)",
+        "",
+    ),
 }
-NEEDS_JAX = ("jax_then_import", "jax_then_submodule")
+NEEDS_JAX = ("jax_then_import", "jax_then_submodule", "jax_while_stdout_is_captured")
 
 SETSID_SLEEPER = (
     "[sys.executable, '-c', 'import os, time; os.setsid(); time.sleep(600)']"

@@ -124,8 +124,8 @@ MUTATIONS = [
     Mutation(
         "initial_state_passed_only_for_input",  # zeros, ones, random: Keras' zeros
         LAYERS,
-        '{%- elif block.initial_state_mode != "none" -%}\n, initial_state=',
-        '{%- elif block.initial_state_mode == "input" -%}\n, initial_state=',
+        '{%- elif block.initial_state_mode != "none" -%}\n{{ ops.tree',
+        '{%- elif block.initial_state_mode == "input" -%}\n{{ ops.tree',
     ),
     Mutation(
         "layers_get_each_others_state",
@@ -137,8 +137,8 @@ MUTATIONS = [
     Mutation(  # the same index, spoilt where the block passes it: both spec forms
         "graph_layers_all_get_the_first_state",
         LAYERS,
-        "{{ initial_state_arg(plan, block, layer, loop.index0, step) }}",
-        "{{ initial_state_arg(plan, block, layer, 0, step) }}",
+        "{{ initial_state_arg(plan, block, layer, loop.index0, step, masked) }}",
+        "{{ initial_state_arg(plan, block, layer, 0, step, masked) }}",
     ),
     # -- RepeatOverBatch (batch_size: null)
     Mutation(

@@ -59,6 +59,7 @@ Reply = tuple[bool, str | None, str]
 _sweeping = threading.Lock()  # one thread at a time kills what is left; held to exit
 _start_env: dict[str, str] = {}  # the worker's environment before its imports
 _keras_env: dict[str, str] = {}  # what keras read of it at import (KERAS_*)
+_output_copy: list[int] = []  # in a module's child: its output file, kept from fd 1
 
 
 def command(fd: int, preload: Sequence[str]) -> list[str]:
@@ -219,7 +220,7 @@ def _redirect_std_fds(output_fd: int) -> None:
     os.close(devnull)
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
-    os.close(output_fd)
+    _output_copy.append(output_fd)  # not inherited: a module's own processes lack it
     for fd, name in ((1, "stdout"), (2, "stderr")):
         stream = open(  # noqa: SIM115 - lives as long as the process
             fd,
@@ -322,6 +323,9 @@ class _HeldKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def _run_fresh(path: str, cwd: str) -> NoReturn:
     """Become ``python path`` in the worker's starting environment and ``cwd``,
     the output written so far dropped."""
+    if _output_copy:  # the module may have pointed fd 1 and 2 elsewhere (a capture)
+        os.dup2(_output_copy[0], 1)
+        os.dup2(_output_copy[0], 2)
     with contextlib.suppress(OSError):  # fd 1 and 2 share one file and offset
         os.ftruncate(1, 0)
         os.lseek(1, 0, os.SEEK_SET)

@@ -492,6 +492,21 @@ MUTATIONS = [
         tests=("tests/test_masking.py",),
         keyword="decoder_steps",
     ),
+    Mutation(  # a masked one-LSTM-cell stack: Keras 3 fails on the state's nesting
+        "one_lstm_cell_stack_masked_allowed",
+        "generator/rnnspec/rules.py",
+        "    if len(roles) > 1:\n",
+        "    if False:\n",
+        tests=("tests/test_graph_errors.py",),
+        keyword="masked",
+    ),
+    Mutation(  # the mask does not reach a block reading a masked block's sequence
+        "mask_stops_at_a_block",
+        "generator/rnnspec/shapes.py",
+        "        upstream.masked\n",
+        "        False\n",
+        tests=("tests/test_masking.py", "tests/test_graph_errors.py"),
+    ),
     Mutation(  # build_inference_models() on a front that reads several steps
         "decoder_with_a_conv_front_stepped",
         "generator/rnnspec/check/decoding.py",

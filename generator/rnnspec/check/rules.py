@@ -44,6 +44,7 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
         input_path = ("front",)
     check_block(spec, given, where=(), input_path=input_path)
     (block,) = block_shapes(model)
+    check_masked_stack(model.blocks[0], block, ())
     parts = Parts()
     parts.add_input(("input",), "the input", "timesteps", spec.input)
     parts.add_stack((), "", block.layers, block)
@@ -59,6 +60,8 @@ def check_graph(spec: LongForm) -> list[BlockShape]:
         if given.sequence:  # a front reads it and takes its place in check_block
             _check_tokens(given, ("inputs", name))
     blocks = check_wiring(spec, check_block)
+    for index, (block, shape) in enumerate(zip(spec.blocks, blocks)):
+        check_masked_stack(block, shape, ("blocks", index))
     check_names(spec, blocks)
     check_every_block_is_used(spec)
     parts = Parts()
@@ -75,6 +78,34 @@ def check_graph(spec: LongForm) -> list[BlockShape]:
     first = next(iter(spec.inputs.values()))
     parts.check(first.batch_size or SMOKE_BATCH_SIZE, timesteps)
     return blocks
+
+
+def check_masked_stack(block: Block, shape: BlockShape, where: Path) -> None:
+    """Keras 3's RNN(StackedRNNCells) of one cell hands that cell's state back
+    unnested (h for [h], [h, c] for [[h, c]]), and its masked loop then fails on the
+    nesting: refused where a mask reaches such a stack, unless the cell has one state
+    and the module passes it flat (from an initial state)."""
+    if not shape.masked or block.stacking != "cells" or len(block.cells) != 1:
+        return
+    roles = kind_of(block.cells[0]).roles
+    if len(roles) > 1:
+        raise RuleError(
+            where + ("stacking",),
+            f"Keras 3's RNN(StackedRNNCells) of one {block.cells[0].type} cell hands "
+            f"its state back unnested ([{', '.join(roles)}] for "
+            f"[[{', '.join(roles)}]]) and fails on a masked sequence (mask_zero): "
+            "expected stacking: layers (the same layer), a second cell, or "
+            "mask_zero: false, got stacking: cells",
+        )
+    if block.initial_state_mode == "none":
+        raise RuleError(
+            where + ("stacking",),
+            "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence "
+            "(mask_zero) when it starts from no initial state: expected "
+            "initial_state: zeros (Keras' own start, and the module then passes the "
+            "mask itself; not with stateful), stacking: layers, or mask_zero: false, "
+            "got stacking: cells",
+        )
 
 
 def stateful_without_batch_size(stateful: bool, batch_size: int | None) -> bool:
@@ -120,19 +151,6 @@ def _check_block(spec: Block, input: InputSpec) -> None:
             ("layer",),
             "stacking: cells always uses keras.layers.RNN(StackedRNNCells(...)); "
             "expected layer: rnn (or no layer key), got fused",
-        )
-    if (
-        spec.stacking == "cells"
-        and len(spec.cells) == 1
-        and input.mask_zero
-        and getattr(spec, "initial_state_mode", "none") == "none"
-    ):
-        raise RuleError(
-            ("stacking",),
-            "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence (mask_zero) "
-            "when it starts from no initial state: expected initial_state: zeros "
-            "(Keras' own start, and the module then passes the mask itself; not with "
-            "stateful), stacking: layers, or mask_zero: false, got stacking: cells",
         )
     if stateful_without_batch_size(spec.stateful, input.batch_size):
         raise RuleError(

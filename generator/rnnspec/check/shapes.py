@@ -80,6 +80,7 @@ class BlockShape:
     projection: AroundPlan | None  # a Dense of the input its state starts from
     projected: str | None  # that input
     attention: AttentionPlan | None  # over a block above, before the head
+    masked: bool  # a token input's mask reaches its recurrent layers
 
     @property
     def state_tensors(self) -> tuple[StateTensor, ...]:
@@ -281,4 +282,30 @@ def shape_of(
         projection=None,
         projected=None,
         attention=attention,
+        masked=_masked(spec, block, above, front),
+    )
+
+
+def _masked(
+    spec: GraphSpec | ModelSpec,
+    block: GraphBlock,
+    above: list[BlockShape],
+    front: tuple[AroundPlan, ...],
+) -> bool:
+    """Whether a mask_zero input's mask reaches the block's recurrent layers, as Keras
+    passes it on: through every layer of its front that keeps it (no RepeatVector),
+    from its token input or from a block above that returns its sequence and whose
+    attention vector and head keep it."""
+    if getattr(block, "repeat", None) is not None:
+        return False
+    if not all(layer.keeps_mask for layer in front):
+        return False
+    upstream = upstream_of(block, above)
+    if upstream is None:
+        return bool(spec.inputs[block.input].mask_zero)
+    vector = (upstream.attention.vector,) if upstream.attention else ()
+    return (
+        upstream.masked
+        and upstream.layers[-1].return_sequences
+        and all(layer.keeps_mask for layer in (*vector, *upstream.head) if layer)
     )

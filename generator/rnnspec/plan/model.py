@@ -142,25 +142,11 @@ class ModelPlan:
         return self.training.teacher_forced(self.decoder)
 
     def mask(self, block: BlockPlan) -> InputPlan | None:
-        """The token input whose Keras mask reaches `block`'s recurrent layers (every
-        one: a Dropout between them keeps it), or None. Its mask_zero mask goes
-        through the blocks above where every layer between passes it on, as Keras
-        does: a recurrent layer only with return_sequences, an attention's concat
-        with its query's; a RepeatVector, a convolution or a Reshape drops it. Keras
-        fills it in for a layer called on one tensor; a layer also given its initial
-        state gets it as `mask=` (Keras 3 would apply none)."""
-        if block.repeated or not all(layer.keeps_mask for layer in block.front):
-            return None
-        if block.reads in (given.name for given in self.inputs):
-            given = self.input(block.reads)
-            return given if given.mask_zero else None
-        above = self.block(block.reads)
-        vector = (above.attention.vector,) if above.attention else ()
-        if not above.layers[-1].return_sequences or not all(
-            layer.keeps_mask for layer in (*vector, *above.head) if layer
-        ):
-            return None
-        return self.mask(above)
+        """The token input whose Keras mask reaches `block`'s recurrent layers (as the
+        check found: rnnspec/shapes.py's `masked`), or None. Keras fills it in for a
+        layer called on one tensor; a layer also given its initial state gets it as
+        `mask=` (Keras 3 would apply none)."""
+        return self.input(block.model_input) if block.masked else None
 
     def masked_inputs(
         self, blocks: tuple[BlockPlan, ...], step: bool = False

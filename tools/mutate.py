@@ -494,7 +494,7 @@ MUTATIONS = [
     ),
     Mutation(  # a masked one-LSTM-cell stack: Keras 3 fails on the state's nesting
         "one_lstm_cell_stack_masked_allowed",
-        "generator/rnnspec/rules.py",
+        "generator/rnnspec/check/rules.py",
         "    if len(roles) > 1:\n",
         "    if False:\n",
         tests=("tests/test_graph_errors.py",),
@@ -502,7 +502,7 @@ MUTATIONS = [
     ),
     Mutation(  # the mask does not reach a block reading a masked block's sequence
         "mask_stops_at_a_block",
-        "generator/rnnspec/shapes.py",
+        "generator/rnnspec/check/shapes.py",
         "        upstream.masked\n",
         "        False\n",
         tests=("tests/test_masking.py", "tests/test_graph_errors.py"),

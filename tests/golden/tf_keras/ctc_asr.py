@@ -195,14 +195,16 @@ def ctc_loss_from_logits(y_true, y_pred):
     ctc_loss computes it on TensorFlow (tf.nn.ctc_loss)."""
     labels = tf.cast(y_true, "int32")
     ones = tf.ones_like(labels[:, 0])
-    return tf.nn.ctc_loss(
+    # tf.nn.ctc_loss refuses float64: in float32 and back, as Keras 3's ctc_loss does
+    loss = tf.nn.ctc_loss(
         labels,
-        y_pred,
+        tf.cast(y_pred, "float32"),
         ones * tf.shape(labels)[1],
         ones * tf.shape(y_pred)[1],
         logits_time_major=False,
         blank_index=y_pred.shape[-1] - 1,
     )
+    return tf.cast(loss, y_pred.dtype) if y_pred.dtype == tf.float64 else loss
 
 
 def main():

@@ -287,7 +287,7 @@ def shape_of(
 
 
 def _masked(
-    spec: GraphSpec | ModelSpec,
+    spec: LongForm | ModelSpec,
     block: GraphBlock,
     above: list[BlockShape],
     front: tuple[AroundPlan, ...],

@@ -27,7 +27,7 @@ from ..check.stack import (
     resolve_dims,
     smoke_timesteps,
 )
-from ..check.shapes import BlockShape, Bridge, input_mask, input_tensor
+from ..check.shapes import BlockShape, Bridge, input_tensor
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
 from ..check.training import TrainedOutput, TrainingPlan, plan_training

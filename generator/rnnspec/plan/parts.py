@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..check.shapes import BlockShape
+from ..check.shapes import BlockShape, input_mask
 from ..check.stack import (
     SMOKE_BATCH_SIZE,
     CellPlan,

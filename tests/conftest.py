@@ -1,5 +1,5 @@
 """Shared fixtures: the repository's paths, the command line run for real or in this
-process, one smoke run per session (tests/shared_smoke.py), and the session's scratch
+process, one smoke run per session (tests/support/shared_smoke.py), and the session's scratch
 folder, which also holds the render cache: the user's cache is never touched."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .shared_smoke import SCRATCH, shared, stop_session_worker
+from .support.shared_smoke import SCRATCH, shared, stop_session_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -59,7 +59,7 @@ def invoke(
 @contextlib.contextmanager
 def sharing_smoke() -> Iterator[None]:
     """`verify.smoke_modules` answered from the session's one run, for tests that only
-    need results (see tests/shared_smoke.py)."""
+    need results (see tests/support/shared_smoke.py)."""
     from rnnspec.run import verify
 
     with pytest.MonkeyPatch.context() as patch:
@@ -106,7 +106,7 @@ def write(tmp_path: Path):
     return write
 
 
-# Filled by tests/test_properties.py; printed at the end of the run (`make fuzz`).
+# Filled by tests/keras/test_properties.py; printed at the end of the run (`make fuzz`).
 PROPERTY_COUNTS: dict[str, int] = {}
 PROPERTY_NOTES: list[str] = []
 

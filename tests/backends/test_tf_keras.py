@@ -1,0 +1,100 @@
+"""The tf_keras target: every golden spec's Keras 2 module runs (its main()) in
+.venv-tf-keras, and its numbers equal the Keras 3 module's with the same weights; so
+do those of tests/data/specs/tf_keras/, where Keras 2 once failed or computed otherwise.
+
+One Keras 3 process saves each keras3 module's weights by layer name, seeded inputs and
+returned tensors (tests/support/tf_keras_run.py `dump`); one Keras 2 process runs every tf_keras
+module's smoke test, loads those weights and returns its numbers (`check`). Compared:
+the model's returned tensors, a stateful model's next batch and its batch after
+reset_states(), the inference models' outputs, and the CTC losses.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnspec import render_spec
+
+from ..conftest import ALL_EXAMPLES, ROOT
+
+TF_KERAS_PYTHON = ROOT / ".venv-tf-keras" / "bin" / "python"
+RUN = Path(__file__).parents[1] / "support" / "tf_keras_run.py"
+# Specs that Keras 2 once ran otherwise than Keras 3 (each file says how).
+KERAS2_CASES = sorted((ROOT / "tests" / "data" / "specs" / "tf_keras").glob("*.yaml"))
+SPECS = ALL_EXAMPLES + KERAS2_CASES
+NAMES = [spec.stem for spec in SPECS]
+
+
+def _run(python: Path | str, mode: str, folder: Path) -> dict[str, str]:
+    done = subprocess.run(
+        [str(python), str(RUN), mode, str(folder), *NAMES],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads((folder / f"{mode}.errors.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
+    folder = tmp_path_factory.mktemp("tf_keras")
+    for target in ("keras3", "tf_keras"):
+        (folder / target).mkdir()
+        for spec in SPECS:
+            source = render_spec(str(spec), target=target)
+            (folder / target / f"{spec.stem}.py").write_text(source, encoding="utf-8")
+    dumped = _run(sys.executable, "dump", folder)
+    checked = _run(TF_KERAS_PYTHON, "check", folder)
+    return folder, dumped, checked
+
+
+def test_the_environment_is_keras_2() -> None:
+    done = subprocess.run(
+        [str(TF_KERAS_PYTHON), "-c", "import tf_keras; print(tf_keras.__version__)"],
+        capture_output=True,
+        text=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1].startswith("2."), done.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tf_keras_module_runs_and_matches_keras3(
+    compared: tuple[Path, dict, dict], name: str
+) -> None:
+    folder, dumped, checked = compared
+    assert name not in dumped, dumped.get(name)
+    assert name not in checked, checked.get(name)
+    keras3 = dict(np.load(folder / f"{name}.keras3.npz"))
+    tf_keras = dict(np.load(folder / f"{name}.tf_keras.npz"))
+    assert sorted(tf_keras) == sorted(keras3)
+    assert any(key.startswith("model/") for key in keras3)
+    for key, expected in keras3.items():
+        assert_close(tf_keras[key], expected, f"{name}: {key}")
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Within 1e-5, and within 1e-5 of the tensor's largest value: softmax outputs
+    over many classes are small, so an absolute 1e-5 alone would pass near anything."""
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5, err_msg=what)
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    np.testing.assert_allclose(
+        actual / scale, expected / scale, rtol=0, atol=1e-5, err_msg=what
+    )
+
+
+def test_tf_keras_modules_import_no_keras_3() -> None:
+    for spec in ALL_EXAMPLES:
+        source = render_spec(str(spec), target="tf_keras")
+        assert "import tf_keras as keras" in source
+        assert "keras.tree" not in source and "keras.ops" not in source, spec.stem

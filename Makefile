@@ -20,7 +20,7 @@ $(BIN)/rnnspec: pyproject.toml constraints.txt
 	touch $@
 
 # Keras 2 (tf_keras) on TensorFlow in a second environment, for the tf_keras target's
-# modules (tests/test_tf_keras.py runs them there). tf_keras' metadata asks for the full
+# modules (tests/backends/test_tf_keras.py runs them there). tf_keras' metadata asks for the full
 # `tensorflow` wheel, so it comes without its dependencies, after tensorflow-cpu.
 TF_KERAS_VENV := .venv-tf-keras
 
@@ -35,7 +35,7 @@ run: $(BIN)/rnnspec
 
 # One pytest-xdist worker per core; a worker takes more tests as it finishes (measured
 # faster here than --dist loadfile, which keeps the Keras matrix on one worker). JAX and
-# PyTorch run in processes of their own, started by tests/test_backends.py.
+# PyTorch run in processes of their own, started by tests/backends/test_backends.py.
 test: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
@@ -43,14 +43,14 @@ test: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
 mutate: $(BIN)/rnnspec
 	$(BIN)/python tools/mutate.py
 
-# Property-based tests over many random specs, valid and broken (tests/test_properties*.py,
-# tests/test_section_mutants.py): 1,000 valid specs, 48 of them smoked on Keras 3 and 40
+# Property-based tests over many random specs, valid and broken (tests/*/test_properties*.py,
+# tests/unit/test_section_mutants.py): 1,000 valid specs, 48 of them smoked on Keras 3 and 40
 # others on Keras 2 (--target tf_keras), 9,000 broken texts and 10,000 broken sections,
 # on two workers; prints the counts, saves one example of each distinct failure in
 # build/fuzz/. RNNSPEC_FUZZ_SCALE=0.1 runs a tenth of each.
 fuzz: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
-	RNNSPEC_FUZZ=1 $(BIN)/python -m pytest tests/test_properties.py \
-		tests/test_properties_tf_keras.py tests/test_section_mutants.py \
+	RNNSPEC_FUZZ=1 $(BIN)/python -m pytest tests/keras/test_properties.py \
+		tests/backends/test_properties_tf_keras.py tests/unit/test_section_mutants.py \
 		-n 2 --dist worksteal -q
 
 bench: $(BIN)/rnnspec

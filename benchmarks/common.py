@@ -53,7 +53,7 @@ def variants(folder: Path, count: int) -> list[Path]:
 
 def drawn(folder: Path, count: int) -> list[Path]:
     """``count`` distinct specs that load, drawn (seeded) by the property tests'
-    strategy (tests/strategies.py): unlike the renamed examples, they differ in shape,
+    strategy (tests/support/strategies.py): unlike the renamed examples, they differ in shape,
     so most of each module is new to black."""
     import json
 

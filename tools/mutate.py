@@ -7,8 +7,8 @@ import proves it). A mutant is killed when its selection of tests fails. Golden
 files cannot kill it: `make golden` would simply accept what they catch, so the
 mutant's outputs become the copy's golden ones before its tests run (every example's
 module for both targets, tests/golden/ and tests/golden/tf_keras/; docs/examples/ too
-for a mutation whose tests include tests/test_docs.py), and the golden-file tests
-(`tests/test_golden.py`, the byte-for-byte docs check) are not run at all.
+for a mutation whose tests include tests/end_to_end/test_docs.py), and the golden-file tests
+(`tests/unit/test_golden.py`, the byte-for-byte docs check) are not run at all.
 
     python tools/mutate.py              # every mutation; exit 1 if any survives
     python tools/mutate.py --list       # their names
@@ -46,7 +46,7 @@ GOLDEN_SPECS = (
 )
 GOLDEN_TARGETS = {"keras3": GOLDEN, "tf_keras": f"{GOLDEN}/tf_keras"}
 DOCS = "docs/examples"
-DOCS_TESTS = ("tests/test_docs.py",)
+DOCS_TESTS = ("tests/end_to_end/test_docs.py",)
 RENDER_GOLDEN = """
 import sys
 from pathlib import Path
@@ -62,20 +62,20 @@ for spec in [path for pattern in patterns for path in sorted(Path().glob(pattern
 """
 
 BEHAVIOUR = (
-    "tests/test_behaviour_initial_state.py",
-    "tests/test_behaviour_shapes.py",
-    "tests/test_behaviour_render.py",
-    "tests/test_behaviour_rules.py",
+    "tests/keras/test_behaviour_initial_state.py",
+    "tests/keras/test_behaviour_shapes.py",
+    "tests/unit/test_behaviour_render.py",
+    "tests/unit/test_behaviour_rules.py",
 )
 # Fastest first: pytest stops at the first failure (-x).
 CORE = BEHAVIOUR + (
-    "tests/test_spec_errors.py",
-    "tests/test_graph_errors.py",
-    "tests/test_keras_matrix.py",
-    "tests/test_graph.py",
-    "tests/test_cli.py",
+    "tests/unit/test_spec_errors.py",
+    "tests/unit/test_graph_errors.py",
+    "tests/keras/test_keras_matrix.py",
+    "tests/keras/test_graph.py",
+    "tests/end_to_end/test_cli.py",
 )
-COPIER = ("tests/test_copier.py",)
+COPIER = ("tests/end_to_end/test_copier.py",)
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ MUTATIONS = [
         "generator/rnnspec/read/toml_marks.py",
         "        self.lines = Lines(text)",
         '        self.lines = Lines("\\n" + text)  # every key and value a line down',
-        tests=("tests/test_spec_errors.py",),
+        tests=("tests/unit/test_spec_errors.py",),
     ),
     Mutation(
         "format_is_identity",
@@ -315,21 +315,21 @@ MUTATIONS = [
         "generator/rnnspec/render/format.py",
         "start -= 1  # the comments right above belong to it",
         "break",
-        tests=("tests/test_format.py",),
+        tests=("tests/unit/test_format.py",),
     ),
     Mutation(
         "format_parts_cut_at_an_encoding_comment",
         "generator/rnnspec/render/format.py",
         "if not any(map(_COOKIE.match, lines[start : start + 2])):",
         "if True:",
-        tests=("tests/test_format.py",),
+        tests=("tests/unit/test_format.py",),
     ),
     Mutation(
         "teacher_forcing_for_a_last_step_decoder",
         "generator/rnnspec/check/training.py",
         "and len(output.shape) == 3",
         "and len(output.shape) > 0",
-        tests=("tests/test_training.py",),
+        tests=("tests/keras/test_training.py",),
         keyword="last_step",
     ),
     Mutation(
@@ -337,21 +337,21 @@ MUTATIONS = [
         "generator/rnnspec/render/cache.py",
         "sys.version, target, suffix.lower(), text)",
         "sys.version, suffix.lower(), text)",
-        tests=("tests/test_cache.py",),
+        tests=("tests/unit/test_cache.py",),
     ),
     Mutation(
         "module_cache_key_ignores_rnnspec_edits",
         "generator/rnnspec/render/cache.py",
         "parts = (_code(), _versions(_TOOLS),",
         "parts = (_versions(_TOOLS),",
-        tests=("tests/test_cache.py",),
+        tests=("tests/unit/test_cache.py",),
     ),
     Mutation(
         "module_cache_key_ignores_templates",
         "generator/rnnspec/render/cache.py",
         'if path.suffix in (".py", ".jinja") and',
         'if path.suffix in (".py",) and',
-        tests=("tests/test_cache.py",),
+        tests=("tests/unit/test_cache.py",),
         keyword="edited_template",
     ),
     Mutation(
@@ -359,7 +359,7 @@ MUTATIONS = [
         "generator/rnnspec/render/batch.py",
         "enumerate(zip(hits + todo, outcomes))",
         "enumerate(zip(todo + hits, outcomes))",
-        tests=("tests/test_cache.py",),
+        tests=("tests/unit/test_cache.py",),
         keyword="batch_of_kept",
     ),
     Mutation(
@@ -367,7 +367,7 @@ MUTATIONS = [
         "generator/rnnspec/render/cache.py",
         "private = others_may_write or not info.st_mode & _OTHERS_WRITE",
         "private = True",
-        tests=("tests/test_cache_attacks.py",),
+        tests=("tests/unit/test_cache_attacks.py",),
         keyword="folder_others_may_write",
     ),
     Mutation(
@@ -384,49 +384,49 @@ MUTATIONS = [
         f"{TEMPLATES}/layers.jinja",
         "if att.context_first else",
         "if not att.context_first else",
-        tests=("tests/test_attention.py", "tests/test_published_attention.py"),
+        tests=("tests/keras/test_attention.py", "tests/keras/test_published_attention.py"),
     ),
     Mutation(
         "logits_read_as_probabilities",
         "generator/rnnspec/check/training.py",
         "        if activation in LINEAR:\n            return True",
         "        if activation in LINEAR:\n            return False",
-        tests=("tests/test_training.py",),
+        tests=("tests/keras/test_training.py",),
     ),
     Mutation(
         "beams_keep_their_old_state",
         f"{TEMPLATES}/decoding.jinja",
         "        carried = [tensor[rows] for tensor in carried]",
         "        carried = carried",
-        tests=("tests/test_decoding.py",),
+        tests=("tests/keras/test_decoding.py",),
     ),
     Mutation(
         "sampling_ignores_the_temperature",
         f"{TEMPLATES}/decoding.jinja",
         "    scores = scores / temperature",
         "    scores = scores",
-        tests=("tests/test_decoding.py", "tests/test_published_generation.py"),
+        tests=("tests/keras/test_decoding.py", "tests/keras/test_published_generation.py"),
     ),
     Mutation(
         "reset_states_resets_nothing",
         f"{TEMPLATES}/stateful.jinja",
         "        model.get_layer(name).reset_state()",
         "        model.get_layer(name)",
-        tests=("tests/test_stateful.py",),
+        tests=("tests/keras/test_stateful.py",),
     ),
     Mutation(
         "tf_keras_takes_hard_sigmoid",
         "generator/rnnspec/check/target_rules.py",
         '    "hard_sigmoid": "Keras 2',
         '    "hard_sigmoid_": "Keras 2',
-        tests=("tests/test_target_rules.py",),
+        tests=("tests/unit/test_target_rules.py",),
     ),
     Mutation(
         "one_cell_stack_state_nested_on_jax",
         "generator/rnnspec/check/stack.py",
         '            self.form == "stacked"\n            and len(self.cells) == 1',
         "            False\n            and len(self.cells) == 1",
-        tests=("tests/test_stacked_one_state.py",),
+        tests=("tests/keras/test_stacked_one_state.py",),
     ),
     # -- tests that catch them by behaviour (issue 20, finding 8)
     Mutation(
@@ -434,7 +434,7 @@ MUTATIONS = [
         f"{TEMPLATES}/decoding.jinja",
         "            finished = finished[rows] | (classes == stop)",
         "            finished = finished | (classes == stop)",
-        tests=("tests/test_decoding_reference.py",),
+        tests=("tests/keras/test_decoding_reference.py",),
         keyword="reference_beam_search",
     ),
     Mutation(
@@ -442,7 +442,7 @@ MUTATIONS = [
         f"{TEMPLATES}/layers.jinja",
         "{% if att.mask %}, mask=[None, {{ att.mask }}]{% endif %})",
         "{% if att.mask and not step %}, mask=[None, {{ att.mask }}]{% endif %})",
-        tests=("tests/test_decoding_reference.py",),
+        tests=("tests/keras/test_decoding_reference.py",),
         keyword="padded_source",
     ),
     Mutation(
@@ -450,7 +450,7 @@ MUTATIONS = [
         f"{TEMPLATES}/layers.jinja",
         "bridge.dense_layer, plan, bridge.activation) }}",
         "bridge.dense_layer, plan) }}",
-        tests=("tests/test_layer_options.py",),
+        tests=("tests/keras/test_layer_options.py",),
         keyword="bridge",
     ),
     Mutation(
@@ -458,7 +458,7 @@ MUTATIONS = [
         "generator/rnnspec/spec/around.py",
         '    if layer.type == "layer_normalization":\n        return 2 * channels',
         '    if layer.type == "layer_normalization":\n        return channels',
-        tests=("tests/test_layer_options.py",),
+        tests=("tests/keras/test_layer_options.py",),
         keyword="layer_normalization",
     ),
     Mutation(
@@ -466,7 +466,7 @@ MUTATIONS = [
         "generator/rnnspec/spec/around.py",
         '    if padding in ("same", "causal"):\n        return -(-size // stride)',
         '    if padding == "same":\n        return -(-size // stride)',
-        tests=("tests/test_layer_options.py",),
+        tests=("tests/keras/test_layer_options.py",),
         keyword="conv1d or causal",
     ),
     Mutation(
@@ -474,7 +474,7 @@ MUTATIONS = [
         "generator/rnnspec/check/stack.py",
         "dropout=None if top else spec.dropout_between_layers,",
         "dropout=None,",
-        tests=("tests/test_layer_options.py",),
+        tests=("tests/keras/test_layer_options.py",),
         keyword="dropout",
     ),
     Mutation(  # Keras 3 fills in a mask only for a layer called on one tensor
@@ -482,14 +482,14 @@ MUTATIONS = [
         LAYERS,
         "{%- if masked %}, mask={{ masked.mask }}{% endif -%}",
         "",
-        tests=("tests/test_masking.py",),
+        tests=("tests/keras/test_masking.py",),
     ),
     Mutation(  # Keras' masked step gives zeros; the full model repeats its output
         "padding_step_output_left_to_keras",
         LAYERS,
         "{% if step and masked %}\n{% set output",
         "{% if false %}\n{% set output",
-        tests=("tests/test_masking.py",),
+        tests=("tests/keras/test_masking.py",),
         keyword="decoder_steps",
     ),
     Mutation(  # a masked one-LSTM-cell stack: Keras 3 fails on the state's nesting
@@ -497,7 +497,7 @@ MUTATIONS = [
         "generator/rnnspec/check/rules.py",
         "    if len(roles) > 1:\n",
         "    if False:\n",
-        tests=("tests/test_graph_errors.py",),
+        tests=("tests/unit/test_graph_errors.py",),
         keyword="masked",
     ),
     Mutation(  # the mask does not reach a block reading a masked block's sequence
@@ -505,14 +505,14 @@ MUTATIONS = [
         "generator/rnnspec/check/shapes.py",
         "        upstream.masked\n",
         "        False\n",
-        tests=("tests/test_masking.py", "tests/test_graph_errors.py"),
+        tests=("tests/keras/test_masking.py", "tests/unit/test_graph_errors.py"),
     ),
     Mutation(  # build_inference_models() on a front that reads several steps
         "decoder_with_a_conv_front_stepped",
         "generator/rnnspec/check/decoding.py",
         "        or any(mixes_steps(layer) for layer in block.front)\n",
         "",
-        tests=("tests/test_layer_options.py",),
+        tests=("tests/keras/test_layer_options.py",),
         keyword="stepped",
     ),
 ]
@@ -523,7 +523,7 @@ CANARY = Mutation(
     "generator/rnnspec/__init__.py",
     "from importlib import import_module",
     "from importlib import no_such_function",
-    tests=("tests/test_behaviour_render.py",),
+    tests=("tests/unit/test_behaviour_render.py",),
     keyword="several_optional_keys",
 )
 

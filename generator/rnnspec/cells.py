@@ -62,7 +62,7 @@ VECTOR_TYPES = tuple(name for name, kind in CELLS.items() if not kind.rank)
 # and Keras 3, as (Keras 2's default, Keras 3's). A module writes Keras 3's value, so
 # its numbers do not depend on the Keras version. Every other class a module builds
 # (the cells above, RNN, Bidirectional, Dense, Embedding, the layers around a block,
-# the attention layers) has the same defaults in both: tests/test_keras_defaults.py.
+# the attention layers) has the same defaults in both: tests/backends/test_keras_defaults.py.
 VERSION_DEFAULTS: dict[str, dict[str, tuple[object, object]]] = {
     "ConvLSTM1D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
     "ConvLSTM2D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},

@@ -4,7 +4,7 @@ Black formats a module's top-level parts independently: each `def` or `class` (w
 decorators and the comments right above it) and each run of statements between them,
 joined by two blank lines. So a module is formatted part by part, each part at most once
 per process, and not at all when a `PartStore` (rnnspec/render/cache.py) has it: most parts
-come from templates that do not depend on the spec. tests/test_format.py checks that
+come from templates that do not depend on the spec. tests/unit/test_format.py checks that
 the joined parts are black's output for the whole module, byte for byte.
 """
 

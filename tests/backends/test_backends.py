@@ -52,7 +52,9 @@ def test_this_process_runs_tensorflow() -> None:
 def test_every_golden_module_runs(backend: str) -> None:
     """main() of every golden module passes on the backend, printing the shapes it
     prints on TensorFlow; all modules share one worker, which imports keras once."""
-    with sharing_smoke():  # TensorFlow's: the session's run (tests/support/shared_smoke.py)
+    with (
+        sharing_smoke()
+    ):  # TensorFlow's: the session's run (tests/support/shared_smoke.py)
         results = verify.smoke_modules(MODULES, backend=backend, workers=1)
         reference = verify.smoke_modules(MODULES, backend="tensorflow")
     failed = [

@@ -257,7 +257,9 @@ def test_model_starts_from_that_state(path: Path):
 # -- the long form: one entry a block that starts from a state of its own --------------
 
 GRAPH_SPECS = sorted(
-    (ROOT / "tests" / "data" / "specs" / "behaviour" / "initial_state_graph").glob("*.yaml")
+    (ROOT / "tests" / "data" / "specs" / "behaviour" / "initial_state_graph").glob(
+        "*.yaml"
+    )
 )
 OWN_STATE = ("zeros", "ones", "random", "input")
 

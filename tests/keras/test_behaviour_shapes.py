@@ -22,7 +22,9 @@ from rnnspec import load_spec, render_module  # noqa: E402
 
 from ..conftest import ROOT  # noqa: E402
 
-SPECS = sorted((ROOT / "tests" / "data" / "specs" / "behaviour" / "shapes").glob("*.yaml")) + [
+SPECS = sorted(
+    (ROOT / "tests" / "data" / "specs" / "behaviour" / "shapes").glob("*.yaml")
+) + [
     ROOT / "examples" / "seq2seq" / "lstm_seq2seq.yaml",
     ROOT / "examples" / "seq2seq" / "chained_blocks.yaml",
 ]

@@ -18,7 +18,9 @@ from rnnspec.read.load import SpecError
 
 from ..conftest import ROOT, invoke
 
-SPECS = sorted((ROOT / "tests" / "data" / "specs" / "behaviour" / "rules").glob("*.yaml"))
+SPECS = sorted(
+    (ROOT / "tests" / "data" / "specs" / "behaviour" / "rules").glob("*.yaml")
+)
 
 
 def where(path: Path) -> str:

@@ -227,7 +227,9 @@ def test_every_size_has_a_bound_named_where_it_is_written(spec: Path) -> None:
     assert f"# expect: {str(caught.value).replace(f'{spec}:', '')}" == first
 
 
-PLACES = sorted((Path(__file__).parent.parent / "data" / "specs" / "places").glob("*.*"))
+PLACES = sorted(
+    (Path(__file__).parent.parent / "data" / "specs" / "places").glob("*.*")
+)
 
 
 @pytest.mark.parametrize("spec", PLACES, ids=lambda p: p.name)

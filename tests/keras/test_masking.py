@@ -194,3 +194,25 @@ def test_the_layers_that_keep_a_mask_are_keras_own(tmp_path: Path) -> None:
         if not kept:
             break
     assert plan.mask(plan.blocks[0]) is None  # the convolution drops it
+
+
+def test_keras_stacked_cells_fail_on_a_mask_without_an_initial_state() -> None:
+    """Why masked_stacked_cells_without_state.yaml is refused: Keras 3's own layers,
+    a stack of one cell, fail without an initial state and run with explicit zeros
+    (and a stack of two runs without). If Keras fixes it, this
+    fails, and the rule in rules.py can go."""
+    tokens = np.array([[1, 2, 0, 0], [3, 0, 0, 0]], "int32")
+
+    def run(with_zeros: bool, cells: int = 1):
+        given = keras.Input((4,), dtype="int32")
+        embedded = keras.layers.Embedding(9, 3, mask_zero=True)(given)
+        cells = [keras.layers.GRUCell(4) for _ in range(cells)]
+        state = [[np.zeros((2, 4), "float32")] for _ in cells]
+        layer = keras.layers.RNN(keras.layers.StackedRNNCells(cells))
+        output = layer(embedded, initial_state=state if with_zeros else None)
+        return keras.Model(given, output)(tokens)
+
+    assert tuple(run(with_zeros=True).shape) == (2, 4)
+    assert tuple(run(with_zeros=False, cells=2).shape) == (2, 4)  # two cells run
+    with pytest.raises(ValueError, match="same nested structure"):
+        run(with_zeros=False)

@@ -19,17 +19,8 @@ from .attention import Attention
 from ..cells import CELLS
 from .decoding import Decoding
 from .training import Training
-from .values import ACTIVATIONS, Activation, LayerActivation, Rate, Size  # noqa: F401
-from .limits import (  # noqa: F401 - the spec layer's names, for its readers
-    MAX_ALL_CELLS,
-    MAX_BLOCKS,
-    MAX_CELLS,
-    MAX_PARAMS,
-    MAX_SIZE,
-    MAX_VALUES,
-    Path,
-    RuleError,
-)
+from .values import Activation, LayerActivation, Rate, Size
+from .limits import MAX_BLOCKS, MAX_CELLS
 
 INITIALIZERS = (
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",

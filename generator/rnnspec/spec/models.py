@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from .around import AroundLayer, Dense
 from .attention import Attention
@@ -226,6 +226,8 @@ class Block(_Strict):
 class ShortForm(Block):
     """The short form's keys, each checked alone (checked across keys: `Spec`)."""
 
+    _model: object = PrivateAttr(default=None)  # what its check made (normalise)
+
     name: Identifier
     description: str = ""
     input: InputSpec
@@ -294,6 +296,8 @@ class GraphBlock(Block):
 
 class LongForm(_Strict):
     """The long form's keys, each checked alone (checked across keys: `GraphSpec`)."""
+
+    _model: object = PrivateAttr(default=None)  # what its check made (normalise)
 
     name: Identifier
     description: str = ""

@@ -31,7 +31,7 @@ from .keras2_defaults import KERAS2_DEFAULTS
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = (
-    REPO / "generator" / "rnnspec" / "render" / "targets" / "keras3" / "templates"
+    REPO / "generator" / "rnnspec" / "targets" / "keras3" / "templates"
 )
 TF_KERAS_PYTHON = REPO / ".venv-tf-keras" / "bin" / "python"
 

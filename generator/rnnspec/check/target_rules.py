@@ -21,7 +21,8 @@ ACTIVATION_KEYS = ("activation", "recurrent_activation")
 
 def check_target(spec: ShortForm | LongForm, target: str) -> None:
     """Raise RuleError at the first activation `target` refuses, or the first key its
-    Keras cannot build (an unknown target refuses nothing here: rendering refuses it)."""
+    Keras cannot build (an unknown target refuses nothing here: rendering refuses it).
+    """
     if target not in NAMES:
         return
     facts = get_target(target)

@@ -33,8 +33,6 @@ def dependencies(target: Any, backend: Any) -> list[str]:
     """The project's requirements (PEP 508), numpy last: the target's own
     (rnnspec/targets/NAME/) for the backend its tests set."""
     if str(target) not in NAMES:
-        raise ValueError(
-            f"target must be one of {', '.join(NAMES)}; got {str(target)!r}"
-        )
+        raise ValueError(f"target must be {' or '.join(NAMES)}; got {str(target)!r}")
     found = get_target(str(target))
     return [*found.dependencies[backend_of(target, backend)], "numpy"]

@@ -89,7 +89,7 @@ class Mutation:
 
 
 # One template renders both spec forms: a short-form spec is a one-block model.
-TEMPLATES = "generator/rnnspec/render/targets/keras3/templates"
+TEMPLATES = "generator/rnnspec/targets/keras3/templates"
 MACROS = f"{TEMPLATES}/macros.jinja"
 MODULE = f"{TEMPLATES}/module.py.jinja"
 LAYERS = f"{TEMPLATES}/layers.jinja"
@@ -416,7 +416,7 @@ MUTATIONS = [
     ),
     Mutation(
         "tf_keras_takes_hard_sigmoid",
-        "generator/rnnspec/check/target_rules.py",
+        "generator/rnnspec/targets/tf_keras/__init__.py",
         '    "hard_sigmoid": "Keras 2',
         '    "hard_sigmoid_": "Keras 2',
         tests=("tests/unit/test_target_rules.py",),

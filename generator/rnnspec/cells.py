@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from .targets import differing_defaults
+
 H = ("h",)  # one state: the hidden state
 HC = ("h", "c")  # two states, in Keras' order: hidden state, then cell state
 ROLE_NAMES = {"h": "hidden state", "c": "cell state"}
@@ -58,16 +60,10 @@ CELLS: dict[str, CellKind] = {
 }
 VECTOR_TYPES = tuple(name for name, kind in CELLS.items() if not kind.rank)
 
-# Keras class -> each argument whose default differs between Keras 2 (tf_keras 2.x)
-# and Keras 3, as (Keras 2's default, Keras 3's). A module writes Keras 3's value, so
-# its numbers do not depend on the Keras version. Every other class a module builds
-# (the cells above, RNN, Bidirectional, Dense, Embedding, the layers around a block,
-# the attention layers) has the same defaults in both: tests/backends/test_keras_defaults.py.
-VERSION_DEFAULTS: dict[str, dict[str, tuple[object, object]]] = {
-    "ConvLSTM1D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
-    "ConvLSTM2D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
-    "ConvLSTM3D": {"recurrent_activation": ("hard_sigmoid", "sigmoid")},
-}
+# Keras class -> each argument whose default differs between a target's Keras and
+# Keras 3, as (that Keras' default, Keras 3's): each target's own (rnnspec/targets/).
+# A module writes Keras 3's value, so its numbers do not depend on the Keras version.
+VERSION_DEFAULTS = differing_defaults()
 
 
 class CellSpec(Protocol):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Union
 import click
 
 from .spec.problems import SpecError
-from .render.targets import DEFAULT, NAMES
+from .targets import DEFAULT, NAMES
 from .render.write import NotRegular, WriteError, write_file, write_stdout
 
 if TYPE_CHECKING:

@@ -30,9 +30,7 @@ from rnnspec.cells import CELLS, VERSION_DEFAULTS
 from ..support.keras2_defaults import KERAS2_DEFAULTS
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = (
-    REPO / "generator" / "rnnspec" / "render" / "targets" / "keras3" / "templates"
-)
+TEMPLATES = REPO / "generator" / "rnnspec" / "targets" / "keras3" / "templates"
 TF_KERAS_PYTHON = REPO / ".venv-tf-keras" / "bin" / "python"
 
 # Keras 2 defaults that its signatures hide in **kwargs, read in tf_keras 2.21.0's

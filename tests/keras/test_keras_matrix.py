@@ -24,7 +24,8 @@ from rnnspec import make_plan, render_module
 from rnnspec.render.format import format_whole
 from rnnspec.run.report import describe_plan
 from rnnspec.check.checked import Spec
-from rnnspec.spec.models import INITIALIZERS, RuleError
+from rnnspec.spec.limits import RuleError
+from rnnspec.spec.models import INITIALIZERS
 from ..support import reference as ref
 
 # -- the matrix ----------------------------------------------------------------------

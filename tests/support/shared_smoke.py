@@ -31,7 +31,7 @@ from typing import Any
 
 from rnnspec.run import worker
 from rnnspec.run.smoke_report import SmokeResult
-from rnnspec.render.targets import DEFAULT, get_target
+from rnnspec.targets import DEFAULT, get_target
 from rnnspec.run.verify import default_backend, result_of
 from rnnspec.run.verify import smoke_modules as real_smoke_modules
 

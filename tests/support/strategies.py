@@ -21,9 +21,9 @@ import yaml
 from hypothesis import strategies as st
 
 from rnnspec.check.names import RESERVED
-from rnnspec.spec.models import ACTIVATIONS, CONV_RANK, INITIALIZERS
+from rnnspec.spec.models import CONV_RANK, INITIALIZERS
 from rnnspec.spec.training import LOSSES, METRICS, OPTIMIZERS
-from rnnspec.spec.values import LAYER_ACTIVATIONS
+from rnnspec.spec.values import ACTIVATIONS, LAYER_ACTIVATIONS
 
 Data = dict[str, Any]
 Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)

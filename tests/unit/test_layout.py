@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import rnnspec
-from rnnspec.render.targets import NAMES, get_target
+from rnnspec.targets import NAMES, get_target
 
 from ..conftest import ROOT, run_cli
 
@@ -41,7 +41,7 @@ def test_stages_import_one_way() -> None:
 def test_each_target_has_one_module_template() -> None:
     for name in NAMES:
         target = get_target(name)
-        folder = PACKAGE / "render" / "targets" / name / "templates"
+        folder = PACKAGE / "targets" / name / "templates"
         own = [p.name for p in folder.glob("*.py.jinja")]
         # a target with a base (tf_keras: keras3) takes the base's module template
         assert own == ([] if target.base else ["module.py.jinja"])

@@ -3,7 +3,8 @@ load time, at its key, and nothing else is.
 
 The refused activations are not taken on trust: every activation the spec accepts is
 computed by Keras 3 here and by tf_keras in .venv-tf-keras on the same grid; the ones
-that differ or are missing there must be exactly those target_rules.py refuses.
+that differ or are missing there must be exactly those the tf_keras target refuses
+(rnnspec/targets/tf_keras/).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from rnnspec import load_spec, render_module
 from rnnspec.spec.limits import RuleError
 from rnnspec.read.load import SpecError
-from rnnspec.check.target_rules import KERAS2_ACTIVATIONS
+from rnnspec.targets.tf_keras import KERAS2_ACTIVATIONS
 from rnnspec.spec.values import LAYER_ACTIVATIONS
 
 from ..conftest import ROOT, invoke

@@ -2,16 +2,64 @@
 across keys and blocks (rnnspec/check/rules.py), training's and decoding's, as the
 models' validators, so that a loaded spec is a valid one. A rule that fails raises
 `RuleError` with the key path it is about, so the loader can point at it.
+
+The check runs once, and what it computed is kept: `Checked`, the spec's model spec
+with each block's shapes and hand-overs, the training plan and the decoder. `normalise`
+gives it back for a checked spec, and the plan (rnnspec/plan/model.py) builds on it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import cast
+
 from pydantic import model_validator
 
 from . import rules
-from .decoding import check_decoding
+from .decoding import Generator, check_decoding, feedback_of, generator_of
+from .decoding import steppable_decoder
+from .shapes import BlockShape
 from ..spec.models import LongForm, ShortForm
-from .training import check_training
+from ..spec.normalise import ModelSpec, normalise
+from .training import TrainingPlan, plan_training
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checked(ModelSpec):
+    """A checked spec's model spec, with what its check found: every block's shapes
+    and hand-overs (`BlockShape`: layers, bridges, attention), how it trains, and the
+    decoder build_inference_models() steps and how it generates classes."""
+
+    shapes: tuple[BlockShape, ...]
+    training_plan: TrainingPlan | None
+    decoder: str | None  # the block stepped one time step at a time, if any
+    feedback: str  # what that decoder's loop feeds back ("" without one)
+    generator: Generator | None
+
+
+def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked:
+    """Training's and decoding's rules on the shapes the rules computed; what the
+    whole check found."""
+    model = normalise(spec)
+    training = plan_training(model, shapes)  # its rules raise at their keys
+    generator = generator_of(model, shapes)
+    check_decoding(model, generator)
+    decoder = steppable_decoder(model)
+    by_name = {shape.name: shape for shape in shapes}
+    return Checked(
+        **{field.name: getattr(model, field.name) for field in fields(ModelSpec)},
+        shapes=tuple(shapes),
+        training_plan=training,
+        decoder=decoder,
+        feedback=feedback_of(model, by_name[decoder]) if decoder else "",
+        generator=generator,
+    )
+
+
+def checked(spec: ShortForm | LongForm | ModelSpec) -> Checked:
+    """What the check of a checked spec found; `normalise` gives it for the spec, and a
+    model spec so given is it."""
+    return cast(Checked, normalise(spec))
 
 
 class Spec(ShortForm):
@@ -19,9 +67,7 @@ class Spec(ShortForm):
 
     @model_validator(mode="after")
     def _rules(self) -> Spec:
-        shapes = rules.check_spec(self)
-        check_training(self, shapes)
-        check_decoding(self, shapes)
+        self._model = check_model(self, rules.check_spec(self))
         return self
 
 
@@ -30,7 +76,5 @@ class GraphSpec(LongForm):
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        shapes = rules.check_graph(self)
-        check_training(self, shapes)
-        check_decoding(self, shapes)
+        self._model = check_model(self, rules.check_graph(self))
         return self

@@ -24,12 +24,10 @@ from typing import TYPE_CHECKING, Literal
 from ..spec.around import mixes_steps, time_window
 from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
 from ..spec.limits import RuleError
-from ..spec.normalise import normalise
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
     from ..spec.normalise import ModelSpec
-    from ..spec.models import LongForm, ShortForm
 
 
 @dataclass(frozen=True)
@@ -173,14 +171,13 @@ def _check_stepped_front(model: ModelSpec) -> None:
             )
 
 
-def check_decoding(spec: ShortForm | LongForm, shapes: Sequence[BlockShape]) -> None:
-    """Refuse a `decoding` section where the model generates no classes, a start where
-    window generation continues given classes, and a class the head does not score
-    (`shapes`: every block's, as the rules computed them)."""
-    if spec.decoding is None:
+def check_decoding(model: ModelSpec, found: Generator | None) -> None:
+    """Refuse a `decoding` section where the model generates no classes (`found`:
+    generator_of's), a start where window generation continues given classes, and a
+    class the head does not score."""
+    decoding = model.decoding
+    if decoding is None:
         return
-    model = normalise(spec)
-    found = generator_of(model, shapes)
     if found is None:
         _check_stepped_front(model)
         raise RuleError(
@@ -191,16 +188,16 @@ def check_decoding(spec: ShortForm | LongForm, shapes: Sequence[BlockShape]) -> 
             "returns one vector through a head as wide; got neither, so no decoding "
             "section",
         )
-    if found.kind == "window" and spec.decoding.start is not None:
+    if found.kind == "window" and decoding.start is not None:
         raise RuleError(
             ("decoding", "start"),
             f"block {found.block} generates by continuing the classes it is given, "
-            f"so it feeds no start class: expected no start, got {spec.decoding.start}",
+            f"so it feeds no start class: expected no start, got {decoding.start}",
         )
     if found.kind == "decoder" and model.inputs[found.input].mask_zero:
-        _check_masked_start(found, spec.decoding.start is not None)
+        _check_masked_start(found, decoding.start is not None)
     for key in ("start", "stop"):
-        value = getattr(spec.decoding, key)
+        value = getattr(decoding, key)
         if value is not None and value >= found.classes:
             raise RuleError(
                 ("decoding", key),

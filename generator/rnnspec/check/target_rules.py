@@ -2,7 +2,8 @@
 
 The spec means Keras 3 (the keras3 target). Another target refuses, at its key, a
 value its Keras would reject or compute differently, so that a module never runs with
-other numbers than the spec's.
+other numbers than the spec's. Which values those are is the target's own data
+(rnnspec/targets/NAME/); the rules that read it are here.
 """
 
 from __future__ import annotations
@@ -10,29 +11,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.limits import Path, RuleError
+from ..targets import DEFAULT, NAMES, Target, get_target
 
 if TYPE_CHECKING:
     from ..spec.models import LongForm, ShortForm
 
-DEFAULT = "keras3"
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
-# tf_keras 2.21 (Keras 2), keras-team/tf-keras tf_keras/activations.py
-KERAS2_ACTIVATIONS = {
-    "hard_sigmoid": "Keras 2 computes it as clip(0.2 * x + 0.5, 0, 1), Keras 3 as "
-    "relu6(x + 3) / 6, so the numbers would differ",
-    "hard_silu": "Keras 2 has no hard_silu",
-    "hard_tanh": "Keras 2 has no hard_tanh",
-    "log_sigmoid": "Keras 2 has no log_sigmoid",
-}
-REFUSED = {"tf_keras": KERAS2_ACTIVATIONS}
 
 
 def check_target(spec: ShortForm | LongForm, target: str) -> None:
     """Raise RuleError at the first activation `target` refuses, or the first key its
-    Keras cannot build."""
-    if target == "tf_keras":
-        _check_keras2_stateful_conv(spec)
-    refused = REFUSED.get(target, {})
+    Keras cannot build (an unknown target refuses nothing here: rendering refuses it).
+    """
+    if target not in NAMES:
+        return
+    facts = get_target(target)
+    if facts.stateful_conv_float32:
+        _check_stateful_conv(spec, facts)
+    refused = facts.refused_activations
     for path, value in _activations(spec.model_dump(by_alias=True), ()):
         if value in refused:
             raise RuleError(
@@ -62,9 +58,9 @@ def _activations(data: Any, path: Path) -> list[tuple[Path, str]]:
     return []
 
 
-def _check_keras2_stateful_conv(spec: ShortForm | LongForm) -> None:
-    """Keras 2's ConvLSTM layers keep a stateful state in float32 whatever their dtype
-    (tf_keras ConvRNN.reset_states: backend.zeros), and then fail on any other."""
+def _check_stateful_conv(spec: ShortForm | LongForm, facts: Target) -> None:
+    """A target whose ConvLSTM layers keep a stateful state in float32 whatever their
+    dtype (Keras 2's), and then fail on any other."""
     if hasattr(spec, "blocks"):
         dtype = next(iter(spec.inputs.values())).dtype
         blocks = [(("blocks", i), block) for i, block in enumerate(spec.blocks)]
@@ -75,7 +71,6 @@ def _check_keras2_stateful_conv(spec: ShortForm | LongForm) -> None:
             raise RuleError(
                 (*where, "stateful"),
                 f"stateful {block.cells[0].type} cells with dtype {dtype} on target "
-                f"tf_keras: Keras 2 keeps a stateful ConvLSTM's state in float32 "
-                f"whatever the dtype, and its step then fails; expected stateful: "
+                f"{facts.name}: {facts.stateful_conv_float32}; expected stateful: "
                 f"false, dtype float32, or the {DEFAULT} target",
             )

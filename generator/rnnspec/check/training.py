@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..spec.limits import Path, RuleError
-from ..spec.normalise import normalise
 from ..spec.training import (
     ACCURACY,
     LINEAR,
@@ -24,7 +23,7 @@ from ..spec.training import (
 if TYPE_CHECKING:
     from ..spec.normalise import ModelSpec
     from .shapes import BlockShape
-    from ..spec.models import GraphBlock, LongForm, ShortForm
+    from ..spec.models import GraphBlock
     from ..spec.training import Training
 
 
@@ -76,15 +75,10 @@ class TrainingPlan:
         return None
 
 
-def check_training(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> None:
-    """Refuse a training section whose losses cannot read their outputs (`shapes`:
-    every block's, as the rules computed them)."""
-    if spec.training is not None:
-        plan_training(normalise(spec), shapes)
-
-
 def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | None:
-    """The training plan of a model spec, checking each rule at its key."""
+    """The training plan of a model spec (`shapes`: every block's, as the rules
+    computed them), checking each rule at its key: the check pass's
+    (rnnspec/check/checked.py); the plan reads what it found."""
     training = model.training
     if training is None:
         return None

@@ -2,9 +2,10 @@
 
 Inputs and blocks by name, what each block reads, and every block a model output needs;
 each block's shapes come from rnnspec/check/shapes.py and its hand-over from
-rnnspec/check/handover.py. `check_wiring` is the spec layer's rule (every mistake a
-`RuleError` at its key); `block_shapes` computes the same shapes for the plan of a
-checked spec and checks nothing.
+rnnspec/check/handover.py. `check_wiring` is the long form's rule (every mistake a
+`RuleError` at its key), and returns the shapes it computed; `block_shapes` computes
+them for the short form's one block, whose rules rnnspec/check/rules.py checks.
+Either way they are computed once, when the spec is loaded (rnnspec/check/checked.py).
 """
 
 from __future__ import annotations

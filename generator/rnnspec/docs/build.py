@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..render import cache as user_cache
 from .. import plan_spec, render_module
 from ..check.checked import GraphSpec, Spec
-from ..render.targets import DEFAULT, get_target
+from ..targets import DEFAULT, get_target
 from .output import output_problems, unprinted_shapes
 from .pages import render_page, render_index
 from .svg import draw

@@ -1,12 +1,12 @@
 """The model plan: everything a target's templates need, decided in plain Python.
 
 Every spec arrives normalised (rnnspec/spec/normalise.py): named inputs, blocks in order.
-Each block's layers, output and state come from Keras' state rules (rnnspec/check/stack.py)
-through the spec layer's wiring (rnnspec/check/wiring.py), which also made the hand-overs'
-bridges; here they become the module's plan: dtypes, the smoke test's sizes, the
-module constants (`TIMESTEPS`, `STATE_SIZE`), the state the model takes and returns,
-and the decoder that build_inference_models() steps. The plan trusts its spec: every
-rule was checked when the spec was loaded. No TensorFlow here: the plan is checked
+Each block's layers, output and state, the hand-overs' bridges, the training plan and
+the decoder are what the check found when the spec was loaded (`Checked`,
+rnnspec/check/checked.py), computed once; here they become the module's plan: dtypes,
+the smoke test's sizes, the module constants (`TIMESTEPS`, `STATE_SIZE`), the state the
+model takes and returns, and the decoder that build_inference_models() steps. The plan
+reads what the check found and raises nothing. No TensorFlow here: the plan is checked
 against real Keras in the tests.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..check.decoding import Generator, feedback_of, generator_of, steppable_decoder
-from ..spec.normalise import ModelSpec, normalise
-from ..check.checked import GraphSpec, Spec
+from ..check.checked import GraphSpec, Spec, checked
+from ..check.decoding import Generator
+from ..spec.normalise import ModelSpec
 from ..check.stack import (
     SMOKE_BATCH_SIZE,
     CellPlan,
@@ -27,11 +27,11 @@ from ..check.stack import (
     resolve_dims,
     smoke_timesteps,
 )
-from ..check.shapes import BlockShape, Bridge, input_tensor
+from ..check.shapes import Bridge, input_tensor
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
-from ..check.training import TrainedOutput, TrainingPlan, plan_training
-from ..check.wiring import block_shapes, needed
+from ..check.training import TrainedOutput, TrainingPlan
+from ..check.wiring import needed
 
 __all__ = [
     "BlockPlan",
@@ -66,6 +66,8 @@ class ModelPlan:
     decoder: str | None  # the block that build_inference_models() steps, if any
     smoke_batch_size: int
     training: TrainingPlan | None = None  # how compile_model() trains it (issue 12)
+    feedback: str = ""  # what the decoder's loop feeds back (rnnspec/check/decoding.py)
+    generator: Generator | None = None  # how the model generates classes, if it does
 
     def _constant(self, values: dict[str, object]) -> object:
         """A module constant: keyed by name, or the one value unkeyed."""
@@ -204,20 +206,6 @@ class ModelPlan:
         )
 
     @property
-    def feedback(self) -> str:
-        """What the decoder's loop feeds back: "token" or "one_hot" (its most likely
-        class), "output", or "data" (rnnspec/spec/decoding.py)."""
-        if self.decoder is None:
-            return ""
-        return feedback_of(self.spec, self.block(self.decoder))
-
-    @property
-    def generator(self) -> Generator | None:
-        """How the model generates classes, if it does (decoding.jinja's decoders):
-        its decoder fed back its most likely class, or window generation."""
-        return generator_of(self.spec, self.blocks)
-
-    @property
     def memories(self) -> tuple[str, ...]:
         """What the encoder model returns before the decoder's initial state, and the
         one-step decoder takes after its step: the sequence its attention reads, then
@@ -261,8 +249,9 @@ class ModelPlan:
 
 
 def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
-    """Plan every block of a checked spec, and pick the decoder to step."""
-    model = normalise(spec)
+    """Plan every block of a checked spec (or of the model spec `normalise` gives for
+    one) from what its check found: shapes, hand-overs, training, the decoder."""
+    model = checked(spec)
     first = next(iter(model.inputs.values()))
     inputs = tuple(
         InputPlan(
@@ -286,7 +275,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             stateful=block.stateful,
             reads=block.input,
         )
-        for shape, block in zip(block_shapes(model), model.blocks)
+        for shape, block in zip(model.shapes, model.blocks)
     )
     dtype = first.dtype
     return ModelPlan(
@@ -301,9 +290,11 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         inputs=inputs,
         blocks=blocks,
         outputs=model.outputs,
-        decoder=steppable_decoder(model),
+        decoder=model.decoder,
         smoke_batch_size=first.batch_size or SMOKE_BATCH_SIZE,
-        training=plan_training(model, list(blocks)),
+        training=model.training_plan,
+        feedback=model.feedback,
+        generator=model.generator,
     )
 
 

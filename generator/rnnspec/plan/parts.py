@@ -6,16 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..check.shapes import BlockShape, input_mask
-from ..check.stack import (
-    SMOKE_BATCH_SIZE,
-    CellPlan,
-    Dim,
-    LayerPlan,
-    StateTensor,
-    StateTree,
-    resolve_dims,
-    smoke_timesteps,
-)
+from ..check.stack import Dim, StateTree
 
 CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() builds
 

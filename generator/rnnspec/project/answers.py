@@ -19,7 +19,7 @@ import yaml
 
 from .. import render_spec
 from ..read.load import SpecError
-from ..render.targets import DEFAULT
+from ..targets import DEFAULT
 from .parse import ascii_int, split_list, truthy
 from .validators import answer_size, cells_error, size_error, units_error
 

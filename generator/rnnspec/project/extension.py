@@ -15,7 +15,7 @@ from jinja2 import pass_context
 from jinja2.ext import Extension
 
 from ..read.load import SpecError
-from ..render.targets import DEFAULT
+from ..targets import DEFAULT
 from . import refusal
 from .answers import answers_error, render_text, spec_text
 from .environment import backend_of, dependencies

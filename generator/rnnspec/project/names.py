@@ -19,13 +19,15 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..spec.models import Identifier
+from ..targets import NAMES, get_target
 
 MAX_PROJECT_NAME = 200
-# Imported by the generated project (its src/ comes first on sys.path), or rnnspec's own.
+_TARGETS = tuple(get_target(name) for name in NAMES)
+# Imported by the generated project (its src/ comes first on sys.path): each target's
+# Keras and backends, and the rest; or rnnspec's own.
 PROJECT_IMPORTS = frozenset(
-    "keras numpy tensorflow tf_keras pytest jax torch tests generator rnnspec "
-    "black click jinja2 pydantic yaml copier".split()
-)
+    "numpy pytest tests generator rnnspec black click jinja2 pydantic yaml copier".split()
+) | {module for target in _TARGETS for module in (*target.preload, *target.backends)}
 # The generated project's test modules: pytest imports tests/ by these top-level names
 # (template/tests/), so a package of one of them cannot be imported by its tests.
 TEST_MODULES = frozenset(("conftest", "test_model"))
@@ -37,8 +39,15 @@ TOOL_MODULES = frozenset(
 # Distributions whose modules (and their dependencies') a package must not shadow.
 # (Those not installed here are skipped: each backend's are refused where it is.)
 DEPENDENCIES = (
-    "keras", "tensorflow", "tensorflow-cpu", "tf-keras", "jax", "jaxlib", "torch",
-    "numpy", "pytest", "rnnspec",
+    *sorted(
+        {
+            re.match(r"[A-Za-z0-9._-]+", requirement)[0]  # type: ignore[index]
+            for target in _TARGETS
+            for requirements in target.dependencies.values()
+            for requirement in requirements
+        }
+    ),
+    "jaxlib", "numpy", "pytest", "rnnspec",
 )  # fmt: skip
 # Characters that project_name refuses besides categories Cc, Cs, Cn, Zl and Zp.
 _BIDI_CONTROLS = frozenset(

@@ -20,7 +20,7 @@ from ..spec.limits import MAX_SIZE
 from ..read.load import SUFFIXES, SpecError
 from ..check.rules import stateful_with_initial_state, stateful_without_batch_size
 from ..spec.models import Size
-from ..render.targets import DEFAULT
+from ..targets import DEFAULT, NAMES, get_target
 from .parse import ascii_int, is_none, split_list, truthy
 
 CELL_TYPES = VECTOR_TYPES  # the cells question offers the vector cells
@@ -117,9 +117,7 @@ def initial_state_error(initial_state: Any, stateful: Any) -> str:
 
 
 def target_error(target: Any) -> str:
-    """A target this rnnspec renders for (rnnspec/render/targets/)."""
-    from ..render.targets import NAMES, get_target
-
+    """A target this rnnspec renders for (rnnspec/targets/)."""
     try:
         get_target(str(target))
     except (ValueError, ImportError):

@@ -23,7 +23,7 @@ from .marks import (
     check_string,
     too_large,
 )
-from ..spec.models import Path
+from ..spec.limits import Path
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")

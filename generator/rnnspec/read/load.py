@@ -27,9 +27,8 @@ from ..spec.models import (
     HandOver,
     Head,
     InputSpec,
-    Path,
-    RuleError,
 )
+from ..spec.limits import Path, RuleError
 from .spec_file import read_spec_text
 from ..check.target_rules import DEFAULT, check_target
 from .toml_marks import read_toml

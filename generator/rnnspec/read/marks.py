@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..spec.models import Path
+    from ..spec.limits import Path
 
 Mark = tuple[int, int]  # 1-based line and column
 

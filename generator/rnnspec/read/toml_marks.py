@@ -26,7 +26,7 @@ from .marks import (
     check_int,
     too_large,
 )
-from ..spec.models import Path
+from ..spec.limits import Path
 from .toml_lexer import Part, key, line_end, scalar_end, skip_blank, skip_space
 
 
@@ -95,10 +95,10 @@ def _check(value: Any, path: Path, depth: int, marks: Marks, budget: Budget) -> 
     if isinstance(value, (dict, list)):
         check_depth(depth + 1, mark)
         items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(key, str):
-                budget.add(1, marks.find(path + (key,), key=True), path + (key,))
-            _check(item, path + (key,), depth + 1, marks, budget)
+        for name, item in items:
+            if isinstance(name, str):
+                budget.add(1, marks.find(path + (name,), key=True), path + (name,))
+            _check(item, path + (name,), depth + 1, marks, budget)
     elif isinstance(value, (datetime.date, datetime.time)):
         raise TextProblem(
             mark,

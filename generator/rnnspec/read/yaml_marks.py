@@ -27,7 +27,7 @@ from .marks import (
     describe,
     too_large,
 )
-from ..spec.models import Path
+from ..spec.limits import Path
 
 _CORE = "tag:yaml.org,2002:"
 _NO_KEY = object()

@@ -1,6 +1,6 @@
 """The cache: modules by their spec's text, black's output by top-level part, what
 `docs` modules printed, and (through `read` and `write`) the compiled templates of
-rnnspec/render/targets/.
+rnnspec/targets/.
 
 In RNNSPEC_CACHE_DIR, else platformdirs' user cache folder; off with `use=False` (`render
 --no-cache`) or RNNSPEC_NO_CACHE set (not "" or "0"). Keys hold every input besides the

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import cache as kept
 from ..read.marks import TextProblem
 from ..read.spec_file import read_spec_text
-from .targets import DEFAULT
+from ..targets import DEFAULT
 
 
 def render_spec(path: str | Path, target: str = DEFAULT, cache: bool = True) -> str:

@@ -29,12 +29,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing import Pipe
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from . import worker
 from .smoke_report import SmokeResult, format_failures, format_report
-from ..render.targets import DEFAULT, get_target
+from ..targets import DEFAULT, get_target
 from .worker import Reply, one_line, status_text
 
 __all__ = [
@@ -54,7 +54,7 @@ REPLY_GRACE = 60.0  # seconds beyond a module's timeout for the worker to answer
 STOP_GRACE = 5.0  # seconds a worker gets to leave before it is killed
 MODULES_PER_WORKER = 3  # modules a worker must have (2 idle cores: 2 pay from ~4)
 _LONGEST_WAIT = 3600.0  # seconds one wait may last (any finite timeout works)
-BACKENDS = ("tensorflow", "jax", "torch")  # the Keras 3 backends rnnspec is tested on
+BACKENDS = get_target(DEFAULT).backends  # Keras 3's: those rnnspec is tested on
 _TENSOR_LINE = re.compile(r"^(\S+): (\([\d, ]*\))$", re.MULTILINE)
 
 # Told as each module ends: (modules done, modules in all, the module's index).
@@ -120,13 +120,15 @@ def default_backend() -> str:
 
 def smoke_backends(given: Sequence[str], target: str = DEFAULT) -> list[str]:
     """The backends to run on, in order, each once: ``given``, else default_backend().
-    A target other than Keras 3 runs on tensorflow only; ValueError says what is wrong.
+    A target that reads no KERAS_BACKEND (tf_keras) runs on its one backend only;
+    ValueError says what is wrong.
     """
     backends = list(dict.fromkeys(given)) or [default_backend()]
-    if target != DEFAULT and backends != ["tensorflow"]:
+    own = get_target(target).backends
+    if not get_target(target).reads_keras_backend and backends != list(own):
         if not given:  # KERAS_BACKEND is Keras 3's choice, not this target's
-            return ["tensorflow"]
-        raise ValueError(f"--target {target} runs on tensorflow only")
+            return list(own)
+        raise ValueError(f"--target {target} runs on {own[0]} only")
     if backends[0] not in BACKENDS:  # given ones are checked by the command line
         raise ValueError(
             f"KERAS_BACKEND={backends[0]}: smoke runs on {', '.join(BACKENDS)}; "

@@ -12,24 +12,15 @@ from __future__ import annotations
 import keyword
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from .around import AroundLayer, Dense
 from .attention import Attention
 from ..cells import CELLS
 from .decoding import Decoding
 from .training import Training
-from .values import ACTIVATIONS, Activation, LayerActivation, Rate, Size  # noqa: F401
-from .limits import (  # noqa: F401 - the spec layer's names, for its readers
-    MAX_ALL_CELLS,
-    MAX_BLOCKS,
-    MAX_CELLS,
-    MAX_PARAMS,
-    MAX_SIZE,
-    MAX_VALUES,
-    Path,
-    RuleError,
-)
+from .values import Activation, LayerActivation, Rate, Size
+from .limits import MAX_BLOCKS, MAX_CELLS
 
 INITIALIZERS = (
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
@@ -235,6 +226,8 @@ class Block(_Strict):
 class ShortForm(Block):
     """The short form's keys, each checked alone (checked across keys: `Spec`)."""
 
+    _model: object = PrivateAttr(default=None)  # what its check made (normalise)
+
     name: Identifier
     description: str = ""
     input: InputSpec
@@ -303,6 +296,8 @@ class GraphBlock(Block):
 
 class LongForm(_Strict):
     """The long form's keys, each checked alone (checked across keys: `GraphSpec`)."""
+
+    _model: object = PrivateAttr(default=None)  # what its check made (normalise)
 
     name: Identifier
     description: str = ""

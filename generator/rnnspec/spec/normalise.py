@@ -38,9 +38,13 @@ class ModelSpec:
 
 
 def normalise(spec: ShortForm | LongForm | ModelSpec) -> ModelSpec:
-    """The model spec of a checked spec of either form; checks nothing again."""
+    """The model spec of a checked spec of either form; checks nothing again. A
+    checked spec's is the one its check made, with what the check found (a `Checked`,
+    rnnspec/check/checked.py)."""
     if isinstance(spec, ModelSpec):
         return spec
+    if isinstance(spec._model, ModelSpec):
+        return spec._model
     if isinstance(spec, LongForm):
         return ModelSpec(
             name=spec.name,

@@ -53,7 +53,8 @@ class SessionWorker:
 
     def __init__(self) -> None:
         self._conn, theirs = Pipe()
-        command = worker.command(theirs.fileno(), get_target(DEFAULT).preload)
+        target = get_target(DEFAULT)
+        command = worker.command(theirs.fileno(), target.preload, target.eager)
         try:
             self.process = subprocess.Popen(
                 command,

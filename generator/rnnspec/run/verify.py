@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import worker
 from .smoke_report import SmokeResult, format_failures, format_report
-from ..targets import DEFAULT, get_target
+from ..targets import DEFAULT, Target, get_target
 from .worker import Reply, one_line, status_text
 
 __all__ = [
@@ -86,7 +86,7 @@ def smoke_modules(
         raise ValueError(
             f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         )
-    preload = get_target(target).preload
+    chosen = get_target(target)
     paths = [Path(path) for path in paths]
     results: list[SmokeResult | None] = [None] * len(paths)
     done = 0
@@ -108,7 +108,7 @@ def smoke_modules(
             record(index, reply, time.perf_counter() - start)
     if queue:
         size = min(workers or worker_count(len(queue)), len(queue))
-        _Pool(paths, timeout, preload, backend, size, record).run(queue)
+        _Pool(paths, timeout, chosen, backend, size, record).run(queue)
     return results
 
 
@@ -168,11 +168,11 @@ def _syntax_error(path: Path) -> Reply | None:
 class _Worker:
     """The parent's handle on one worker process: starting, idle, or running a module."""
 
-    def __init__(self, preload: tuple[str, ...], backend: str) -> None:
+    def __init__(self, target: Target, backend: str) -> None:
         self.conn, theirs = Pipe()
         try:
             self.process = subprocess.Popen(
-                worker.command(theirs.fileno(), preload),
+                worker.command(theirs.fileno(), target.preload, target.eager),
                 env={**os.environ, "KERAS_BACKEND": backend},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # the caller's stdout is the report's
@@ -225,12 +225,12 @@ class _Pool:
         self,
         paths: list[Path],
         timeout: float,
-        preload: tuple[str, ...],
+        target: Target,
         backend: str,
         size: int,
         record: Callable[[int, Reply, float], None],
     ) -> None:
-        self._paths, self._timeout, self._preload = paths, timeout, preload
+        self._paths, self._timeout, self._target = paths, timeout, target
         self._backend = backend
         self._size, self._record = size, record
         self._workers: list[_Worker] = []
@@ -264,7 +264,7 @@ class _Pool:
             self._size, len(queue)
         ):
             try:
-                self._workers.append(_Worker(self._preload, self._backend))
+                self._workers.append(_Worker(self._target, self._backend))
             except OSError as exc:
                 self._startup_error = (
                     False,

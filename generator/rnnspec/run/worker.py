@@ -60,13 +60,24 @@ _sweeping = threading.Lock()  # one thread at a time kills what is left; held to
 _start_env: dict[str, str] = {}  # the worker's environment before its imports
 _keras_env: dict[str, str] = {}  # what keras read of it at import (KERAS_*)
 _output_copy: list[int] = []  # in a module's child: its output file, kept from fd 1
+EAGER = "--eager"  # in the command line: what follows are functions to call with True
 
 
-def command(fd: int, preload: Sequence[str]) -> list[str]:
+def command(fd: int, preload: Sequence[str], eager: Sequence[str] = ()) -> list[str]:
     """The command line that starts a worker answering on file descriptor ``fd``; the
-    caller is its owner, and must be its parent."""
+    caller is its owner, and must be its parent. ``eager``: functions (dotted names)
+    the worker calls with True after its imports, where their package is imported,
+    so that a module's compiled functions (its training step) run eagerly."""
     worker = os.path.abspath(__file__)
-    return [sys.executable, "-P", worker, str(fd), str(os.getpid()), *preload]
+    owner = str(os.getpid())
+    return [sys.executable, "-P", worker, str(fd), owner, *preload, EAGER, *eager]
+
+
+def _call_with_true(dotted: str) -> None:
+    """``package.module.function(True)``, where the package is imported already."""
+    module, _, function = dotted.rpartition(".")
+    if module.split(".")[0] in sys.modules:
+        getattr(importlib.import_module(module), function)(True)
 
 
 def one_line(exc: BaseException) -> str:
@@ -88,7 +99,7 @@ def status_text(code: int | None) -> str:
 
 def main(argv: Sequence[str]) -> NoReturn:
     """Serve on the connection at ``argv[1]`` for the owner ``argv[2]``, having
-    imported ``argv[3:]``."""
+    imported ``argv[3:]`` (up to EAGER; what follows it is called with True)."""
     owner = int(argv[2])
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # while importing: nothing to clean up
@@ -98,13 +109,18 @@ def main(argv: Sequence[str]) -> NoReturn:
     threading.Thread(
         target=_leave_with, args=(owner,), name="rnnspec-owner", daemon=True
     ).start()
-    serve(Connection(int(argv[1])), tuple(argv[3:]))
+    names = list(argv[3:])
+    split = names.index(EAGER) if EAGER in names else len(names)
+    serve(Connection(int(argv[1])), tuple(names[:split]), tuple(names[split + 1 :]))
     _leave(0)
 
 
-def serve(conn: Connection, preload: tuple[str, ...]) -> None:
-    """Import the target's modules, report ready, then run each module in a child,
-    which inherits them imported; return at end of input or on Ctrl-C."""
+def serve(
+    conn: Connection, preload: tuple[str, ...], eager: tuple[str, ...] = ()
+) -> None:
+    """Import the target's modules and switch its compiled functions to eager, report
+    ready, then run each module in a child, which inherits them imported; return at
+    end of input or on Ctrl-C."""
     # TensorFlow's C++ log lines, errors included ("oneDNN supports DT_BOOL only on
     # ..."), are not a module's output; a real failure raises in Python.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -114,6 +130,8 @@ def serve(conn: Connection, preload: tuple[str, ...]) -> None:
         with _fd_silenced(1), _fd_silenced(2):  # TensorFlow's import chatter
             for name in preload:
                 importlib.import_module(name)
+            for name in eager:
+                _call_with_true(name)
     except BaseException as exc:
         conn.send((False, one_line(exc), traceback.format_exc()))
         return

@@ -34,6 +34,10 @@ class Target:
     backends: tuple[str, ...]  # the Keras backends its modules run on, default first
     # per backend: a generated project's requirements (PEP 508), numpy aside
     dependencies: dict[str, tuple[str, ...]]
+    # functions the smoke worker calls with True after preload where their package is
+    # imported, so that a module's training step runs eagerly: measured cheaper than
+    # tracing it, with the same loss (benchmarks/bench_training_step.py)
+    eager: tuple[str, ...] = ()
     base: str | None = None  # the package whose templates fill in what this lacks
     # activation name -> why its Keras would refuse it or compute other numbers
     refused_activations: dict[str, str] = field(default_factory=dict)

@@ -19,6 +19,7 @@ TARGET = Target(
     name="keras3",
     templates=f"{__name__}",
     preload=("keras",),
+    eager=("tensorflow.config.run_functions_eagerly",),
     backends=("tensorflow", "jax", "torch"),  # the backends rnnspec is tested on
     # keras and one backend's CPU build, nothing else
     dependencies={

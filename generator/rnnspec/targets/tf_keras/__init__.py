@@ -37,6 +37,7 @@ TARGET = Target(
     name="tf_keras",
     templates=f"{__name__}",
     preload=("tensorflow", "tf_keras"),
+    eager=("tensorflow.config.run_functions_eagerly",),
     backends=("tensorflow",),
     # tf_keras' own metadata requires `tensorflow` (not tensorflow-cpu), so a project
     # asks for that one too, rather than both

@@ -4,16 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test fuzz bench golden clean mutate
+.PHONY: run test test-all fuzz bench golden clean mutate
 
-# Keras 3 with all three backends it is tested on: TensorFlow, JAX and PyTorch, CPU builds.
+# `make run` installs Keras 3 on TensorFlow only; `make test` adds JAX and PyTorch (the
+# other backends it is tested on, CPU builds), the test tools and Keras 2.
 # torch==2.13.0+cpu (constraints.txt) is on PyTorch's own index, not PyPI: pip looks there
 # (TORCH_INDEX_URL) unless PIP_FIND_LINKS names a folder of wheels that holds it, as on
 # machines without that index; `make test TORCH_INDEX_URL=` turns the index off.
 TORCH_INDEX_URL ?= $(if $(PIP_FIND_LINKS),,https://download.pytorch.org/whl/cpu)
 
+# `make run`: Keras 3 on TensorFlow (CPU build), all that rendering and smoking needs.
 $(BIN)/rnnspec: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[tensorflow]'
+	touch $@
+
+# `make test` adds the other backends, JAX and PyTorch (CPU builds), and the test tools.
+$(VENV)/test-installed: $(BIN)/rnnspec
 	$(BIN)/python -m pip install --quiet -c constraints.txt \
 		$(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL)) \
 		-e '.[tensorflow,jax,torch,test]'
@@ -36,11 +43,19 @@ run: $(BIN)/rnnspec
 # One pytest-xdist worker per core; a worker takes more tests as it finishes (measured
 # faster here than --dist loadfile, which keeps the Keras matrix on one worker). JAX and
 # PyTorch run in processes of their own, started by tests/backends/test_backends.py.
-test: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
+# `make test` is the two-minute run (the tests marked quick: every unit test, the golden
+# bytes, every golden module on TensorFlow, a sample on JAX, PyTorch and Keras 2);
+# `make test-all` runs every test (CI's run).
+TESTED := $(VENV)/test-installed $(TF_KERAS_VENV)/installed
+
+test: $(TESTED)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m quick
+
+test-all: $(TESTED)
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Plant named bugs in a copy of the generator; every one must fail the tests.
-mutate: $(BIN)/rnnspec
+mutate: $(TESTED)
 	$(BIN)/python tools/mutate.py
 
 # Property-based tests over many random specs, valid and broken (tests/*/test_properties*.py,
@@ -48,12 +63,12 @@ mutate: $(BIN)/rnnspec
 # others on Keras 2 (--target tf_keras), 9,000 broken texts and 10,000 broken sections,
 # on two workers; prints the counts, saves one example of each distinct failure in
 # build/fuzz/. RNNSPEC_FUZZ_SCALE=0.1 runs a tenth of each.
-fuzz: $(BIN)/rnnspec $(TF_KERAS_VENV)/installed
+fuzz: $(TESTED)
 	RNNSPEC_FUZZ=1 $(BIN)/python -m pytest tests/keras/test_properties.py \
 		tests/backends/test_properties_tf_keras.py tests/unit/test_section_mutants.py \
 		-n 2 --dist worksteal -q
 
-bench: $(BIN)/rnnspec
+bench: $(TESTED)
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_smoke.py
 	$(BIN)/python benchmarks/bench_suite.py

@@ -73,6 +73,17 @@ def shared_smoke() -> Iterator[None]:
         yield
 
 
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every unit test is quick (`make test` runs `-m quick`); the other tiers' quick
+    tests are marked where they are."""
+    for item in items:
+        if item.path.is_relative_to(UNIT):
+            item.add_marker(pytest.mark.quick)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The session's scratch folder, made once (by xdist's controller, whose workers
     inherit the environment): shared smoke results and the render cache."""

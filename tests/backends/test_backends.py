@@ -48,7 +48,13 @@ def test_this_process_runs_tensorflow() -> None:
     assert verify.default_backend() == "tensorflow"
 
 
-@pytest.mark.parametrize("backend", verify.BACKENDS)
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param(name, marks=[pytest.mark.quick] if name == "tensorflow" else [])
+        for name in verify.BACKENDS
+    ],
+)
 def test_every_golden_module_runs(backend: str) -> None:
     """main() of every golden module passes on the backend, printing the shapes it
     prints on TensorFlow; all modules share one worker, which imports keras once."""

@@ -22,6 +22,7 @@ import pytest
 from rnnspec import render_spec
 
 from ..conftest import ALL_EXAMPLES, ROOT
+from ..support.sample import SAMPLE
 
 TF_KERAS_PYTHON = ROOT / ".venv-tf-keras" / "bin" / "python"
 RUN = Path(__file__).parents[1] / "support" / "tf_keras_run.py"
@@ -31,9 +32,11 @@ SPECS = ALL_EXAMPLES + KERAS2_CASES
 NAMES = [spec.stem for spec in SPECS]
 
 
-def _run(python: Path | str, mode: str, folder: Path) -> dict[str, str]:
+def _run(
+    python: Path | str, mode: str, folder: Path, names: list[str]
+) -> dict[str, str]:
     done = subprocess.run(
-        [str(python), str(RUN), mode, str(folder), *NAMES],
+        [str(python), str(RUN), mode, str(folder), *names],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -43,20 +46,36 @@ def _run(python: Path | str, mode: str, folder: Path) -> dict[str, str]:
     return json.loads((folder / f"{mode}.errors.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+Compared = tuple[Path, dict, dict]
+
+
+def _compare(folder: Path, specs: list[Path]) -> Compared:
+    """Each spec's module for both targets, run on Keras 3 (dump) and Keras 2 (check)."""
     assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
-    folder = tmp_path_factory.mktemp("tf_keras")
     for target in ("keras3", "tf_keras"):
         (folder / target).mkdir()
-        for spec in SPECS:
+        for spec in specs:
             source = render_spec(str(spec), target=target)
             (folder / target / f"{spec.stem}.py").write_text(source, encoding="utf-8")
-    dumped = _run(sys.executable, "dump", folder)
-    checked = _run(TF_KERAS_PYTHON, "check", folder)
+    names = [spec.stem for spec in specs]
+    dumped = _run(sys.executable, "dump", folder, names)
+    checked = _run(TF_KERAS_PYTHON, "check", folder, names)
     return folder, dumped, checked
 
 
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
+    return _compare(tmp_path_factory.mktemp("tf_keras"), SPECS)
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory: pytest.TempPathFactory) -> Compared:
+    """The sample (tests/support/sample.py) only: `make test`'s run."""
+    specs = [spec for spec in ALL_EXAMPLES if spec.stem in SAMPLE]
+    return _compare(tmp_path_factory.mktemp("tf_keras_sample"), specs)
+
+
+@pytest.mark.quick
 def test_the_environment_is_keras_2() -> None:
     done = subprocess.run(
         [str(TF_KERAS_PYTHON), "-c", "import tf_keras; print(tf_keras.__version__)"],
@@ -69,9 +88,19 @@ def test_the_environment_is_keras_2() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_tf_keras_module_runs_and_matches_keras3(
-    compared: tuple[Path, dict, dict], name: str
+def test_tf_keras_module_runs_and_matches_keras3(compared: Compared, name: str) -> None:
+    _check_matches(compared, name)
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("name", SAMPLE)
+def test_a_sample_runs_on_keras_2_and_matches_keras3(
+    sampled: Compared, name: str
 ) -> None:
+    _check_matches(sampled, name)
+
+
+def _check_matches(compared: Compared, name: str) -> None:
     folder, dumped, checked = compared
     assert name not in dumped, dumped.get(name)
     assert name not in checked, checked.get(name)

@@ -78,6 +78,7 @@ blocks:
 """
 
 
+@pytest.mark.quick  # rules only: no Keras runs
 @pytest.mark.parametrize(
     ("text", "place", "name"),
     [
@@ -103,6 +104,7 @@ def test_tf_keras_refuses_at_the_key(
         render_module(load_spec(spec), "tf_keras")
 
 
+@pytest.mark.quick  # rules only: no Keras runs
 def test_every_other_activation_renders_for_tf_keras(tmp_path) -> None:
     for name in sorted(set(LAYER_ACTIVATIONS) - set(KERAS2_ACTIVATIONS) - {"softmax"}):
         spec = tmp_path / f"{name}.yaml"

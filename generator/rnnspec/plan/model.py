@@ -213,8 +213,11 @@ class ModelPlan:
 
     @property
     def generator(self) -> Generator | None:
-        """How the model generates classes, if it does (decoding.jinja's decoders):
-        its decoder fed back its most likely class, or window generation."""
+        """How the model generates classes, if its spec has a `decoding` section
+        (decoding.jinja's decoders): its decoder fed back its most likely class, or
+        window generation. None without one: a module has decoders only if asked."""
+        if self.spec.decoding is None:
+            return None
         return generator_of(self.spec, self.blocks)
 
     @property

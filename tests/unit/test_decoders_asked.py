@@ -5,7 +5,6 @@ only: no Keras is imported."""
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
 
 import pytest
@@ -87,8 +86,3 @@ def test_a_seq2seq_module_keeps_its_inference_models_without_decoders(
     }
     assert {"build_inference_models", "encoder_model", "decoder_model"} <= called
     assert 'print(f"decoder_step_output: ' in source
-
-
-def test_rendering_imports_no_keras() -> None:
-    render_spec(ASKED["lstm_seq2seq"])
-    assert "keras" not in sys.modules and "tensorflow" not in sys.modules

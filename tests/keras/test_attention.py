@@ -38,9 +38,12 @@ def spec_text(
     cell: str = "gru",
     head: bool = True,
     mask: bool = False,
+    decoding: bool = False,
 ) -> str:
-    """An encoder-decoder whose decoder attends over the encoder's outputs."""
-    return f"""\
+    """An encoder-decoder whose decoder attends over the encoder's outputs; `decoding`:
+    with an empty decoding section, for a head that scores the target's tokens."""
+    return (
+        f"""\
 name: {name}
 inputs:
   source: {{timesteps: null, vocabulary: {SOURCE}, embedding: 6, mask_zero: {str(mask).lower()}}}
@@ -58,7 +61,10 @@ blocks:
     return_state: true
     initial_state: {{from: encoder{", bridge: project" if units != decoder else ""}}}
     attention: {attention}
-""" + (f"    head: {{units: {TARGET}, activation: softmax}}\n" if head else "")
+"""
+        + (f"    head: {{units: {TARGET}, activation: softmax}}\n" if head else "")
+        + ("decoding: {}\n" if decoding else "")
+    )
 
 
 VARIANTS = {
@@ -154,7 +160,9 @@ def fixture_variant(request, tmp_path: Path):
     name = request.param
     keras.backend.clear_session(free_memory=False)
     spec = tmp_path / f"{name}.yaml"
-    spec.write_text(spec_text(name, **VARIANTS[name]), encoding="utf-8")
+    options = VARIANTS[name]
+    decoding = options.get("head", True)  # the decoders, wherever the head allows them
+    spec.write_text(spec_text(name, **options, decoding=decoding), encoding="utf-8")
     module = load_module(spec, tmp_path)
     return name, spec, module, module.build_model()
 

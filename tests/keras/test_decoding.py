@@ -29,7 +29,8 @@ from ..unit.test_graph_errors import expected_error
 SPECS = ROOT / "tests" / "data" / "specs" / "decoding"
 MODELS = {
     "lstm_seq2seq": ROOT / "examples" / "seq2seq" / "lstm_seq2seq.yaml",  # one-hot
-    "gru_to_lstm": ROOT / "examples" / "seq2seq" / "gru_to_lstm.yaml",  # batch of 4
+    # batch of 4; the example has no decoding section: with_decoding() gives it one
+    "gru_to_lstm": ROOT / "examples" / "seq2seq" / "gru_to_lstm.yaml",
     "seq2seq_tokens": SPECS / "seq2seq_tokens.yaml",  # tokens, logits
     "text_generation": ROOT / "examples" / "published" / "text_generation.yaml",
     "window_tokens": SPECS / "window_tokens.yaml",  # window of any length
@@ -55,8 +56,19 @@ class Case:
         return self.plan.generator.classes
 
 
+def with_decoding(spec: Path, folder: Path) -> Path:
+    """`spec`, or where it has no `decoding` section a copy with an empty one: a module
+    has decoders only where its spec asks."""
+    text = spec.read_text(encoding="utf-8")
+    if "\ndecoding:" in text:
+        return spec
+    copy = folder / spec.name
+    copy.write_text(text + "decoding: {}\n", encoding="utf-8")
+    return copy
+
+
 def make_case(name: str, folder: Path) -> Case:
-    spec = MODELS[name]
+    spec = with_decoding(MODELS[name], folder)
     keras.backend.clear_session(free_memory=False)
     module = load_module(spec, folder)
     keras.utils.set_random_seed(3)
@@ -234,24 +246,46 @@ def test_the_first_step_feeds_start_unless_told(tmp_path: Path) -> None:
     np.testing.assert_array_equal(other, numbers(returned[0]).argmax(axis=-1))
 
 
-def test_defaults_without_a_decoding_section(tmp_path: Path) -> None:
-    module = load_module(MODELS["lstm_seq2seq"], tmp_path)
+def test_defaults_of_an_empty_decoding_section(tmp_path: Path) -> None:
+    module = load_module(with_decoding(MODELS["gru_to_lstm"], tmp_path), tmp_path)
     assert (module.START, module.STOP, module.MAX_LENGTH) == (0, None, 20)
+    assert module.CLASSES == 16  # its head's units
     window = load_module(MODELS["window_tokens"], tmp_path)
-    assert (window.STOP, window.MAX_LENGTH) == (None, 20)
+    assert (window.STOP, window.MAX_LENGTH, window.CLASSES) == (None, 20, 9)
     assert not hasattr(window, "START")  # it continues the prefix it is given
     text = load_module(MODELS["text_generation"], tmp_path)
     assert text.MAX_LENGTH == 400
 
 
-def test_a_decoder_that_feeds_back_its_output_keeps_greedy_decoding_only(
-    tmp_path: Path,
+def test_without_a_decoding_section_a_module_has_no_decoders(
+    tmp_path: Path, capsys
 ) -> None:
+    """The example's head scores its input's classes, but its spec asks for no
+    decoders: it has none, and main() runs one step of the one-step decoder, whose
+    shapes are the full model's for one time step."""
+    module = load_module(MODELS["gru_to_lstm"], tmp_path)
+    assert make_plan(load_spec(MODELS["gru_to_lstm"])).generator is None
+    assert hasattr(module, "build_inference_models")
+    for name in ("greedy_decode", "sample_decode", "beam_search_decode", "START"):
+        assert not hasattr(module, name), name
+    module.main()
+    printed = capsys.readouterr().out
+    assert "decoder_step_output: (4, 1, 16)" in printed
+    assert "decoder_step_lstm_h: (4, 256)" in printed
+
+
+def test_a_decoder_that_feeds_back_its_output_has_no_decoders(
+    tmp_path: Path, capsys
+) -> None:
+    """It cannot have a decoding section (refuse_decoder_feeds_output.yaml): it keeps
+    its inference models, and main() steps them once."""
     spec = ROOT / "tests" / "data" / "specs" / "graphs" / "conv_handover.yaml"
     module = load_module(spec, tmp_path)
     assert make_plan(load_spec(spec)).generator is None
-    assert hasattr(module, "greedy_decode")
-    assert not hasattr(module, "sample_decode") and not hasattr(module, "START")
+    assert hasattr(module, "build_inference_models")
+    assert not hasattr(module, "greedy_decode") and not hasattr(module, "START")
+    module.main()
+    assert "dec_step_output: (2, 1, 8, 8, 4)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,8 @@ def test_decoding_a_padded_source_is_decoding_the_cut_source(tmp_path: Path) -> 
     token 0 give the classes and scores of the same source without its padding."""
     keras.backend.clear_session(free_memory=False)
     spec = tmp_path / "masked.yaml"
-    spec.write_text(spec_text("masked", **VARIANTS["masked_additive"]), "utf-8")
+    text = spec_text("masked", **VARIANTS["masked_additive"], decoding=True)
+    spec.write_text(text, "utf-8")
     module = load_module(spec, tmp_path)
     keras.utils.set_random_seed(4)
     model = module.build_model()

@@ -34,7 +34,7 @@ class Checked(ModelSpec):
     training_plan: TrainingPlan | None
     decoder: str | None  # the block stepped one time step at a time, if any
     feedback: str  # what that decoder's loop feeds back ("" without one)
-    generator: Generator | None
+    generator: Generator | None  # None without a `decoding` section
 
 
 def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked:
@@ -52,7 +52,8 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
         training_plan=training,
         decoder=decoder,
         feedback=feedback_of(model, by_name[decoder]) if decoder else "",
-        generator=generator,
+        # decoders only where the spec asks for them (its `decoding` section)
+        generator=generator if model.decoding is not None else None,
     )
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SPEC_SCOPES = frozenset(
     {
         "recurrent_part", "build_model", "build_inference_models", "check_returned",
-        "make_initial_state", "main", "decode_step", "greedy_decode",
+        "make_initial_state", "main", "decode_step",
     }
 )  # fmt: skip
 RESERVED = frozenset(
@@ -40,11 +40,10 @@ RESERVED = frozenset(
         "main", "__name__",
         # parameters and locals of the functions where the spec's names are variables
         # (a local of any other function cannot meet them)
-        "_", "batch_size", "classes", "decoder_model", "encoder_inputs",
-        "encoder_model", "first_step", "initial_state", "kwargs", "model", "name",
-        "output", "returned", "rng", "self", "sequence", "sequence_shape", "state",
-        "states", "step", "steps", "tensor", "timesteps", "__init__", "call",
-        "compute_output_shape", "get_config",
+        "batch_size", "classes", "decoder_model", "encoder_inputs", "encoder_model",
+        "initial_state", "kwargs", "model", "name", "returned", "rng", "self",
+        "sequence", "sequence_shape", "state", "states", "step", "tensor", "timesteps",
+        "__init__", "call", "compute_output_shape", "get_config",
         # stateful modules (stateful.jinja, smoke.jinja)
         "STATEFUL_LAYERS", "reset_states", "fresh", "again", "before", "after",
         # training (training.jinja, training_smoke.jinja)
@@ -52,11 +51,11 @@ RESERVED = frozenset(
         "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
         "predicted", "finite", "shapes", "targets", "weights", "weight", "old", "loss",
         # decoding (decoding.jinja, smoke.jinja)
-        "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
+        "CLASSES", "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
         "decode_step", "decode_with", "with_temperature", "sample_decode",
-        "beam_search_decode", "decode_beams", "carried", "scores", "max_length", "stop",
+        "beam_search_decode", "decode_beams", "carried", "scores",
         # builtins
-        "all", "any", "max", "print", "range", "super", "tuple", "zip",
+        "all", "any", "max", "print", "super", "tuple", "zip",
     }
 )  # fmt: skip
 # Keras names a layer that is given no name after its class: RepeatOverBatch's.

@@ -86,7 +86,6 @@ class Inference:
     step_input: str  # the model input the decoder steps through
     embedding: str | None  # the step input's Embedding layer, for tokens
     output: str
-    feedback: str  # one_hot | output | token | data
     steps: list[StepRow]  # [] where the decoders print their classes (Decoding)
 
 
@@ -226,7 +225,6 @@ def _inference(plan: ModelPlan, printed: dict[str, str]) -> Inference | None:
         step_input=given.name,
         embedding=given.embedding_layer if given.embedding else None,
         output=block.output[0],
-        feedback=plan.feedback,
         steps=(
             []
             if plan.generator

@@ -238,7 +238,9 @@ class ShortForm(Block):
         default=None, description="loss, optimizer and metrics (docs/training.md)"
     )
     decoding: Decoding | None = Field(
-        default=None, description="start and stop class, most steps (docs/decoding.md)"
+        default=None,
+        description="asks for the decoders: start and stop class, most steps "
+        "(docs/decoding.md); without it a module has none",
     )
 
     @property
@@ -310,7 +312,9 @@ class LongForm(_Strict):
         default=None, description="loss, optimizer and metrics (docs/training.md)"
     )
     decoding: Decoding | None = Field(
-        default=None, description="start and stop class, most steps (docs/decoding.md)"
+        default=None,
+        description="asks for the decoders: start and stop class, most steps "
+        "(docs/decoding.md); without it a module has none",
     )
 
     @property

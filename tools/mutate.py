@@ -75,7 +75,10 @@ CORE = BEHAVIOUR + (
     "tests/keras/test_graph.py",
     "tests/end_to_end/test_cli.py",
 )
-COPIER = ("tests/end_to_end/test_copier.py",)
+COPIER = tuple(
+    f"tests/end_to_end/test_copier_{part}.py"
+    for part in ("answers", "copy", "hostile", "projects_run", "spec_files", "validators")
+)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from rnnspec.read.load import SpecError
 from rnnspec.plan.model import ModelPlan
 
 from ..conftest import ROOT
-from .test_graph import call, load_module, numbers
+from ..support.compare_models import call, numbers
+from ..support.modules import load_spec_module
 from ..unit.test_graph_errors import expected_error
 
 SPECS = ROOT / "tests" / "data" / "specs" / "decoding"
@@ -58,7 +59,7 @@ class Case:
 def make_case(name: str, folder: Path) -> Case:
     spec = MODELS[name]
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     keras.utils.set_random_seed(3)
     model = module.build_model()
     plan = make_plan(load_spec(spec))
@@ -235,12 +236,12 @@ def test_the_first_step_feeds_start_unless_told(tmp_path: Path) -> None:
 
 
 def test_defaults_without_a_decoding_section(tmp_path: Path) -> None:
-    module = load_module(MODELS["lstm_seq2seq"], tmp_path)
+    module = load_spec_module(MODELS["lstm_seq2seq"], tmp_path)
     assert (module.START, module.STOP, module.MAX_LENGTH) == (0, None, 20)
-    window = load_module(MODELS["window_tokens"], tmp_path)
+    window = load_spec_module(MODELS["window_tokens"], tmp_path)
     assert (window.STOP, window.MAX_LENGTH) == (None, 20)
     assert not hasattr(window, "START")  # it continues the prefix it is given
-    text = load_module(MODELS["text_generation"], tmp_path)
+    text = load_spec_module(MODELS["text_generation"], tmp_path)
     assert text.MAX_LENGTH == 400
 
 
@@ -248,7 +249,7 @@ def test_a_decoder_that_feeds_back_its_output_keeps_greedy_decoding_only(
     tmp_path: Path,
 ) -> None:
     spec = ROOT / "tests" / "data" / "specs" / "graphs" / "conv_handover.yaml"
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     assert make_plan(load_spec(spec)).generator is None
     assert hasattr(module, "greedy_decode")
     assert not hasattr(module, "sample_decode") and not hasattr(module, "START")
@@ -271,7 +272,7 @@ def test_a_masked_decoder_starts_from_class_1(tmp_path: Path) -> None:
     text = text.replace("embedding: 8}", "embedding: 8, mask_zero: true}")
     spec = tmp_path / "masked.yaml"
     spec.write_text(text.replace("start: 1, ", ""), encoding="utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     assert module.START == 1
     keras.utils.set_random_seed(3)
     model = module.build_model()

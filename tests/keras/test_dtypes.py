@@ -25,7 +25,7 @@ import yaml
 from rnnspec import render_module, render_spec
 from rnnspec.check.checked import Spec
 from ..support import reference as ref
-from .test_keras_matrix import CASES
+from ..support.keras_matrix import CASES
 
 from ..conftest import ALL_EXAMPLES, ROOT
 

@@ -53,7 +53,7 @@ def variants(folder: Path, count: int) -> list[Path]:
 
 def drawn(folder: Path, count: int) -> list[Path]:
     """``count`` distinct specs that load, drawn (seeded) by the property tests'
-    strategy (tests/support/strategies.py): unlike the renamed examples, they differ in shape,
+    strategy (tests/support/strategies/): unlike the renamed examples, they differ in shape,
     so most of each module is new to black."""
     import json
 
@@ -61,7 +61,7 @@ def drawn(folder: Path, count: int) -> list[Path]:
 
     sys.path.insert(0, str(ROOT))
     from rnnspec import SpecError, load_spec
-    from tests.strategies import specs
+    from tests.support.strategies import specs
 
     folder.mkdir(parents=True, exist_ok=True)
     texts: list[str] = []

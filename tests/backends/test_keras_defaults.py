@@ -10,7 +10,6 @@ A float64 spec with any batch size repeats its initial state in DTYPE.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import json
 import re
@@ -28,6 +27,7 @@ from rnnspec.spec import around
 from rnnspec.cells import CELLS, VERSION_DEFAULTS
 
 from ..support.keras2_defaults import KERAS2_DEFAULTS
+from ..support.modules import load_spec_module
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "generator" / "rnnspec" / "targets" / "keras3" / "templates"
@@ -151,15 +151,6 @@ def write_spec(folder: Path, name: str, data: dict) -> Path:
     return path
 
 
-def load(spec: Path, folder: Path):  # noqa: ANN201 - a module
-    path = folder / f"{spec.stem}.py"
-    path.write_text(render_spec(spec), encoding="utf-8")
-    loader = importlib.util.spec_from_file_location(spec.stem, path)
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("cell", sorted(CONV_SPECS))
 def test_conv_lstm_modules_write_keras3_recurrent_activation(tmp_path, cell):
     spec = write_spec(
@@ -176,7 +167,7 @@ def test_conv_lstm_modules_write_keras3_recurrent_activation(tmp_path, cell):
     (layer,) = keyword_calls(source)[CELLS[cell].keras_layer]
     for key, (_, keras3) in VERSION_DEFAULTS[CELLS[cell].keras_layer].items():
         assert layer[key] == keras3, key
-    built = load(spec, tmp_path).build_model()
+    built = load_spec_module(spec, tmp_path).build_model()
     assert built.get_layer(cell).cell.recurrent_activation is keras.activations.sigmoid
 
 
@@ -220,7 +211,7 @@ def test_repeat_over_batch_uses_dtype_for_a_float64_spec_with_any_batch(tmp_path
     )
     source = render_spec(spec)
     assert "RepeatOverBatch(state, dtype=DTYPE)" in source
-    module = load(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     assert module.DTYPE == "float64"
     built = module.build_model()
     repeats = [

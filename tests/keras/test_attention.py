@@ -23,7 +23,8 @@ from rnnspec.read.load import SpecError
 from rnnspec.plan.model import resolve_dims
 from rnnspec.run.report import describe_plan
 
-from .test_graph import copy_weights, load_module, numbers
+from ..support.compare_models import copy_weights, numbers
+from ..support.modules import load_spec_module
 
 L = keras.layers
 SOURCE, TARGET = 13, 11  # vocabularies
@@ -163,7 +164,7 @@ def fixture_variant(request, tmp_path: Path):
     options = VARIANTS[name]
     decoding = options.get("head", True)  # the decoders, wherever the head allows them
     spec.write_text(spec_text(name, **options, decoding=decoding), encoding="utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     return name, spec, module, module.build_model()
 
 
@@ -229,7 +230,7 @@ def test_a_masked_memory_ignores_its_padding(tmp_path: Path) -> None:
     keras.backend.clear_session(free_memory=False)
     spec = tmp_path / "masked.yaml"
     spec.write_text(spec_text("masked", **VARIANTS["masked_additive"]), "utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     model = module.build_model()
     source, target = data(seed=5, source=8, pad=3)
     padded = keras.tree.flatten(model([source, target]))
@@ -241,7 +242,7 @@ def test_a_masked_memory_ignores_its_padding(tmp_path: Path) -> None:
     unmasked = tmp_path / "unmasked.yaml"
     options = dict(VARIANTS["masked_additive"], mask=False)
     unmasked.write_text(spec_text("unmasked", **options), "utf-8")
-    other = load_module(unmasked, tmp_path).build_model()
+    other = load_spec_module(unmasked, tmp_path).build_model()
     other.set_weights(model.get_weights())
     assert not np.allclose(
         numbers(other([source, target])[0]), numbers(other([source[:, :5], target])[0])
@@ -304,7 +305,7 @@ def test_a_bidirectional_memory_steps_through_the_same_numbers(tmp_path: Path) -
     keras.backend.clear_session(free_memory=False)
     spec = tmp_path / "bidirectional_memory.yaml"
     spec.write_text(BIDIRECTIONAL, encoding="utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     model = module.build_model()
     assert make_plan(load_spec(spec)).params == model.count_params()
     rng = np.random.default_rng(7)

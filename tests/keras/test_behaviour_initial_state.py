@@ -18,7 +18,6 @@ in-process, so TensorFlow is imported once.
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import numpy as np
@@ -31,18 +30,12 @@ from rnnspec import load_spec, render_module  # noqa: E402
 from ..support import reference as ref  # noqa: E402
 
 from ..conftest import ROOT  # noqa: E402
+from ..support.modules import load_module  # noqa: E402
 
 SPECS = sorted(
     (ROOT / "tests" / "data" / "specs" / "behaviour" / "initial_state").glob("*.yaml")
 )
 DYNAMIC_BATCH = 3  # the batch a batch_size: null model is run with
-
-
-def load_module(source: str, name: str) -> types.ModuleType:
-    """Execute generated source in a fresh module namespace."""
-    module = types.ModuleType(name)
-    exec(compile(source, f"<generated {name}>", "exec"), module.__dict__)
-    return module
 
 
 def cell_states(cell: dict, spatial: tuple[int, ...]) -> tuple[list, tuple]:
@@ -200,10 +193,10 @@ def test_the_specs_cover_the_cases():
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
-def test_make_initial_state_values(path: Path):
+def test_make_initial_state_values(path: Path, tmp_path: Path):
     """make_initial_state() returns exactly the arrays the spec asks for."""
     spec = yaml.safe_load(path.read_text())
-    module = load_module(render_module(load_spec(path)), path.stem)
+    module = load_module(render_module(load_spec(path)), tmp_path, path.stem)
     batch_size = spec["input"]["batch_size"]
     if batch_size is None:
         # one sequence's state for the model, and any batch size on request
@@ -216,12 +209,12 @@ def test_make_initial_state_values(path: Path):
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
-def test_model_starts_from_that_state(path: Path):
+def test_model_starts_from_that_state(path: Path, tmp_path: Path):
     """The generated model returns what a hand-built model returns from the test's
     own initial arrays, with the same weights and input."""
     spec = yaml.safe_load(path.read_text())
     opts = ref.options(spec)
-    module = load_module(render_module(load_spec(path)), path.stem)
+    module = load_module(render_module(load_spec(path)), tmp_path, path.stem)
     model = module.build_model()
 
     state_shapes = ref.map_shapes(
@@ -390,11 +383,11 @@ def assert_same_blocks(got: dict, want: dict) -> None:
 
 
 @pytest.mark.parametrize("path", GRAPH_SPECS, ids=lambda p: p.stem)
-def test_graph_blocks_start_from_their_state(path: Path):
+def test_graph_blocks_start_from_their_state(path: Path, tmp_path: Path):
     """make_initial_state()'s values per block, and the model's numbers against the
     hand-built model given the test's own arrays."""
     graph = yaml.safe_load(path.read_text())
-    module = load_module(render_module(load_spec(path)), path.stem)
+    module = load_module(render_module(load_spec(path)), tmp_path, path.stem)
     model = module.build_model()
     reference, blocks = reference_graph(graph)
     assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]

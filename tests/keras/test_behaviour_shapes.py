@@ -10,7 +10,6 @@ message names the tensor and both shapes. `check_shape` is checked on its own to
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import keras
 from rnnspec import load_spec, render_module  # noqa: E402
 
 from ..conftest import ROOT  # noqa: E402
+from ..support.modules import load_module  # noqa: E402
 
 SPECS = sorted(
     (ROOT / "tests" / "data" / "specs" / "behaviour" / "shapes").glob("*.yaml")
@@ -31,21 +31,15 @@ SPECS = sorted(
 DYNAMIC_BATCH, DYNAMIC_TIME = 3, 5  # the sizes of dynamic axes in the run
 
 
-def load_module(source: str, name: str) -> types.ModuleType:
-    """Execute generated source in a fresh module namespace."""
-    module = types.ModuleType(name)
-    exec(compile(source, f"<generated {name}>", "exec"), module.__dict__)
-    return module
-
-
 @pytest.fixture(scope="module")
-def runs() -> dict[str, tuple]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
     """Per spec: the module, the real shapes it returns, and the batch and timesteps
     of that run, as check_returned takes them."""
     found = {}
+    folder = tmp_path_factory.mktemp("modules")
     for path in SPECS:
         keras.backend.clear_session(free_memory=False)
-        module = load_module(render_module(load_spec(path)), path.stem)
+        module = load_module(render_module(load_spec(path)), folder, path.stem)
         model = module.build_model()
         rng = np.random.default_rng(0)
         inputs = []

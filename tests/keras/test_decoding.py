@@ -23,7 +23,8 @@ from rnnspec.read.load import SpecError
 from rnnspec.plan.model import ModelPlan
 
 from ..conftest import ROOT
-from .test_graph import call, load_module, numbers
+from ..support.compare_models import call, numbers
+from ..support.modules import load_spec_module
 from ..unit.test_graph_errors import expected_error
 
 SPECS = ROOT / "tests" / "data" / "specs" / "decoding"
@@ -70,7 +71,7 @@ def with_decoding(spec: Path, folder: Path) -> Path:
 def make_case(name: str, folder: Path) -> Case:
     spec = with_decoding(MODELS[name], folder)
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     keras.utils.set_random_seed(3)
     model = module.build_model()
     plan = make_plan(load_spec(spec))
@@ -247,13 +248,13 @@ def test_the_first_step_feeds_start_unless_told(tmp_path: Path) -> None:
 
 
 def test_defaults_of_an_empty_decoding_section(tmp_path: Path) -> None:
-    module = load_module(with_decoding(MODELS["gru_to_lstm"], tmp_path), tmp_path)
+    module = load_spec_module(with_decoding(MODELS["gru_to_lstm"], tmp_path), tmp_path)
     assert (module.START, module.STOP, module.MAX_LENGTH) == (0, None, 20)
     assert module.CLASSES == 16  # its head's units
-    window = load_module(MODELS["window_tokens"], tmp_path)
+    window = load_spec_module(MODELS["window_tokens"], tmp_path)
     assert (window.STOP, window.MAX_LENGTH, window.CLASSES) == (None, 20, 9)
     assert not hasattr(window, "START")  # it continues the prefix it is given
-    text = load_module(MODELS["text_generation"], tmp_path)
+    text = load_spec_module(MODELS["text_generation"], tmp_path)
     assert text.MAX_LENGTH == 400
 
 
@@ -263,7 +264,7 @@ def test_without_a_decoding_section_a_module_has_no_decoders(
     """The example's head scores its input's classes, but its spec asks for no
     decoders: it has none, and main() runs one step of the one-step decoder, whose
     shapes are the full model's for one time step."""
-    module = load_module(MODELS["gru_to_lstm"], tmp_path)
+    module = load_spec_module(MODELS["gru_to_lstm"], tmp_path)
     assert make_plan(load_spec(MODELS["gru_to_lstm"])).generator is None
     assert hasattr(module, "build_inference_models")
     for name in ("greedy_decode", "sample_decode", "beam_search_decode", "START"):
@@ -280,7 +281,7 @@ def test_a_decoder_that_feeds_back_its_output_has_no_decoders(
     """It cannot have a decoding section (refuse_decoder_feeds_output.yaml): it keeps
     its inference models, and main() steps them once."""
     spec = ROOT / "tests" / "data" / "specs" / "graphs" / "conv_handover.yaml"
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     assert make_plan(load_spec(spec)).generator is None
     assert hasattr(module, "build_inference_models")
     assert not hasattr(module, "greedy_decode") and not hasattr(module, "START")
@@ -305,7 +306,7 @@ def test_a_masked_decoder_starts_from_class_1(tmp_path: Path) -> None:
     text = text.replace("embedding: 8}", "embedding: 8, mask_zero: true}")
     spec = tmp_path / "masked.yaml"
     spec.write_text(text.replace("start: 1, ", ""), encoding="utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     assert module.START == 1
     keras.utils.set_random_seed(3)
     model = module.build_model()

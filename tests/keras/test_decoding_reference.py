@@ -19,7 +19,8 @@ import pytest
 
 from .test_attention import VARIANTS, data, spec_text
 from .test_decoding import CLOSE, Case, encode, make_case
-from .test_graph import call, load_module, numbers
+from ..support.compare_models import call, numbers
+from ..support.modules import load_spec_module
 
 
 def next_log_probabilities(case: Case, rows: list[int], prefixes: np.ndarray):
@@ -128,7 +129,7 @@ def test_decoding_a_padded_source_is_decoding_the_cut_source(tmp_path: Path) -> 
     spec = tmp_path / "masked.yaml"
     text = spec_text("masked", **VARIANTS["masked_additive"], decoding=True)
     spec.write_text(text, "utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     keras.utils.set_random_seed(4)
     model = module.build_model()
     source, _ = data(seed=6, source=9, pad=4)

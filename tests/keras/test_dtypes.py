@@ -12,10 +12,7 @@ spec asks for; every returned tensor must come out in the spec's dtype.
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 from pathlib import Path
-from types import ModuleType
 
 import keras
 import numpy as np
@@ -25,7 +22,8 @@ import yaml
 from rnnspec import render_module, render_spec
 from rnnspec.check.checked import Spec
 from ..support import reference as ref
-from .test_keras_matrix import CASES
+from ..support.keras_matrix import CASES
+from ..support.modules import load_module
 
 from ..conftest import ALL_EXAMPLES, ROOT
 
@@ -41,21 +39,11 @@ GRAPHS = (
     + sorted((SPECS / "names").glob("ok_*.yaml"))
     + sorted((SPECS / "dtypes").glob("graph_*.yaml"))
 )
-_counter = itertools.count()
 
 
 @pytest.fixture
 def _fresh_keras():
     keras.backend.clear_session(free_memory=False)
-
-
-def load(source: str, folder: Path) -> ModuleType:
-    path = folder / f"rnnspec_dtypes_{next(_counter)}.py"
-    path.write_text(source, encoding="utf-8")
-    loader = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
 
 
 def spec_dtype(spec: dict) -> str:
@@ -111,14 +99,16 @@ def assert_policies(model: keras.Model, spec: dict) -> None:
 @pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
 def test_every_layer_and_cell_of_a_short_form_has_the_specs_policy(c, tmp_path):
-    module = load(render_module(Spec.model_validate(c.spec)), tmp_path)
+    module = load_module(
+        render_module(Spec.model_validate(c.spec)), tmp_path, "rnnspec_dtypes"
+    )
     assert_policies(module.build_model(), c.spec)
 
 
 @pytest.mark.usefixtures("_fresh_keras")
 @pytest.mark.parametrize("spec", ALL_EXAMPLES + GRAPHS, ids=lambda p: p.stem)
 def test_every_layer_cell_head_and_bridge_has_the_specs_policy(spec: Path, tmp_path):
-    module = load(render_spec(spec), tmp_path)
+    module = load_module(render_spec(spec), tmp_path, "rnnspec_dtypes")
     assert_policies(module.build_model(), yaml.safe_load(spec.read_text("utf-8")))
 
 
@@ -127,7 +117,7 @@ def test_every_layer_cell_head_and_bridge_has_the_specs_policy(spec: Path, tmp_p
 def test_every_tensor_a_graph_returns_is_in_the_specs_dtype(spec: Path, tmp_path):
     """Symbolically and eagerly, as the short form's test_output_dtypes checks."""
     dtype = spec_dtype(yaml.safe_load(spec.read_text("utf-8")))
-    module = load(render_spec(spec), tmp_path)
+    module = load_module(render_spec(spec), tmp_path, "rnnspec_dtypes")
     model = module.build_model()
     assert [keras.backend.standardize_dtype(x.dtype) for x in model.outputs] == [
         dtype

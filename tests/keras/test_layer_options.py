@@ -25,7 +25,8 @@ from rnnspec.read.load import SpecError
 from rnnspec.plan.model import resolve_dims
 
 from ..conftest import invoke
-from .test_graph import call, load_module, numbers
+from ..support.compare_models import call, numbers
+from ..support.modules import load_spec_module
 
 
 def write_spec(folder: Path, name: str, text: str) -> Path:
@@ -37,7 +38,7 @@ def write_spec(folder: Path, name: str, text: str) -> Path:
 def build(spec: Path, folder: Path) -> keras.Model:
     keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(5)
-    return load_module(spec, folder).build_model()
+    return load_spec_module(spec, folder).build_model()
 
 
 def layers_of(model: keras.Model, kind: type) -> list:
@@ -96,7 +97,7 @@ def test_a_project_bridge_applies_its_activation(
     # the activation changes the numbers: without it, the test fails
     assert all(np.abs(a - b).max() > 1e-3 for a, b in zip(linear, by_hand))
 
-    encoder_model, _ = load_module(spec, tmp_path).build_inference_models(model)
+    encoder_model, _ = load_spec_module(spec, tmp_path).build_inference_models(model)
     handed = keras.tree.flatten(encoder_model(data["source"]))
     for got, want in zip(handed, by_hand, strict=True):
         np.testing.assert_allclose(numbers(got), want, rtol=1e-5, atol=1e-6)
@@ -212,7 +213,7 @@ return_sequences: true
 
 def test_a_strided_causal_front_runs_with_the_shapes_it_states(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, "causal", CAUSAL)
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     model = build(spec, tmp_path)
     data = np.random.default_rng(2).standard_normal((2, 9, 3)).astype("float32")
     returned = keras.tree.flatten(model(data))
@@ -315,7 +316,7 @@ def test_a_decoder_is_stepped_only_where_its_front_reads_one_step(
     offered exactly where the front's layers, run step by step, give what they give on
     the whole sequence (Keras' own numbers), and the module runs either way."""
     spec = write_spec(tmp_path, "stepped", STEPPED.format(front=front))
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     model = build(spec, tmp_path)
     front_layers = [layer for layer in model.layers if "front" in layer.name]
     assert front_layers, [layer.name for layer in model.layers]

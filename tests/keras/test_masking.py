@@ -21,7 +21,8 @@ from keras.src.backend import get_keras_mask
 from rnnspec import load_spec, make_plan
 from rnnspec.spec.around import MASK_KEEPING
 
-from .test_graph import load_module, numbers
+from ..support.compare_models import numbers
+from ..support.modules import load_spec_module
 
 VOCABULARY = 9
 TOKENS = f"{{timesteps: null, vocabulary: {VOCABULARY}, embedding: 3, mask_zero: true}}"
@@ -80,7 +81,7 @@ def module_of(name: str, folder: Path):
     spec = folder / f"{name}.yaml"
     spec.write_text(f"name: {name}\n" + SPECS[name], encoding="utf-8")
     keras.backend.clear_session(free_memory=False)
-    return spec, load_module(spec, folder)
+    return spec, load_spec_module(spec, folder)
 
 
 CLOSE = {"rtol": 1e-5, "atol": 1e-6}

@@ -1,6 +1,6 @@
 """Properties of the whole pipeline over drawn specs (Hypothesis), and `make fuzz`.
 
-1. A valid spec (tests/support/strategies.py) loads the same from YAML, JSON and TOML, or all
+1. A valid spec (tests/support/strategies/) loads the same from YAML, JSON and TOML, or all
    three are refused with file:line:col; it renders to code that parses, that black
    leaves as it is, and that is the same bytes when rendered again.
 2. A sample of them passes `smoke_modules`, in one call; another, rendered with

@@ -32,17 +32,16 @@ import pytest
 from rnnspec import load_spec
 
 from ..conftest import PUBLISHED, ROOT
-from .test_graph import (
-    TOLERANCE,
-    Input,
-    Twin,
+from ..support.compare_models import (
     assert_params_counted,
     call,
     copy_weights,
-    load_module,
     loose,
     numbers,
+    TOLERANCE,
 )
+from ..support.graph_twins import Input, Twin
+from ..support.modules import load_spec_module
 
 L = keras.layers
 CLOSE = TOLERANCE["float32"]
@@ -183,7 +182,7 @@ def some_data(spec: Path, twin: Twin, batch: int, seed: int) -> dict[str, np.nda
 def built(spec: Path, folder: Path) -> tuple[ModuleType, keras.Model, Twin]:
     """The generated module, its model, and the twin holding the model's weights."""
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     model = module.build_model()
     twin = TWINS[spec.stem]()
     copy_weights(model, twin.model)

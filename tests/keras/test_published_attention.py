@@ -32,7 +32,8 @@ import pytest
 from rnnspec import load_spec, make_plan
 
 from ..conftest import ROOT
-from .test_graph import copy_weights, load_module, numbers
+from ..support.compare_models import copy_weights, numbers
+from ..support.modules import load_spec_module
 
 L = keras.layers
 PUBLISHED = ROOT / "examples" / "published"
@@ -145,7 +146,7 @@ def test_published_attention_model(name: str, tmp_path: Path) -> None:
     keras.backend.clear_session(free_memory=False)
     build_twin, published_params = TWINS[name], PARAMS[name]
     spec = PUBLISHED / f"{name}.yaml"
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     model = module.build_model()
     twin = build_twin()
     assert model.count_params() == published_params

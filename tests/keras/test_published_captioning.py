@@ -29,7 +29,9 @@ import keras
 import numpy as np
 
 from ..conftest import ROOT
-from .test_graph import Twin, assert_params_counted, load_module
+from ..support.compare_models import assert_params_counted
+from ..support.graph_twins import Twin
+from ..support.modules import load_spec_module
 from .test_published import assert_close, copy_mapped, model_of
 
 Input, Dense, GRU, Embedding = (
@@ -145,7 +147,7 @@ def built(
     """The generated module, its model, and the twin (of the given sizes) holding the
     model's weights."""
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     model = module.build_model()
     twin = image_captioning(**(sizes or {}))
     copy_mapped(model, twin.model, CAPTIONING_NAMES)

@@ -26,13 +26,9 @@ import numpy as np
 import pytest
 
 from ..conftest import ROOT
-from .test_graph import (
-    Input,
-    Twin,
-    assert_params_counted,
-    copy_weights,
-    load_module,
-)
+from ..support.compare_models import assert_params_counted, copy_weights
+from ..support.graph_twins import Input, Twin
+from ..support.modules import load_spec_module
 from .test_published import assert_close, copy_mapped, model_of
 
 layers = keras.layers  # as the published code imports it
@@ -207,7 +203,7 @@ def built(stem: str, folder: Path) -> tuple[ModuleType, keras.Model, Twin]:
     """The generated module, its model with moved statistics, and the twin holding the
     model's weights."""
     keras.backend.clear_session(free_memory=False)
-    module = load_module(PUBLISHED / f"{stem}.yaml", folder)
+    module = load_spec_module(PUBLISHED / f"{stem}.yaml", folder)
     model = module.build_model()
     move_statistics(model, np.random.default_rng(7))
     twin = TWINS[stem]()

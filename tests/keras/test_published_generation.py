@@ -27,7 +27,8 @@ import numpy as np
 import pytest
 
 from ..conftest import ROOT
-from .test_graph import assert_params_counted, load_module, numbers
+from ..support.compare_models import assert_params_counted, numbers
+from ..support.modules import load_spec_module
 from .test_published import lstm_params
 
 L = keras.layers
@@ -79,7 +80,7 @@ def published_loop(model: keras.Model, sentence: list[int], steps: int) -> list[
 @pytest.fixture(scope="module")
 def generation(tmp_path_factory) -> tuple[ModuleType, keras.Model, keras.Model]:
     keras.backend.clear_session(free_memory=False)
-    module = load_module(SPEC, tmp_path_factory.mktemp("text_generation"))
+    module = load_spec_module(SPEC, tmp_path_factory.mktemp("text_generation"))
     keras.utils.set_random_seed(5)
     model = module.build_model()
     twin = text_generation()

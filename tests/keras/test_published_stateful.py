@@ -26,7 +26,8 @@ import keras
 import numpy as np
 
 from ..conftest import ROOT
-from .test_graph import assert_params_counted, load_module
+from ..support.compare_models import assert_params_counted
+from ..support.modules import load_spec_module
 from .test_published import assert_close, copy_mapped
 
 SPEC = ROOT / "examples" / "published" / "stateful_streaming.yaml"
@@ -57,7 +58,7 @@ def built(folder: Path) -> tuple[ModuleType, keras.Model, keras.Model]:
     """The module, its model, and the twin holding its weights (the published layers
     are unnamed: the LSTM is the first layer, the Dense the second)."""
     keras.backend.clear_session(free_memory=False)
-    module = load_module(SPEC, folder)
+    module = load_spec_module(SPEC, folder)
     model = module.build_model()
     twin = stateful_streaming()
     lstm, dense = (layer.name for layer in twin.layers)

@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 from ..conftest import ROOT
-from .test_graph import copy_weights, load_module, numbers
+from ..support.compare_models import copy_weights, numbers
+from ..support.modules import load_spec_module
 from .test_published_attention import TWINS as ATTENTION
 from .test_published_generation import text_generation
 from .test_published_stateful import stateful_streaming
@@ -91,7 +92,7 @@ CASES = {
 def test_compile_model_is_the_published_compile(stem: str, tmp_path: Path) -> None:
     make_twin, optimizer, loss, batch = CASES[stem]
     keras.backend.clear_session(free_memory=False)
-    module = load_module(PUBLISHED / f"{stem}.yaml", tmp_path)
+    module = load_spec_module(PUBLISHED / f"{stem}.yaml", tmp_path)
     model = module.build_model()
     twin = make_twin()
     if stem in ("stateful_streaming", "text_generation"):  # unnamed published layers
@@ -118,7 +119,7 @@ def test_compile_model_is_the_published_compile(stem: str, tmp_path: Path) -> No
 def test_a_few_steps_lower_the_loss_on_one_batch(stem: str, tmp_path: Path) -> None:
     *_, batch = CASES[stem]
     keras.backend.clear_session(free_memory=False)
-    module = load_module(PUBLISHED / f"{stem}.yaml", tmp_path)
+    module = load_spec_module(PUBLISHED / f"{stem}.yaml", tmp_path)
     keras.utils.set_random_seed(0)
     training = module.compile_model(module.build_training_model(module.build_model()))
     x, y = batch(np.random.default_rng(4))

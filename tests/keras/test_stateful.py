@@ -28,7 +28,9 @@ import pytest
 from rnnspec import SpecError, load_spec, render_spec
 
 from ..conftest import ROOT
-from .test_graph import TOLERANCE, Input, Twin, copy_weights, load_module, numbers
+from ..support.compare_models import TOLERANCE, copy_weights, numbers
+from ..support.graph_twins import Input, Twin
+from ..support.modules import load_spec_module
 from .test_published import model_of
 
 L = keras.layers
@@ -199,7 +201,7 @@ def built(
     """The module, its model, the twin and the twin's model holding the model's weights
     (taking one input alone, as the generated model does)."""
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     model = module.build_model()
     twin = TWINS[spec.stem]()
     twin_model = model_of(twin.inputs, twin.returned)
@@ -288,7 +290,7 @@ def test_keras_3_models_have_no_reset_states() -> None:
 
 
 def test_the_smoke_test_fails_when_the_reset_resets_nothing(tmp_path: Path) -> None:
-    module = load_module(SPECS[0], tmp_path)
+    module = load_spec_module(SPECS[0], tmp_path)
     module.main()  # passes as rendered
     module.reset_states = lambda model: None
     with pytest.raises(AssertionError, match="after reset_states"):

@@ -22,7 +22,7 @@ from rnnspec import load_spec
 from rnnspec.read.load import SpecError
 
 from ..conftest import ROOT
-from .test_graph import load_module
+from ..support.modules import load_spec_module
 from ..unit.test_graph_errors import expected_error
 
 L = keras.layers
@@ -53,7 +53,7 @@ def twin(units: int, activation: str) -> keras.Model:
 
 def trained(spec: Path, folder: Path) -> tuple[ModuleType, keras.Model]:
     keras.backend.clear_session(free_memory=False)
-    module = load_module(spec, folder)
+    module = load_spec_module(spec, folder)
     return module, module.compile_model(
         module.build_training_model(module.build_model())
     )
@@ -355,7 +355,7 @@ def test_the_smoke_step_allows_a_loss_no_finer_than_the_models_own_outputs(
     checks that the step moved the weights."""
     spec = tmp_path / "nan_forward.yaml"
     spec.write_text(NAN_FORWARD, encoding="utf-8")
-    module = load_module(spec, tmp_path)
+    module = load_spec_module(spec, tmp_path)
     outputs = module.build_model()(np.ones((2, 50, 4), "float32"))
     assert not np.isfinite(keras.ops.convert_to_numpy(outputs)).all()
     module.main()

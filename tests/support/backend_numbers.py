@@ -55,6 +55,8 @@ def outputs_of(model: keras.Model, arrays: list[np.ndarray]) -> list[np.ndarray]
 
 
 def load(path: Path):
+    # its own loader, not tests/support/modules.py: this script runs by path in another
+    # interpreter (or with another KERAS_BACKEND), outside the test package
     spec = importlib.util.spec_from_file_location(f"golden_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,4 +1,4 @@
-"""Broken new sections: a valid drawn spec (tests/support/strategies.py) with one place in
+"""Broken new sections: a valid drawn spec (tests/support/strategies/) with one place in
 training, decoding, attention, a front or head list, a token input, a hand-over
 (bridge), repeat or go_backwards broken one way, as `mutations()` breaks cells and
 inputs in the text: a value of a wrong type, an unknown key, a missing key, a name

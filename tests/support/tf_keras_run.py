@@ -23,6 +23,8 @@ BATCH, TIME = 2, 4
 
 
 def load(path: Path):
+    # its own loader, not tests/support/modules.py: this script runs by path in another
+    # interpreter (or with another KERAS_BACKEND), outside the test package
     spec = importlib.util.spec_from_file_location(
         f"{path.parent.name}_{path.stem}", path
     )

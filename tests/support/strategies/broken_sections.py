@@ -1,0 +1,78 @@
+"""Broken new sections: a valid spec with its attention, training or decoding broken."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import strategies as st
+
+from rnnspec.spec.training import LOSSES
+
+from .values import Data
+
+_BIG = 10**30
+_BAD = {  # key -> values of the wrong type, unknown names, out of range
+    "over": ("nowhere", 3, ["x"], "", "Encoder"),
+    "score": ("luong", "bahdanau", "Dot", 1, True),
+    "project": ("yes", 1, [True]),
+    "concat": ("both", "context", 0),
+    "vector": (
+        {"units": 0}, {"units": -1}, {"units": 70000}, {"activation": "tanh"},
+        {"units": 2, "activation": "nope"}, {"units": 2, "use_bias": True}, "tanh", 4,
+    ),
+    "loss": (
+        "nll", "MSE", {"nowhere": "mse"}, {}, ["mse"], 3, "ctc",
+        "sparse_categorical_crossentropy", "binary_crossentropy", "categorical_crossentropy",
+    ),
+    "optimizer": ("adamx", "Adam", 1, {"name": "adam"}),
+    "learning_rate": (
+        0, -1, 0.0, 10.5, 1e308, float("nan"), float("inf"), "0.1", True, _BIG,
+    ),
+    "metrics": (
+        ["accuracy", "accuracy"], ["f1"], "accuracy", ["mse"], ["accuracy"], ["mae"],
+        ["accuracy", "mse", "mae", "mse"], [1],
+    ),
+    "start": (-1, 65536, 1.5, "0", True, _BIG, 20, 5, 1),
+    "stop": (-1, 65536, 1.5, "0", False, _BIG, 20, 5, 1),
+    "max_length": (0, -3, 1.5, 65537, "20", _BIG),
+    "section": ("adam", [], 1, True, "encoder"),
+}  # fmt: skip
+
+
+@st.composite
+def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
+    """`spec` with its attention, training or decoding broken (or added where it does
+    not fit): a value of the wrong type, an unknown name, out of range, an unknown key.
+    """
+    spec = copy.deepcopy(spec)
+    blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
+    names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
+    where = draw(st.sampled_from(("attention", "training", "decoding")))
+    if where == "attention":
+        block = draw(st.sampled_from(blocks))
+        over = (
+            names[0] if names[0] != block.get("name") else draw(st.sampled_from(names))
+        )
+        section = block.setdefault("attention", {"over": over, "score": "dot"})
+        keys = ("over", "score", "project", "concat", "vector")
+    elif where == "training":
+        section = spec.setdefault("training", {"loss": "mse"})
+        keys = ("loss", "optimizer", "learning_rate", "metrics")
+    else:
+        section = spec.setdefault("decoding", {})
+        keys = ("start", "stop", "max_length")
+    key = draw(st.sampled_from((*keys, "unknown", "section")))
+    if key == "unknown":
+        section[draw(st.sampled_from(("epochs", "beam_width", "heads", "Loss")))] = 1
+    elif key == "section":
+        holder = block if where == "attention" else spec
+        holder[where] = draw(st.sampled_from(_BAD["section"]))
+    elif key == "over":
+        section["over"] = draw(st.sampled_from((*_BAD["over"], *names)))
+    elif key == "loss" and draw(st.booleans()):  # a known loss for a named block
+        section["loss"] = {
+            draw(st.sampled_from(names)): draw(st.sampled_from(tuple(LOSSES)))
+        }
+    else:
+        section[key] = draw(st.sampled_from(_BAD[key]))
+    return spec

@@ -22,11 +22,12 @@ def render_spec(path: str | Path, target: str = DEFAULT, cache: bool = True) -> 
     text, entry = _entry(path, target, cache)
     if entry and (module := kept.recall(entry)) is not None:
         return module
+    # imported on a miss only: a hit loads neither pydantic nor jinja2 nor black
     from ..read.load import load_spec, load_text
-    from .module import render_module
+    from .module import render_checked
 
     spec = load_spec(path, target) if text is None else load_text(text, path, target)
-    module = render_module(spec, target, cache)
+    module = render_checked(spec, target, cache)  # load_spec checked the target
     if entry:
         kept.keep(entry, module)
     return module

@@ -30,5 +30,12 @@ def render_module(
     """
     if not isinstance(spec, ModelSpec):
         check_target(spec, target)  # raises RuleError (load_spec: SpecError, placed)
-    source = render_source(plan_spec(spec), target, cache)
-    return formatted(source, cache)
+    return render_checked(spec, target, cache)
+
+
+def render_checked(
+    spec: Spec | GraphSpec | ModelSpec, target: str, cache: bool = True
+) -> str:
+    """The module for a spec checked for `target` already (`load_spec(file, target)`):
+    planned, rendered and formatted, no rule checked again."""
+    return formatted(render_source(plan_spec(spec), target, cache), cache)

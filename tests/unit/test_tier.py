@@ -10,7 +10,8 @@ from pathlib import Path
 from ..conftest import ROOT
 
 BACKENDS = ("keras", "tensorflow", "jax", "torch", "tf_keras")
-UNIT = sorted(Path(__file__).parent.glob("test_*.py"))
+HERE = Path(__file__).parent
+UNIT = sorted(HERE.rglob("test_*.py"))  # tests/unit/ and its folders (check/, plan/)
 
 PROBE = """\
 import importlib, sys
@@ -21,7 +22,10 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & set(%r))))
 
 
 def test_no_unit_test_module_imports_a_backend() -> None:
-    names = [f"tests.unit.{path.stem}" for path in UNIT]
+    names = [
+        "tests.unit." + ".".join(path.relative_to(HERE).with_suffix("").parts)
+        for path in UNIT
+    ]
     assert len(names) > 10
     done = subprocess.run(
         [sys.executable, "-c", PROBE % (BACKENDS,), *names],

@@ -1,0 +1,155 @@
+"""Decoding (rnnspec/check/decoding.py): the one block stepped a time step at a time
+(the one that starts from another's state, reads a model input, runs one way and
+returns its state), what its loop feeds back (its most likely class as a token or
+one-hot where its head scores its input's classes), window generation, and the
+`decoding` section refused where the model generates no classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rnnspec.check.checked import checked
+from rnnspec.check.decoding import feedback_of, generator_of, steppable_decoder
+from rnnspec.spec.normalise import normalise
+
+from ...support.specs import graph, refusal, short
+
+GRU = [{"type": "gru", "units": 4}]
+TOKENS = {"timesteps": 4, "vocabulary": 9, "embedding": 3}
+ONE_HOT = {"timesteps": 4, "features": 6}
+ENCODER = {"name": "enc", "input": "x", "cells": GRU, "return_state": True}
+
+
+def decoder(**keys: Any) -> dict[str, Any]:
+    block = {"name": "dec", "input": "y", "cells": GRU, "return_sequences": True,
+             "return_state": True, "initial_state": {"from": "enc"}}  # fmt: skip
+    return block | keys
+
+
+def seq2seq(target: dict, **keys: Any) -> dict[str, Any]:
+    inputs = {"x": {"timesteps": 5, "features": 2}, "y": target}
+    return {"inputs": inputs, "blocks": [ENCODER, decoder(**keys)]}
+
+
+@pytest.mark.parametrize(
+    ("target", "head", "feedback"),
+    [
+        (TOKENS, {"units": 9}, "token"),
+        (TOKENS, {"units": 8}, "data"),
+        (ONE_HOT, {"units": 6, "activation": "softmax"}, "one_hot"),
+        (ONE_HOT, None, "data"),  # 4 units, 6 features
+        ({"timesteps": 4, "features": 4}, None, "output"),
+    ],
+)
+def test_what_a_decoder_feeds_back(
+    target: dict, head: dict | None, feedback: str
+) -> None:
+    data = seq2seq(target, **({"head": head} if head else {}))
+    spec = graph(**data)
+    model = normalise(spec)
+    assert steppable_decoder(model) == "dec"
+    shapes = checked(spec).shapes
+    assert feedback_of(model, shapes[1]) == feedback
+    assert checked(spec).feedback == feedback
+    found = generator_of(model, shapes)
+    if feedback in ("token", "one_hot"):
+        assert found is not None
+        assert (found.kind, found.block, found.input, found.feedback) == (
+            "decoder", "dec", "y", feedback,
+        )  # fmt: skip
+        assert found.classes == head["units"]  # type: ignore[index]
+        assert found.probabilities is (feedback == "one_hot")
+    else:
+        assert found is None
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {"bidirectional": True, "initial_state": {"from": "enc", "bridge": "project"}},
+        {"go_backwards": True},
+        {"return_state": False},
+        {"front": [{"type": "conv1d", "filters": 3, "kernel_size": 2}]},
+    ],
+)
+def test_a_decoder_that_cannot_take_one_step_is_not_steppable(keys: dict) -> None:
+    data = seq2seq(TOKENS, head={"units": 9}, **keys)
+    data["inputs"] = {k: v | {"batch_size": 2} for k, v in data["inputs"].items()}
+    assert steppable_decoder(normalise(graph(**data))) is None
+    assert steppable_decoder(normalise(graph(**seq2seq(TOKENS)))) == "dec"
+
+
+def test_a_decoder_reading_a_block_is_not_steppable() -> None:
+    blocks = [ENCODER | {"return_sequences": True},
+              decoder(input="enc", head={"units": 9})]  # fmt: skip
+    spec = graph({"x": TOKENS}, blocks)
+    assert steppable_decoder(normalise(spec)) is None
+
+
+def test_mask_zero_starts_from_class_1() -> None:
+    data = seq2seq(TOKENS | {"mask_zero": True}, head={"units": 9})
+    found = generator_of(normalise(graph(**data)), checked(graph(**data)).shapes)
+    assert found is not None and found.start == 1
+
+
+def test_a_window_model_generates_the_classes_it_reads() -> None:
+    head = {"units": 9, "activation": "softmax"}
+    spec = short(GRU, input=TOKENS, head=head, decoding={"stop": 3, "max_length": 5})
+    found = checked(spec).generator
+    assert found is not None
+    assert (found.kind, found.block, found.classes, found.feedback) == (
+        "window",
+        "m",
+        9,
+        "token",
+    )
+    assert (found.start, found.stop, found.max_length, found.probabilities) == (
+        0,
+        3,
+        5,
+        True,
+    )
+    assert checked(spec).decoder is None
+
+
+def test_without_a_decoding_section_the_decoder_stays_and_no_generator() -> None:
+    found = checked(graph(**seq2seq(TOKENS, head={"units": 9})))
+    assert (found.decoder, found.feedback, found.generator) == ("dec", "token", None)
+
+
+def problem_of(data: dict[str, Any]) -> tuple[str, str]:
+    problem = refusal(data)
+    return problem.path, problem.message
+
+
+def test_a_decoding_section_needs_a_model_that_generates_classes() -> None:
+    path, message = problem_of(
+        {"name": "m", "input": ONE_HOT, "cells": GRU, "decoding": {}}
+    )
+    assert (path, message.split(":")[0]) == (
+        "decoding",
+        "the model generates no classes",
+    )
+
+
+@pytest.mark.parametrize(
+    ("decoding", "path", "words"),
+    [
+        ({"stop": 9}, "decoding.stop", "expected stop in [0, 9), got 9"),
+        ({"start": 12}, "decoding.start", "expected start in [0, 9), got 12"),
+    ],
+)
+def test_a_class_the_head_does_not_score_is_refused(
+    decoding: dict, path: str, words: str
+) -> None:
+    data = {"name": "g", **seq2seq(TOKENS, head={"units": 9}), "decoding": decoding}
+    where, message = problem_of(data)
+    assert where == path and words in message
+
+
+def test_a_window_model_feeds_no_start() -> None:
+    data = {"name": "m", "input": TOKENS, "cells": GRU, "head": {"units": 9},
+            "decoding": {"start": 1}}  # fmt: skip
+    assert problem_of(data)[0] == "decoding.start"

@@ -132,10 +132,22 @@ def one_line(exc: BaseException) -> str:
 
 
 def reset_states(model: keras.Model) -> None:
-    """Every stateful layer back to the zeros it starts from."""
+    """Every stateful layer's state variables back to the zeros they start from (not
+    by RNN.reset_state(), which fails on a stack of cells' nested states in Keras
+    3.15)."""
     for layer in model.layers:
-        if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
-            layer.reset_state()
+        if not getattr(layer, "stateful", False):
+            continue
+        for one in directions(layer):
+            for variable in keras.tree.flatten(getattr(one, "states", None) or []):
+                variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
+
+
+def directions(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """A Bidirectional layer's two layers; any other layer itself."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    return [layer]
 
 
 def numbers(

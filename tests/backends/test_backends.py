@@ -4,24 +4,30 @@ Keras fixes its backend at ``import keras`` (``KERAS_BACKEND``), and this test p
 runs TensorFlow, so every other backend runs in processes of its own, each importing
 its backend once:
 
-- every golden module's ``main()`` (what ``python MODULE.py`` runs) through the smoke
-  worker, one worker per backend (``verify.smoke_modules(backend=...)``), printing the
-  same tensor shapes as on TensorFlow;
+- tests/support/backend_probe.py, once per backend and golden module in a session
+  (kept in the session's scratch folder): it builds the module's model once, runs its
+  ``main()`` (the smoke test, which must print the tensor shapes TensorFlow's run
+  prints), then its numbers: the same weights and inputs give the same outputs within
+  TOLERANCE, the inference models and greedy decoding included, and the ``.keras``
+  file TensorFlow saved loads and gives them too. TensorFlow's own probe run is the
+  reference; TensorFlow's smoke of every golden module is the session's shared one
+  (tests/support/shared_smoke.py), which runs each as ``python MODULE.py``;
 - the Keras matrix's build and state checks (tests/keras/test_keras_matrix.py, the tests
-  marked ``backends``) in a pytest run per backend;
-- the numbers (tests/support/backend_numbers.py): the same weights and inputs give the same
-  outputs within TOLERANCE, the inference models and greedy decoding included, and the
-  ``.keras`` file TensorFlow saved loads and gives them too.
+  marked ``backends``) in a pytest run per backend.
+
+SAMPLE, a golden module per feature family, is what ``make test`` runs on JAX and
+PyTorch (the tests marked ``quick``); the others run every golden module.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,22 +36,37 @@ import pytest
 from rnnspec.run import verify
 
 from ..conftest import GOLDEN, ROOT, invoke, run_cli, sharing_smoke
+from ..support.sample import SAMPLE
 from ..support.shared_smoke import SCRATCH
 
+REFERENCE = "tensorflow"  # this process's backend: what the others are held to
 OTHERS = ("jax", "torch")  # the backends besides this process's TensorFlow
 TOLERANCE = 1e-5  # the largest difference allowed between two backends' outputs
 MODULES = sorted(GOLDEN.glob("*.py"))
-NUMBERS = ROOT / "tests" / "support" / "backend_numbers.py"
+PROBE = ROOT / "tests" / "support" / "backend_probe.py"
 
 
 def test_the_suite_covers_every_backend() -> None:
-    assert set(verify.BACKENDS) == {"tensorflow", *OTHERS}
+    assert set(verify.BACKENDS) == {REFERENCE, *OTHERS}
     assert len(MODULES) >= 23
+    assert {GOLDEN / f"{name}.py" for name in SAMPLE} <= set(MODULES)
 
 
 def test_this_process_runs_tensorflow() -> None:
     """The reference side of every comparison below (KERAS_BACKEND unset or so)."""
-    assert verify.default_backend() == "tensorflow"
+    assert verify.default_backend() == REFERENCE
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("backend", OTHERS)
+def test_sample_runs_and_matches(backend: str) -> None:
+    """SAMPLE's smoke and numbers on the backend (all of them: the tests below)."""
+    modules = [GOLDEN / f"{name}.py" for name in SAMPLE]
+    folder = _probed(backend, modules)
+    problems = _smoke_problems(folder, backend, modules)
+    numbers, largest = _number_problems(folder, backend, modules)
+    assert not problems + numbers, f"on {backend}:\n" + "\n".join(problems + numbers)
+    print(f"{backend}: largest difference from tensorflow {largest:.3g} (sample)")
 
 
 @pytest.mark.parametrize(
@@ -57,18 +78,19 @@ def test_this_process_runs_tensorflow() -> None:
 )
 def test_every_golden_module_runs(backend: str) -> None:
     """main() of every golden module passes on the backend, printing the shapes it
-    prints on TensorFlow; all modules share one worker, which imports keras once."""
-    with (
-        sharing_smoke()
-    ):  # TensorFlow's: the session's run (tests/support/shared_smoke.py)
-        results = verify.smoke_modules(MODULES, backend=backend, workers=1)
-        reference = verify.smoke_modules(MODULES, backend="tensorflow")
-    failed = [
-        f"{r.path.name}: {r.error}\n{r.output[-3000:]}" for r in results if not r.ok
-    ]
-    assert not failed, f"on {backend}:\n" + "\n".join(failed)
-    assert [r.tensors for r in results] == [r.tensors for r in reference]
-    assert all(r.tensors for r in results)
+    prints on TensorFlow: on TensorFlow the session's smoke, each as __main__; on
+    the others their probe run, its main() with its output captured."""
+    if backend == REFERENCE:
+        with sharing_smoke():  # tests/support/shared_smoke.py
+            results = verify.smoke_modules(MODULES, backend=backend, workers=1)
+        failed = [
+            f"{r.path.name}: {r.error}\n{r.output[-3000:]}" for r in results if not r.ok
+        ]
+        assert not failed, f"on {backend}:\n" + "\n".join(failed)
+        assert all(r.tensors for r in results)
+        return
+    problems = _smoke_problems(_probed(backend, MODULES), backend, MODULES)
+    assert not problems, f"on {backend}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("backend", OTHERS)
@@ -91,37 +113,49 @@ def test_the_keras_matrix_builds(backend: str) -> None:
 def test_same_weights_same_numbers(backend: str) -> None:
     """Every golden model, its inference models, greedy decoding and the .keras file
     saved on TensorFlow give TensorFlow's outputs within TOLERANCE on the backend."""
-    folder = _reference()
-    _probe(backend, folder)
-    problems, largest = [], 0.0
-    for module in MODULES:
-        mine = _numbers(folder, backend, module.stem)
-        theirs = _numbers(folder, "tensorflow", module.stem)
-        if isinstance(mine, str) or isinstance(theirs, str):
-            problems.append(
-                f"{module.stem}: {mine if isinstance(mine, str) else theirs}"
-            )
-            continue
-        loaded = {
-            k.replace("loaded/", "model/"): v for k, v in mine.items() if "loaded/" in k
-        }
-        expected = {k for k in theirs if k.startswith("model/")}
-        own = {key for key in mine if not key.startswith("loaded/")}
-        if own != set(theirs) or set(loaded) != expected:
-            problems.append(
-                f"{module.stem}: outputs {sorted(mine)} vs {sorted(theirs)}"
-            )
-            continue
-        pairs = [(k, mine[k], theirs[k]) for k in theirs] + [
-            (f"loaded {k}", v, theirs[k]) for k, v in loaded.items()
-        ]
-        for key, got, want in pairs:
-            difference = _difference(got, want)
-            largest = max(largest, difference)
-            if not difference <= TOLERANCE:
-                problems.append(f"{module.stem} {key}: differs by {difference:.3g}")
+    folder = _probed(backend, MODULES)
+    problems, largest = _number_problems(folder, backend, MODULES)
     assert not problems, f"{backend} vs tensorflow:\n" + "\n".join(problems)
     print(f"{backend}: largest difference from tensorflow {largest:.3g}")
+
+
+# Two modules with one build_model: main() of the second changes the model's weights
+# and state, then fails; the probe still gets the fresh model's numbers.
+PROBED = """\
+import keras
+import numpy as np
+
+
+def build_model():
+    sequence = keras.Input((3, 2), batch_size=2)
+    return keras.Model(sequence, keras.layers.SimpleRNN(4, stateful=True)(sequence))
+
+
+def main():
+    keras.utils.set_random_seed(0)
+    model = build_model()
+    print(f"output: {tuple(model(np.ones((2, 3, 2), 'float32')).shape)}")
+"""
+SPOILED = """\
+    model.set_weights([w + 1 for w in model.get_weights()])
+    model(np.ones((2, 3, 2), "float32"))
+    1 / 0
+"""
+
+
+def test_the_probe_reports_main_and_numbers_from_fresh_weights(tmp_path) -> None:
+    clean = tmp_path / "clean.py"
+    clean.write_text(PROBED)
+    spoiled = tmp_path / "spoiled.py"
+    spoiled.write_text(PROBED + SPOILED)
+    _probe(REFERENCE, tmp_path, [clean, spoiled])
+    ran = [_smoke(tmp_path, REFERENCE, module) for module in (clean, spoiled)]
+    assert ran[0].ok and ran[0].tensors == (("output", "(2, 4)"),)
+    assert not ran[1].ok and ran[1].error == "ZeroDivisionError: division by zero"
+    assert "output: (2, 4)\nTraceback" in ran[1].output
+    numbers = [_numbers(tmp_path, REFERENCE, name) for name in ("clean", "spoiled")]
+    assert list(numbers[0]) == ["model/0"]
+    assert np.array_equal(numbers[0]["model/0"], numbers[1]["model/0"])
 
 
 # The module reports the backend it really ran on, as a tensor line of the report.
@@ -172,29 +206,105 @@ def _difference(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got.astype("float64") - want.astype("float64"))))
 
 
+def _smoke_problems(folder: Path, backend: str, modules: Sequence[Path]) -> list[str]:
+    """What is wrong with the modules' probed main() on the backend: a failure there
+    or on TensorFlow, or printed shapes other than TensorFlow's (or none)."""
+    problems = []
+    for module in modules:
+        mine = _smoke(folder, backend, module)
+        theirs = _smoke(folder, REFERENCE, module)
+        for side, result in ((backend, mine), (REFERENCE, theirs)):
+            if result is None:
+                problems.append(f"{module.stem}: no smoke result on {side}")
+            elif not result.ok:
+                problems.append(
+                    f"{module.stem} on {side}: {result.error}\n{result.output[-3000:]}"
+                )
+        both_ran = mine is not None and theirs is not None and mine.ok and theirs.ok
+        if both_ran and (not mine.tensors or mine.tensors != theirs.tensors):
+            problems.append(
+                f"{module.stem}: printed {mine.tensors}, on tensorflow {theirs.tensors}"
+            )
+    return problems
+
+
+def _smoke(folder: Path, backend: str, module: Path) -> verify.SmokeResult | None:
+    """The module's main() as the probe ran it on the backend (None: it did not)."""
+    try:
+        ran = json.loads((folder / backend / f"{module.stem}.smoke.json").read_text())
+    except FileNotFoundError:
+        return None
+    reply = (ran["ok"], ran["error"], ran["output"])
+    return verify.result_of(module, reply, ran["seconds"])
+
+
+def _number_problems(
+    folder: Path, backend: str, modules: Sequence[Path]
+) -> tuple[list[str], float]:
+    """The outputs on the backend that differ from TensorFlow's by more than
+    TOLERANCE, or are missing; and the largest difference found."""
+    problems, largest = [], 0.0
+    for module in modules:
+        mine = _numbers(folder, backend, module.stem)
+        theirs = _numbers(folder, REFERENCE, module.stem)
+        if isinstance(mine, str) or isinstance(theirs, str):
+            problems.append(
+                f"{module.stem}: {mine if isinstance(mine, str) else theirs}"
+            )
+            continue
+        loaded = {
+            k.replace("loaded/", "model/"): v for k, v in mine.items() if "loaded/" in k
+        }
+        expected = {k for k in theirs if k.startswith("model/")}
+        own = {key for key in mine if not key.startswith("loaded/")}
+        if own != set(theirs) or set(loaded) != expected:
+            problems.append(
+                f"{module.stem}: outputs {sorted(mine)} vs {sorted(theirs)}"
+            )
+            continue
+        pairs = [(k, mine[k], theirs[k]) for k in theirs] + [
+            (f"loaded {k}", v, theirs[k]) for k, v in loaded.items()
+        ]
+        for key, got, want in pairs:
+            difference = _difference(got, want)
+            largest = max(largest, difference)
+            if not difference <= TOLERANCE:
+                problems.append(f"{module.stem} {key}: differs by {difference:.3g}")
+    return problems, largest
+
+
 def _numbers(folder: Path, backend: str, name: str) -> dict[str, np.ndarray] | str:
     """A module's outputs on the backend, or the traceback of its failure."""
     error = folder / backend / f"{name}.error"
     if error.exists():
         return f"failed on {backend}:\n{error.read_text()}"
-    with np.load(folder / backend / f"{name}.npz") as kept:
-        return {key: kept[key] for key in kept.files}
+    try:
+        with np.load(folder / backend / f"{name}.npz") as kept:
+            return {key: kept[key] for key in kept.files}
+    except FileNotFoundError:
+        return f"no numbers on {backend}"
 
 
-def _reference() -> Path:
-    """The session's TensorFlow run of tests/support/backend_numbers.py: weights, .keras files
-    and outputs, made once under a lock (the xdist workers share it)."""
-    folder = Path(os.environ[SCRATCH]) / "backends"
-    with _locked(Path(os.environ[SCRATCH]) / "backends.lock"):
-        if not (folder / "tensorflow.done").exists():
-            _probe("tensorflow", folder)
-            (folder / "tensorflow.done").touch()
+def _probed(backend: str, modules: Sequence[Path]) -> Path:
+    """The session's probe results (tests/support/backend_probe.py) for ``modules`` on
+    the backend, and first on TensorFlow, whose weights and .keras files the others
+    take: each module probed once per backend and session, under a lock (the xdist
+    workers share them). Returns the folder that holds them."""
+    scratch = Path(os.environ[SCRATCH])
+    folder = scratch / "backends"
+    if backend != REFERENCE:
+        _probed(REFERENCE, modules)
+    with _locked(scratch / f"backends-{backend}.lock"):
+        done = folder / backend
+        todo = [m for m in modules if not (done / f"{m.stem}.smoke.json").exists()]
+        if todo:
+            _probe(backend, folder, todo)
     return folder
 
 
-def _probe(backend: str, folder: Path) -> None:
+def _probe(backend: str, folder: Path, modules: Sequence[Path]) -> None:
     done = subprocess.run(
-        [sys.executable, str(NUMBERS), str(folder), *map(str, MODULES)],
+        [sys.executable, str(PROBE), str(folder), *map(str, modules)],
         capture_output=True,
         text=True,
         env=_env(backend),

@@ -10,8 +10,8 @@ passes such a state flat at the call site (stack.LayerPlan.call_state), in every
 zeros/ones/random, input, from (direct and bridged), the inference models' state
 inputs; and reset_states() of a stateful stack zeroes its variables on JAX too.
 
-Each spec below renders a module that tests/support/backend_numbers.py runs on TensorFlow (the
-reference weights and .keras file) and then on JAX in a process of its own: the
+Each spec below renders a module that tests/support/backend_probe.py runs on TensorFlow
+(the reference weights and .keras file) and then on JAX in a process of its own: the
 model, the inference models, greedy decoding and the loaded .keras file must give
 TensorFlow's numbers.
 """
@@ -30,7 +30,7 @@ from rnnspec import load_spec, make_plan, render_spec
 
 from ..conftest import ROOT
 
-NUMBERS = ROOT / "tests" / "support" / "backend_numbers.py"
+NUMBERS = ROOT / "tests" / "support" / "backend_probe.py"
 TOLERANCE = 1e-5  # as tests/backends/test_backends.py
 
 ENC_DEC = """\

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .support.shared_smoke import SCRATCH, shared, stop_session_worker
+from .support.probes import SCRATCH
+from .support.shared_smoke import shared, stop_session_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

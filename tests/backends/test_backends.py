@@ -10,24 +10,22 @@ its backend once:
   prints), then its numbers: the same weights and inputs give the same outputs within
   TOLERANCE, the inference models and greedy decoding included, and the ``.keras``
   file TensorFlow saved loads and gives them too. TensorFlow's own probe run is the
-  reference; TensorFlow's smoke of every golden module is the session's shared one
-  (tests/support/shared_smoke.py), which runs each as ``python MODULE.py``;
+  reference, and the smoke of the golden modules that every test on TensorFlow reads
+  (tests/support/probes.py, tests/support/shared_smoke.py);
 - the Keras matrix's build and state checks (tests/keras/test_keras_matrix.py, the tests
   marked ``backends``) in a pytest run per backend.
 
-SAMPLE, a golden module per feature family, is what ``make test`` runs on JAX and
-PyTorch (the tests marked ``quick``); the others run every golden module.
+SAMPLE (tests/support/sample.py), golden modules that cover every feature family, is
+what ``make test`` runs on JAX and PyTorch (the tests marked ``quick``); the others run
+every golden module.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +33,13 @@ import pytest
 
 from rnnspec.run import verify
 
-from ..conftest import GOLDEN, ROOT, invoke, run_cli, sharing_smoke
+from ..conftest import GOLDEN, ROOT, invoke, run_cli
+from ..support.probes import REFERENCE, numbers_of, probe, probed, smoke_of
 from ..support.sample import SAMPLE
-from ..support.shared_smoke import SCRATCH
 
-REFERENCE = "tensorflow"  # this process's backend: what the others are held to
 OTHERS = ("jax", "torch")  # the backends besides this process's TensorFlow
 TOLERANCE = 1e-5  # the largest difference allowed between two backends' outputs
 MODULES = sorted(GOLDEN.glob("*.py"))
-PROBE = ROOT / "tests" / "support" / "backend_probe.py"
 
 
 def test_the_suite_covers_every_backend() -> None:
@@ -62,7 +58,7 @@ def test_this_process_runs_tensorflow() -> None:
 def test_sample_runs_and_matches(backend: str) -> None:
     """SAMPLE's smoke and numbers on the backend (all of them: the tests below)."""
     modules = [GOLDEN / f"{name}.py" for name in SAMPLE]
-    folder = _probed(backend, modules)
+    folder = probed(backend, modules)
     problems = _smoke_problems(folder, backend, modules)
     numbers, largest = _number_problems(folder, backend, modules)
     assert not problems + numbers, f"on {backend}:\n" + "\n".join(problems + numbers)
@@ -77,19 +73,10 @@ def test_sample_runs_and_matches(backend: str) -> None:
     ],
 )
 def test_every_golden_module_runs(backend: str) -> None:
-    """main() of every golden module passes on the backend, printing the shapes it
-    prints on TensorFlow: on TensorFlow the session's smoke, each as __main__; on
-    the others their probe run, its main() with its output captured."""
-    if backend == REFERENCE:
-        with sharing_smoke():  # tests/support/shared_smoke.py
-            results = verify.smoke_modules(MODULES, backend=backend, workers=1)
-        failed = [
-            f"{r.path.name}: {r.error}\n{r.output[-3000:]}" for r in results if not r.ok
-        ]
-        assert not failed, f"on {backend}:\n" + "\n".join(failed)
-        assert all(r.tensors for r in results)
-        return
-    problems = _smoke_problems(_probed(backend, MODULES), backend, MODULES)
+    """main() of every golden module passes on the backend, as the session's probe ran
+    it (the smoke every other test of a golden module on TensorFlow reads too),
+    printing tensor shapes, and on JAX and PyTorch the shapes TensorFlow printed."""
+    problems = _smoke_problems(probed(backend, MODULES), backend, MODULES)
     assert not problems, f"on {backend}:\n" + "\n".join(problems)
 
 
@@ -102,7 +89,7 @@ def test_the_keras_matrix_builds(backend: str) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=_env(backend),
+        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
         timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
@@ -113,7 +100,7 @@ def test_the_keras_matrix_builds(backend: str) -> None:
 def test_same_weights_same_numbers(backend: str) -> None:
     """Every golden model, its inference models, greedy decoding and the .keras file
     saved on TensorFlow give TensorFlow's outputs within TOLERANCE on the backend."""
-    folder = _probed(backend, MODULES)
+    folder = probed(backend, MODULES)
     problems, largest = _number_problems(folder, backend, MODULES)
     assert not problems, f"{backend} vs tensorflow:\n" + "\n".join(problems)
     print(f"{backend}: largest difference from tensorflow {largest:.3g}")
@@ -148,12 +135,12 @@ def test_the_probe_reports_main_and_numbers_from_fresh_weights(tmp_path) -> None
     clean.write_text(PROBED)
     spoiled = tmp_path / "spoiled.py"
     spoiled.write_text(PROBED + SPOILED)
-    _probe(REFERENCE, tmp_path, [clean, spoiled])
-    ran = [_smoke(tmp_path, REFERENCE, module) for module in (clean, spoiled)]
+    probe(REFERENCE, tmp_path, [clean, spoiled])
+    ran = [smoke_of(tmp_path, REFERENCE, module) for module in (clean, spoiled)]
     assert ran[0].ok and ran[0].tensors == (("output", "(2, 4)"),)
     assert not ran[1].ok and ran[1].error == "ZeroDivisionError: division by zero"
     assert "output: (2, 4)\nTraceback" in ran[1].output
-    numbers = [_numbers(tmp_path, REFERENCE, name) for name in ("clean", "spoiled")]
+    numbers = [numbers_of(tmp_path, REFERENCE, name) for name in ("clean", "spoiled")]
     assert list(numbers[0]) == ["model/0"]
     assert np.array_equal(numbers[0]["model/0"], numbers[1]["model/0"])
 
@@ -211,8 +198,8 @@ def _smoke_problems(folder: Path, backend: str, modules: Sequence[Path]) -> list
     or on TensorFlow, or printed shapes other than TensorFlow's (or none)."""
     problems = []
     for module in modules:
-        mine = _smoke(folder, backend, module)
-        theirs = _smoke(folder, REFERENCE, module)
+        mine = smoke_of(folder, backend, module)
+        theirs = smoke_of(folder, REFERENCE, module)
         for side, result in ((backend, mine), (REFERENCE, theirs)):
             if result is None:
                 problems.append(f"{module.stem}: no smoke result on {side}")
@@ -228,16 +215,6 @@ def _smoke_problems(folder: Path, backend: str, modules: Sequence[Path]) -> list
     return problems
 
 
-def _smoke(folder: Path, backend: str, module: Path) -> verify.SmokeResult | None:
-    """The module's main() as the probe ran it on the backend (None: it did not)."""
-    try:
-        ran = json.loads((folder / backend / f"{module.stem}.smoke.json").read_text())
-    except FileNotFoundError:
-        return None
-    reply = (ran["ok"], ran["error"], ran["output"])
-    return verify.result_of(module, reply, ran["seconds"])
-
-
 def _number_problems(
     folder: Path, backend: str, modules: Sequence[Path]
 ) -> tuple[list[str], float]:
@@ -245,8 +222,8 @@ def _number_problems(
     TOLERANCE, or are missing; and the largest difference found."""
     problems, largest = [], 0.0
     for module in modules:
-        mine = _numbers(folder, backend, module.stem)
-        theirs = _numbers(folder, REFERENCE, module.stem)
+        mine = numbers_of(folder, backend, module.stem)
+        theirs = numbers_of(folder, REFERENCE, module.stem)
         if isinstance(mine, str) or isinstance(theirs, str):
             problems.append(
                 f"{module.stem}: {mine if isinstance(mine, str) else theirs}"
@@ -271,57 +248,3 @@ def _number_problems(
             if not difference <= TOLERANCE:
                 problems.append(f"{module.stem} {key}: differs by {difference:.3g}")
     return problems, largest
-
-
-def _numbers(folder: Path, backend: str, name: str) -> dict[str, np.ndarray] | str:
-    """A module's outputs on the backend, or the traceback of its failure."""
-    error = folder / backend / f"{name}.error"
-    if error.exists():
-        return f"failed on {backend}:\n{error.read_text()}"
-    try:
-        with np.load(folder / backend / f"{name}.npz") as kept:
-            return {key: kept[key] for key in kept.files}
-    except FileNotFoundError:
-        return f"no numbers on {backend}"
-
-
-def _probed(backend: str, modules: Sequence[Path]) -> Path:
-    """The session's probe results (tests/support/backend_probe.py) for ``modules`` on
-    the backend, and first on TensorFlow, whose weights and .keras files the others
-    take: each module probed once per backend and session, under a lock (the xdist
-    workers share them). Returns the folder that holds them."""
-    scratch = Path(os.environ[SCRATCH])
-    folder = scratch / "backends"
-    if backend != REFERENCE:
-        _probed(REFERENCE, modules)
-    with _locked(scratch / f"backends-{backend}.lock"):
-        done = folder / backend
-        todo = [m for m in modules if not (done / f"{m.stem}.smoke.json").exists()]
-        if todo:
-            _probe(backend, folder, todo)
-    return folder
-
-
-def _probe(backend: str, folder: Path, modules: Sequence[Path]) -> None:
-    done = subprocess.run(
-        [sys.executable, str(PROBE), str(folder), *map(str, modules)],
-        capture_output=True,
-        text=True,
-        env=_env(backend),
-        timeout=1200,
-    )
-    assert done.returncode == 0, done.stderr[-6000:]
-
-
-def _env(backend: str) -> dict[str, str]:
-    return {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a", encoding="utf-8") as file:
-        fcntl.flock(file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(file, fcntl.LOCK_UN)

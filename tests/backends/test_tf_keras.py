@@ -68,13 +68,6 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     return _compare(tmp_path_factory.mktemp("tf_keras"), SPECS)
 
 
-@pytest.fixture(scope="module")
-def sampled(tmp_path_factory: pytest.TempPathFactory) -> Compared:
-    """The sample (tests/support/sample.py) only: `make test`'s run."""
-    specs = [spec for spec in ALL_EXAMPLES if spec.stem in SAMPLE]
-    return _compare(tmp_path_factory.mktemp("tf_keras_sample"), specs)
-
-
 @pytest.mark.quick
 def test_the_environment_is_keras_2() -> None:
     done = subprocess.run(
@@ -93,11 +86,14 @@ def test_tf_keras_module_runs_and_matches_keras3(compared: Compared, name: str) 
 
 
 @pytest.mark.quick
-@pytest.mark.parametrize("name", SAMPLE)
-def test_a_sample_runs_on_keras_2_and_matches_keras3(
-    sampled: Compared, name: str
-) -> None:
-    _check_matches(sampled, name)
+def test_a_sample_runs_on_keras_2_and_matches_keras3(tmp_path: Path) -> None:
+    """The sample (tests/support/sample.py), `make test`'s run: one test, so that its
+    two processes run once however the workers share the tests."""
+    specs = [spec for spec in ALL_EXAMPLES if spec.stem in SAMPLE]
+    assert len(specs) == len(SAMPLE)
+    compared = _compare(tmp_path, specs)
+    for name in SAMPLE:
+        _check_matches(compared, name)
 
 
 def _check_matches(compared: Compared, name: str) -> None:

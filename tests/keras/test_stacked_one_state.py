@@ -18,9 +18,6 @@ TensorFlow's numbers.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +25,8 @@ import pytest
 
 from rnnspec import load_spec, make_plan, render_spec
 
-from ..conftest import ROOT
+from ..support.probes import probe
 
-NUMBERS = ROOT / "tests" / "support" / "backend_probe.py"
 TOLERANCE = 1e-5  # as tests/backends/test_backends.py
 
 ENC_DEC = """\
@@ -54,6 +50,7 @@ blocks:
     return_state: true
     initial_state: {{from: enc{bridge}}}
     head: {{units: 3, activation: softmax}}
+decoding: {{}}  # greedy_decode, checked on JAX too
 """
 
 SPECS = {
@@ -147,8 +144,8 @@ def test_the_call_site_passes_a_lone_one_state_cell_flat(
 
 
 def test_jax_gives_tensorflows_numbers(modules: list[Path], tmp_path: Path) -> None:
-    _probe("tensorflow", tmp_path, modules)
-    _probe("jax", tmp_path, modules)
+    probe("tensorflow", tmp_path, modules)
+    probe("jax", tmp_path, modules)
     problems = []
     for module in modules:
         error = tmp_path / "jax" / f"{module.stem}.error"
@@ -172,14 +169,3 @@ def test_jax_gives_tensorflows_numbers(modules: list[Path], tmp_path: Path) -> N
     assert not problems, "\n".join(problems)
     names = {k for m in modules for k in np.load(tmp_path / "jax" / f"{m.stem}.npz")}
     assert any("greedy" in k for k in names) and any("decoder" in k for k in names)
-
-
-def _probe(backend: str, folder: Path, modules: list[Path]) -> None:
-    done = subprocess.run(
-        [sys.executable, str(NUMBERS), str(folder), *map(str, modules)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-6000:]

@@ -26,6 +26,7 @@ NAME.smoke.json is written last: a module that has one is done.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
 import io
 import json
@@ -39,6 +40,8 @@ from typing import Any
 
 import keras
 import numpy as np
+
+from rnnspec.targets import DEFAULT, get_target
 
 BATCH, TIMESTEPS = 2, 6  # for dimensions the model leaves open
 REFERENCE = "tensorflow"
@@ -207,8 +210,18 @@ def probe(path: Path, folder: Path, mine: Path) -> None:
     (mine / f"{path.stem}.smoke.json").write_text(json.dumps(ran), encoding="utf-8")
 
 
+def train_eagerly() -> None:
+    """As `rnnspec smoke` runs a module: the target's eager switch
+    (rnnspec/targets/), which runs the training step eagerly on TensorFlow."""
+    for dotted in get_target(DEFAULT).eager:
+        module, _, function = dotted.rpartition(".")
+        if module.split(".")[0] in sys.modules:
+            getattr(importlib.import_module(module), function)(True)
+
+
 def main(argv: list[str]) -> None:
     folder, paths = Path(argv[1]), [Path(arg) for arg in argv[2:]]
+    train_eagerly()
     mine = folder / keras.backend.backend()
     mine.mkdir(parents=True, exist_ok=True)
     for path in paths:

@@ -7,8 +7,9 @@ is imported once per test process; each module still runs in a child forked for 
 `smoke_modules` runs it. Passing results are kept in a JSON file in the session's
 scratch folder (conftest.py), shared by the xdist workers under a lock, keyed by the
 module's bytes and the target, and given to any call with at least the timeout they
-ran under. The first run also runs every golden module (what the docs and the command
-line render). A file that cannot be parsed, another target, or a worker that fails
+ran under. A golden module's result (what the docs and the command line render) comes
+from the session's probe run on TensorFlow (tests/support/probes.py), so it is built
+and run once whichever test asks. A file that cannot be parsed, another target, or a worker that fails
 goes to the real `smoke_modules`. Isolation, timeouts and pools are tested for real
 in test_verify.py and test_smoke_workers.py.
 """
@@ -35,9 +36,10 @@ from rnnspec.targets import DEFAULT, get_target
 from rnnspec.run.verify import default_backend, result_of
 from rnnspec.run.verify import smoke_modules as real_smoke_modules
 
-SCRATCH = "RNNSPEC_TESTS_SCRATCH"  # the session's folder, set by conftest.py
+from .probes import REFERENCE, SCRATCH, probed, smoke_of
+
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-PREWARM_FROM = 60.0  # seconds: a call with a shorter timeout runs its modules only
+PROBED_FROM = 60.0  # seconds: a call with a shorter timeout runs its golden modules
 STARTUP_TIMEOUT = 300.0  # seconds for the session worker's import of keras
 REPLY_GRACE = 60.0  # seconds beyond a module's timeout for the worker to answer
 STOP_GRACE = 5.0  # seconds the worker gets to leave before it is killed
@@ -148,10 +150,12 @@ def shared(real: Smoke) -> Smoke:
         with _locked(folder / "smoke.lock"):
             kept = _read(folder / "smoke.json")
             todo = [i for i, key in enumerate(keys) if not _usable(kept, key, timeout)]
+            if timeout >= PROBED_FROM:
+                kept.update(_probed_golden({keys[i] for i in todo}, target))
+                todo = [i for i in todo if not _usable(kept, keys[i], timeout)]
             ran: dict[int, SmokeResult] = {}
             if todo:
-                extra = _golden_to_run(kept, target) if timeout >= PREWARM_FROM else []
-                batch = [paths[i] for i in todo] + extra
+                batch = [paths[i] for i in todo]
                 results = _run(real, batch, timeout, target)
                 for path, result in zip(batch, results, strict=True):
                     key = _key(path, target)
@@ -206,10 +210,24 @@ def _usable(kept: dict[str, Any], key: str | None, timeout: float) -> bool:
     return key is not None and key in kept and timeout >= kept[key]["timeout"]
 
 
-def _golden_to_run(kept: dict[str, Any], target: str) -> list[Path]:
+def _probed_golden(keys: set[str | None], target: str) -> dict[str, dict[str, Any]]:
+    """Kept entries for the golden modules among ``keys``, from the session's probe
+    run on TensorFlow (tests/support/probes.py): a golden module is built and run once
+    per session, whichever test asks. A module that failed there is left to run."""
     if target != DEFAULT:
-        return []
-    return [p for p in sorted(GOLDEN.glob("*.py")) if _key(p, target) not in kept]
+        return {}
+    golden = {_key(path, target): path for path in sorted(GOLDEN.glob("*.py"))}
+    asked = [golden[key] for key in keys if key in golden]
+    if not asked:
+        return {}
+    folder = probed(REFERENCE, asked)
+    entries = {}
+    for path in asked:
+        result = smoke_of(folder, REFERENCE, path)
+        if result is not None and result.ok:
+            ran_under = max(PROBED_FROM, result.seconds)
+            entries[_key(path, target)] = {**_fields(result), "timeout": ran_under}
+    return entries
 
 
 def _fields(result: SmokeResult) -> dict[str, Any]:

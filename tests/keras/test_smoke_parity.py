@@ -323,8 +323,8 @@ def test_killing_smoke_ends_its_worker_and_the_modules_processes(
 SESSION = """\
 import os, sys, time
 from pathlib import Path
-sys.path.insert(0, {tests!r})
-from shared_smoke import SessionWorker
+sys.path.insert(0, {root!r})
+from tests.support.shared_smoke import SessionWorker
 
 idle, busy = SessionWorker(), SessionWorker()
 holder = os.fork()
@@ -347,7 +347,7 @@ def test_the_suites_session_workers_end_with_their_test_process(
     module.write_text(f"PIDS = {str(pids_file)!r}\n" + SLEEPS)
     script = tmp_path / "session.py"
     script.write_text(
-        SESSION.format(tests=str(ROOT / "tests" / "support"), module=str(module))
+        SESSION.format(root=str(ROOT), module=str(module))
     )
     with (tmp_path / "stderr").open("w") as stderr:  # no pipe a survivor holds
         tests = subprocess.Popen(

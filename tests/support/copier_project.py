@@ -94,6 +94,7 @@ def check_project(dest: Path, spec_name: str = "rnnspec.yaml") -> tuple[dict, st
 # `python -m pytest -q -p no:cacheprovider` in the project's folder, as a script.
 RUN_PROJECT_TESTS = """
 import os, sys
+import pytest
 os.chdir(DEST)
 sys.path.insert(0, DEST)  # what -m puts first
 sys.exit(int(pytest.main(["-q", "-p", "no:cacheprovider"])))
@@ -150,6 +151,7 @@ try:
     sys.exit("tensorflow imported")
 except ModuleNotFoundError:
     pass
+import pytest
 os.chdir(DEST)
 sys.path.insert(0, DEST)
 code = int(pytest.main(["-q", "-p", "no:cacheprovider"]))

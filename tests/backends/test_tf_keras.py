@@ -12,6 +12,7 @@ reset_states(), the inference models' outputs, and the CTC losses.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from rnnspec import render_spec
 
 from ..conftest import ALL_EXAMPLES, ROOT
+from ..support.probes import SCRATCH, locked
 from ..support.sample import SAMPLE
 
 TF_KERAS_PYTHON = ROOT / ".venv-tf-keras" / "bin" / "python"
@@ -49,23 +51,34 @@ def _run(
 Compared = tuple[Path, dict, dict]
 
 
-def _compare(folder: Path, specs: list[Path]) -> Compared:
-    """Each spec's module for both targets, run on Keras 3 (dump) and Keras 2 (check)."""
+def _compared(specs: list[Path]) -> Compared:
+    """Each spec's module for both targets, run on Keras 3 (dump) and Keras 2 (check):
+    once per test session and spec, kept in the session's scratch folder under a lock
+    (the xdist workers share it), so the sample and the whole set never run twice."""
     assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
-    for target in ("keras3", "tf_keras"):
-        (folder / target).mkdir()
-        for spec in specs:
-            source = render_spec(str(spec), target=target)
-            (folder / target / f"{spec.stem}.py").write_text(source, encoding="utf-8")
-    names = [spec.stem for spec in specs]
-    dumped = _run(sys.executable, "dump", folder, names)
-    checked = _run(TF_KERAS_PYTHON, "check", folder, names)
-    return folder, dumped, checked
+    folder = Path(os.environ[SCRATCH]) / "tf_keras"
+    with locked(folder.with_suffix(".lock")):
+        for target in ("keras3", "tf_keras"):
+            (folder / target).mkdir(parents=True, exist_ok=True)
+        kept = folder / "errors.json"
+        errors = json.loads(kept.read_text()) if kept.exists() else {}
+        todo = [spec for spec in specs if spec.stem not in errors.get("done", [])]
+        for spec in todo:
+            for target in ("keras3", "tf_keras"):
+                source = render_spec(str(spec), target=target)
+                (folder / target / f"{spec.stem}.py").write_text(source, "utf-8")
+        names = [spec.stem for spec in todo]
+        if names:
+            for mode, python in (("dump", sys.executable), ("check", TF_KERAS_PYTHON)):
+                errors.setdefault(mode, {}).update(_run(python, mode, folder, names))
+            errors["done"] = errors.get("done", []) + names
+            kept.write_text(json.dumps(errors), encoding="utf-8")
+    return folder, errors.get("dump", {}), errors.get("check", {})
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
-    return _compare(tmp_path_factory.mktemp("tf_keras"), SPECS)
+def compared() -> Compared:
+    return _compared(SPECS)
 
 
 @pytest.mark.quick
@@ -86,12 +99,12 @@ def test_tf_keras_module_runs_and_matches_keras3(compared: Compared, name: str) 
 
 
 @pytest.mark.quick
-def test_a_sample_runs_on_keras_2_and_matches_keras3(tmp_path: Path) -> None:
+def test_a_sample_runs_on_keras_2_and_matches_keras3() -> None:
     """The sample (tests/support/sample.py), `make test`'s run: one test, so that its
     two processes run once however the workers share the tests."""
     specs = [spec for spec in ALL_EXAMPLES if spec.stem in SAMPLE]
     assert len(specs) == len(SAMPLE)
-    compared = _compare(tmp_path, specs)
+    compared = _compared(specs)
     for name in SAMPLE:
         _check_matches(compared, name)
 

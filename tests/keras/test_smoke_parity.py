@@ -346,9 +346,7 @@ def test_the_suites_session_workers_end_with_their_test_process(
     module = tmp_path / "sleeps.py"
     module.write_text(f"PIDS = {str(pids_file)!r}\n" + SLEEPS)
     script = tmp_path / "session.py"
-    script.write_text(
-        SESSION.format(root=str(ROOT), module=str(module))
-    )
+    script.write_text(SESSION.format(root=str(ROOT), module=str(module)))
     with (tmp_path / "stderr").open("w") as stderr:  # no pipe a survivor holds
         tests = subprocess.Popen(
             [sys.executable, str(script)],

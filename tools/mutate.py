@@ -67,7 +67,7 @@ for spec in [path for pattern in patterns for path in sorted(Path().glob(pattern
 BEHAVIOUR = (
     "tests/keras/test_behaviour_initial_state.py",
     "tests/keras/test_behaviour_shapes.py",
-    "tests/unit/test_behaviour_render.py",
+    "tests/end_to_end/test_behaviour_render.py",
     "tests/unit/test_behaviour_rules.py",
 )
 # Fastest first: pytest stops at the first failure (-x).
@@ -128,7 +128,7 @@ CANARY = Mutation(
     "generator/rnnspec/__init__.py",
     "from importlib import import_module",
     "from importlib import no_such_function",
-    tests=("tests/unit/test_behaviour_render.py",),
+    tests=("tests/end_to_end/test_behaviour_render.py",),
     keyword="several_optional_keys",
 )
 

@@ -44,12 +44,13 @@ run: $(BIN)/rnnspec
 # faster here than --dist loadfile, which keeps the Keras matrix on one worker). JAX and
 # PyTorch run in processes of their own, started by tests/backends/test_backends.py.
 # `make test` is the two-minute run (the tests marked quick: every unit test, the golden
-# bytes, every golden module on TensorFlow, a sample on JAX, PyTorch and Keras 2);
+# bytes, every golden module on TensorFlow, a sample on JAX, PyTorch and Keras 2: the
+# only tiers with quick tests are collected);
 # `make test-all` runs every test (CI's run).
 TESTED := $(VENV)/test-installed $(TF_KERAS_VENV)/installed
 
 test: $(TESTED)
-	$(BIN)/python -m pytest -n auto --dist worksteal -m quick
+	$(BIN)/python -m pytest -n auto --dist worksteal -m quick tests/unit tests/backends
 
 test-all: $(TESTED)
 	$(BIN)/python -m pytest -n auto --dist worksteal

@@ -77,24 +77,12 @@ def shared_smoke() -> Iterator[None]:
 UNIT = Path(__file__).resolve().parent / "unit"
 
 
-TIERS = ("unit", "end_to_end", "keras", "backends")  # the order the tests run in
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every unit test is quick (`make test` runs `-m quick`); the other tiers' quick
-    tests are marked where they are. The tiers run in TIERS' order, the backends'
-    processes last: pytest-xdist hands each worker a contiguous share and a worker
-    that is done takes from the end of another's, so the long runs at the end are
-    the ones shared out, rather than held by the worker whose share starts with them."""
+    tests are marked where they are."""
     for item in items:
         if item.path.is_relative_to(UNIT):
             item.add_marker(pytest.mark.quick)
-    items.sort(key=_tier_rank)
-
-
-def _tier_rank(item: pytest.Item) -> int:
-    parts = item.path.relative_to(UNIT.parent).parts
-    return TIERS.index(parts[0]) if parts[0] in TIERS else len(TIERS)
 
 
 def pytest_configure(config: pytest.Config) -> None:

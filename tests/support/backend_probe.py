@@ -26,7 +26,6 @@ NAME.smoke.json is written last: a module that has one is done.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import importlib.util
 import io
 import json
@@ -41,6 +40,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from rnnspec.run.worker import call_with_true, one_line
 from rnnspec.targets import DEFAULT, get_target
 
 BATCH, TIMESTEPS = 2, 6  # for dimensions the model leaves open
@@ -129,12 +129,6 @@ def smoke(module: ModuleType) -> dict[str, Any]:
     return {"ok": ok, "error": error, "output": output.getvalue(), "seconds": seconds}
 
 
-def one_line(exc: BaseException) -> str:
-    """``Type: message``, the message's lines joined (as the smoke worker says it)."""
-    message = " ".join(line.strip() for line in str(exc).splitlines())
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
 def reset_states(model: keras.Model) -> None:
     """Every stateful layer's state variables back to the zeros they start from (not
     by RNN.reset_state(), which fails on a stack of cells' nested states in Keras
@@ -214,9 +208,7 @@ def train_eagerly() -> None:
     """As `rnnspec smoke` runs a module: the target's eager switch
     (rnnspec/targets/), which runs the training step eagerly on TensorFlow."""
     for dotted in get_target(DEFAULT).eager:
-        module, _, function = dotted.rpartition(".")
-        if module.split(".")[0] in sys.modules:
-            getattr(importlib.import_module(module), function)(True)
+        call_with_true(dotted)
 
 
 def main(argv: list[str]) -> None:

@@ -73,7 +73,7 @@ def command(fd: int, preload: Sequence[str], eager: Sequence[str] = ()) -> list[
     return [sys.executable, "-P", worker, str(fd), owner, *preload, EAGER, *eager]
 
 
-def _call_with_true(dotted: str) -> None:
+def call_with_true(dotted: str) -> None:
     """``package.module.function(True)``, where the package is imported already."""
     module, _, function = dotted.rpartition(".")
     if module.split(".")[0] in sys.modules:
@@ -131,7 +131,7 @@ def serve(
             for name in preload:
                 importlib.import_module(name)
             for name in eager:
-                _call_with_true(name)
+                call_with_true(name)
     except BaseException as exc:
         conn.send((False, one_line(exc), traceback.format_exc()))
         return

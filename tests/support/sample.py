@@ -5,8 +5,7 @@ where it is cheapest; tests/unit/test_sample.py checks the cover from their spec
 from __future__ import annotations
 
 SAMPLE = (
-    "nmt_attention",  # a graph of one-cell blocks: attention, training, decoding
-    "gru_to_lstm",  # a graph: a GRU's state handed to an LSTM, inference models
+    "nmt_attention",  # a graph: a state handed over, attention, training, decoding
     "stacked_gru_layers",  # stacked, bidirectional
     "conv_lstm2d",  # convolutional
     "stateful_lstm",  # stateful, reset_states

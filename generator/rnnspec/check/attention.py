@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from ..spec.around import AroundPlan, check_softmax_width
@@ -61,47 +62,47 @@ class AttentionPlan:
     vector: AroundPlan | None
     output: tuple[str, tuple[Dim, ...]]  # the last tensor: the vector or the joined
 
-    @property
+    @cached_property
     def keras_class(self) -> str:
         return KERAS_CLASS[self.score]
 
-    @property
+    @cached_property
     def layer(self) -> str:
         return f"{self.prefix}attention"
 
-    @property
+    @cached_property
     def context(self) -> str:
         return f"{self.layer}_output"
 
-    @property
+    @cached_property
     def query_layer(self) -> str | None:
         return (
             f"{self.layer}_query" if self.project and self.score == "additive" else None
         )
 
-    @property
+    @cached_property
     def key_layer(self) -> str | None:
         return f"{self.layer}_key" if self.project else None
 
-    @property
+    @cached_property
     def concat_layer(self) -> str:
         return f"{self.layer}_concat"
 
-    @property
+    @cached_property
     def joined(self) -> str:
         """Concatenate's output: the vector's input, or the last tensor."""
         return self.output[0] if self.vector is None else f"{self.concat_layer}_output"
 
-    @property
+    @cached_property
     def mask(self) -> str | None:
         """The memory's mask (True: a real step), where its tokens are masked."""
         return f"{self.prefix}memory_mask" if self.mask_from else None
 
-    @property
+    @cached_property
     def memory_width(self) -> int:
         return int(self.memory_shape[-1])  # type: ignore[arg-type]
 
-    @property
+    @cached_property
     def params(self) -> int:
         """Keras' count_params(): the projections, AdditiveAttention's `scale` (one a
         query feature), the attention vector."""
@@ -114,7 +115,7 @@ class AttentionPlan:
             total += self.width
         return total + (self.vector.params if self.vector else 0)
 
-    @property
+    @cached_property
     def names(self) -> dict[str, str]:
         """The Python names it makes, each with what it is (rnnspec/check/names.py)."""
         made = {self.layer: "attention layer", self.context: "attention context"}
@@ -130,7 +131,7 @@ class AttentionPlan:
             made[self.mask] = "memory mask"
         return made
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """For the module's header and `rnnspec check`: "Bahdanau (additive) attention
         over encoder, projected, vector Dense(1024, tanh)"."""

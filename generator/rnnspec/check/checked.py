@@ -18,10 +18,13 @@ from pydantic import model_validator
 from . import rules
 from .decoding import Generator, check_decoding, feedback_of, generator_of
 from .decoding import steppable_decoder
+from ..settle import settle
+from .inputs import InputShape, input_shapes
 from .shapes import BlockShape
 from ..spec.models import LongForm, ShortForm
 from ..spec.normalise import ModelSpec, normalise
-from .training import TrainingPlan, plan_training
+from .training import TrainedOutput, TrainingPlan, plan_training
+from .wiring import needed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,10 +33,14 @@ class Checked(ModelSpec):
     and hand-overs (`BlockShape`: layers, bridges, attention), how it trains, and the
     decoder build_inference_models() steps and how it generates classes."""
 
+    input_shapes: tuple[InputShape, ...]
     shapes: tuple[BlockShape, ...]
+    used: frozenset[str]  # the blocks and inputs the outputs depend on
     training_plan: TrainingPlan | None
     decoder: str | None  # the block stepped one time step at a time, if any
+    encoder: frozenset[str]  # what the decoder's initial state and memory depend on
     feedback: str  # what that decoder's loop feeds back ("" without one)
+    teacher_forced: TrainedOutput | None  # its trained output, fed its own classes
     generator: Generator | None  # None without a `decoding` section
 
 
@@ -46,15 +53,32 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
     check_decoding(model, generator)
     decoder = steppable_decoder(model)
     by_name = {shape.name: shape for shape in shapes}
-    return Checked(
+    feedback = feedback_of(model, by_name[decoder]) if decoder else ""
+    forced = training and feedback in ("token", "one_hot")
+    found = Checked(
         **{field.name: getattr(model, field.name) for field in fields(ModelSpec)},
+        input_shapes=input_shapes(model),
         shapes=tuple(shapes),
+        used=frozenset(needed(model.outputs, model.blocks)),
         training_plan=training,
         decoder=decoder,
-        feedback=feedback_of(model, by_name[decoder]) if decoder else "",
+        encoder=_encoder(model, decoder),
+        feedback=feedback,
+        teacher_forced=training.teacher_forced(decoder) if forced else None,
         # decoders only where the spec asks for them (its `decoding` section)
         generator=generator if model.decoding is not None else None,
     )
+    return settle(found)  # its derived values too: the plan computes none of them
+
+
+def _encoder(model: ModelSpec, decoder: str | None) -> frozenset[str]:
+    """The blocks and inputs that `decoder`'s initial state and memory depend on."""
+    if decoder is None:
+        return frozenset()
+    block = next(block for block in model.blocks if block.name == decoder)
+    memory = [block.attention.over] if block.attention else []
+    source = block.initial_state.source  # type: ignore[union-attr]
+    return frozenset(needed([source, *memory], model.blocks))
 
 
 def checked(spec: ShortForm | LongForm | ModelSpec) -> Checked:

@@ -11,6 +11,7 @@ here checks a rule across blocks: rnnspec/check/wiring.py does, with these shape
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.around import AroundPlan, plan_front, plan_head
@@ -34,22 +35,22 @@ class Bridge:
     activation: str | None = None  # of a project bridge's Dense layer
     shared: bool = False  # made by the one projection of an input, shared by all
 
-    @property
+    @cached_property
     def variable(self) -> str:
         """The Python name of the tensor that starts the target."""
         return self.sources[0].name if self.direct else f"initial_{self.target.name}"
 
-    @property
+    @cached_property
     def direct(self) -> bool:
         """The source tensor starts the target as it is: no layer of its own (shared:
         the block's one projection of an input made it)."""
         return self.kind in ("none", "per_layer") or self.shared
 
-    @property
+    @cached_property
     def concat_layer(self) -> str | None:
         return f"{self.target.name}_concat" if len(self.sources) > 1 else None
 
-    @property
+    @cached_property
     def dense_layer(self) -> str | None:
         return (
             f"{self.target.name}_project"
@@ -82,33 +83,33 @@ class BlockShape:
     attention: AttentionPlan | None  # over a block above, before the head
     masked: bool  # a token input's mask reaches its recurrent layers
 
-    @property
+    @cached_property
     def state_tensors(self) -> tuple[StateTensor, ...]:
         return tuple(state for layer in self.layers for state in layer.states)
 
-    @property
+    @cached_property
     def head_input(self) -> str:
         """What its head reads: its attention's result, or its top output."""
         return self.attention.output[0] if self.attention else self.hidden
 
-    @property
+    @cached_property
     def repeat_layer(self) -> str:
         return f"{self.prefix}repeat"
 
-    @property
+    @cached_property
     def recurrent_input(self) -> str:
         """The tensor its first recurrent layer reads: its input, or its front's."""
         return self.front[-1].output if self.front else self.input
 
-    @property
+    @cached_property
     def front_params(self) -> int:
         return sum(layer.params for layer in self.front)
 
-    @property
+    @cached_property
     def head_params(self) -> int:
         return sum(layer.params for layer in self.head)
 
-    @property
+    @cached_property
     def bridge_params(self) -> int:
         """The Dense layers of a project bridge, one per target state, or the one
         projection of an input."""

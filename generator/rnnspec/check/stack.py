@@ -16,6 +16,7 @@ sizes) and the plan read one answer. The tests hold it against real Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Union
 
 from ..cells import CELLS, CellKind, keras_args, size_of, state_shape
@@ -44,7 +45,7 @@ class StateTensor:
     direction: str = ""  # "", "forward" or "backward"
     cell: int = 0  # the cell's place in its stack, from 0
 
-    @property
+    @cached_property
     def batch_shape(self) -> tuple[Dim, ...]:
         return ("batch_size", *self.shape)
 
@@ -58,30 +59,30 @@ class CellPlan:
     state_shapes: tuple[tuple[int, ...], ...]  # per state tensor: h, or h and c
     output_shape: tuple[int, ...]  # one step's output, without batch and time
 
-    @property
+    @cached_property
     def kind(self) -> CellKind:
         return CELLS[self.type]
 
-    @property
+    @cached_property
     def keras_layer(self) -> str:
         """The fused layer class: "LSTM", "ConvLSTM2D"."""
         return self.kind.keras_layer
 
-    @property
+    @cached_property
     def keras_cell(self) -> str | None:
         """The cell class for keras.layers.RNN; None where Keras has none public."""
         return self.kind.keras_cell
 
-    @property
+    @cached_property
     def state_size(self) -> int | tuple:
         """Keras' `state_size`, with ConvLSTM's spatial shapes spelled out."""
         return self.kind.state_size(self.state_shapes)
 
-    @property
+    @cached_property
     def roles(self) -> tuple[str, ...]:
         return self.kind.roles
 
-    @property
+    @cached_property
     def window(self) -> tuple[int, ...]:
         """A ConvLSTM's kernel_size, one value per spatial dim; () for a vector cell."""
         if not self.kind.rank:
@@ -127,16 +128,16 @@ class LayerPlan:
     go_backwards: bool = False
     dropout: float | None = None  # a Dropout of this rate on its output, for the next
 
-    @property
+    @cached_property
     def dropout_layer(self) -> str:
         return f"{self.name}_dropout"
 
-    @property
+    @cached_property
     def feeds(self) -> str:
         """The tensor the next layer of its block reads."""
         return f"{self.name}_dropped" if self.dropout else self.outputs[0][0]
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """The layer in short Keras terms: "Bidirectional(RNN(LSTMCell(64)))"."""
         cells = [cell.label(self.form == "fused") for cell in self.cells]
@@ -151,7 +152,7 @@ class LayerPlan:
             else text
         )
 
-    @property
+    @cached_property
     def flat_state(self) -> bool:
         """A stack of one one-state cell (GRU, SimpleRNN): its call site passes each
         direction's h flat, `[h]` for `[[h]]`. StackedRNNCells hands such a cell's
@@ -163,21 +164,21 @@ class LayerPlan:
             and len(self.cells[0].roles) == 1
         )
 
-    @property
+    @cached_property
     def output_state(self) -> StateTensor:
         """The state its output is, step by step (one direction): its top cell's h."""
         return self.states[-len(self.cells[-1].roles)]
 
-    @property
+    @cached_property
     def call_state(self) -> list[StateTree]:
         """What the call site passes as `initial_state=` (initial_state, or flat)."""
         return list(self.states) if self.flat_state else self.initial_state
 
-    @property
+    @cached_property
     def keras_merge_mode(self) -> str | None:
         return None if self.merge_mode == "none" else self.merge_mode
 
-    @property
+    @cached_property
     def cell_params(self) -> tuple[int, ...]:
         """Per cell, its weights: each reads the one below (the first, the layer's
         input); Bidirectional holds two copies."""
@@ -187,7 +188,7 @@ class LayerPlan:
             copies * cell.params(width) for cell, width in zip(self.cells, features)
         )
 
-    @property
+    @cached_property
     def params(self) -> int:
         return sum(self.cell_params)
 

@@ -7,6 +7,7 @@ suit its loss, is a `RuleError` at its key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.limits import Path, RuleError
@@ -38,11 +39,11 @@ class TrainedOutput:
     from_logits: bool | None  # crossentropy and ctc: None for the regression losses
     metrics: tuple[tuple[str, str], ...]  # (name, Keras metric class)
 
-    @property
+    @cached_property
     def keras_loss(self) -> str:
         return LOSSES[self.loss][0]
 
-    @property
+    @cached_property
     def classes(self) -> object:
         return self.shape[-1]
 
@@ -53,11 +54,11 @@ class TrainingPlan:
     learning_rate: float | None
     outputs: tuple[TrainedOutput, ...]
 
-    @property
+    @cached_property
     def ctc(self) -> bool:
         return any(output.loss == "ctc" for output in self.outputs)
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         """TRAINED: the tensors build_training_model() returns, in order."""
         return [output.name for output in self.outputs]

@@ -13,10 +13,11 @@ against real Keras in the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import cast
 
-from ..check.checked import GraphSpec, Spec, checked
+from ..check.checked import Checked, GraphSpec, Spec
 from ..check.decoding import Generator
-from ..spec.normalise import ModelSpec
 from ..check.stack import (
     SMOKE_BATCH_SIZE,
     CellPlan,
@@ -25,13 +26,13 @@ from ..check.stack import (
     StateTensor,
     StateTree,
     resolve_dims,
-    smoke_timesteps,
 )
-from ..check.shapes import Bridge, input_tensor
+from ..check.shapes import Bridge
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
 from ..check.training import TrainedOutput, TrainingPlan
-from ..check.wiring import needed
+from ..settle import extended, settle
+from ..spec.normalise import ModelSpec, normalise
 
 __all__ = [
     "BlockPlan",
@@ -54,7 +55,7 @@ _MIXED = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 class ModelPlan:
     name: str
     description: str
-    spec: ModelSpec
+    spec: Checked
     keyed: bool  # module constants keyed by input and block (see rnnspec/spec/normalise.py)
     batch_size: int | None
     dtype: str  # of inputs and outputs
@@ -73,30 +74,30 @@ class ModelPlan:
         """A module constant: keyed by name, or the one value unkeyed."""
         return values if self.keyed else next(iter(values.values()))
 
-    @property
+    @cached_property
     def timesteps(self) -> object:
         """TIMESTEPS: per input, its length (None: any)."""
         return self._constant({i.name: i.timesteps for i in self.sequences})
 
-    @property
+    @cached_property
     def step_shapes(self) -> dict[str, tuple[int, ...]]:
         return {i.name: i.step_shape for i in self.inputs}
 
-    @property
+    @cached_property
     def smoke_timesteps(self) -> object:
         return self._constant({i.name: i.smoke_timesteps for i in self.sequences})
 
-    @property
+    @cached_property
     def sequences(self) -> tuple[InputPlan, ...]:
         """The inputs with a time axis."""
         return tuple(i for i in self.inputs if i.sequence)
 
-    @property
+    @cached_property
     def state_size(self) -> object:
         """STATE_SIZE: per block, Keras' state_size of its cell(s)."""
         return self._constant({b.name: b.state_size for b in self.blocks})
 
-    @property
+    @cached_property
     def state_size_note(self) -> str:
         """What STATE_SIZE's entries are, where they are not per block."""
         layers = self.blocks[0].layers
@@ -106,42 +107,39 @@ class ModelPlan:
             return ": one entry a layer"
         return ": one entry a cell" if layers[0].form == "stacked" else ""
 
-    @property
+    @cached_property
     def stateful(self) -> bool:
         return any(block.stateful for block in self.blocks)
 
-    @property
+    @cached_property
     def stateful_layers(self) -> tuple[LayerPlan, ...]:
         """The model's stateful recurrent layers, block by block: reset_states()'s."""
         return tuple(
             layer for b in self.model_blocks if b.stateful for layer in b.layers
         )
 
-    @property
+    @cached_property
     def model_blocks(self) -> tuple[BlockPlan, ...]:
         """The blocks the outputs depend on: the model's (any other is built, unused)."""
-        names = needed(self.spec.outputs, self.spec.blocks)
-        return tuple(b for b in self.blocks if b.name in names)
+        return tuple(b for b in self.blocks if b.name in self.spec.used)
 
-    @property
+    @cached_property
     def params(self) -> int:
         """The model's weights: Keras' count_params()."""
         return sum(b.params for b in self.model_blocks) + sum(
             i.params for i in self.inputs
         )
 
-    @property
+    @cached_property
     def array_dtype(self) -> str:
         """The module constant that numpy arrays use."""
         return "DTYPE" if self.state_dtype == self.dtype else "ARRAY_DTYPE"
 
-    @property
+    @cached_property
     def teacher_forced(self) -> TrainedOutput | None:
         """The decoder's trained output, when its head scores its own input's classes
         under a crossentropy: teacher_forcing() shifts one sequence into both."""
-        if self.training is None or self.feedback not in ("token", "one_hot"):
-            return None
-        return self.training.teacher_forced(self.decoder)
+        return self.spec.teacher_forced
 
     def mask(self, block: BlockPlan) -> InputPlan | None:
         """The token input whose Keras mask reaches `block`'s recurrent layers (as the
@@ -163,49 +161,89 @@ class ModelPlan:
         return list({given.name: given for given in found if given}.values())
 
     def block(self, name: str) -> BlockPlan:
-        return next(block for block in self.blocks if block.name == name)
+        return self.named_blocks[name]
 
     def input(self, name: str) -> InputPlan:
-        return next(given for given in self.inputs if given.name == name)
+        return self.named_inputs[name]
 
-    @property
+    @cached_property
+    def named_blocks(self) -> dict[str, BlockPlan]:
+        return {block.name: block for block in self.blocks}
+
+    @cached_property
+    def named_inputs(self) -> dict[str, InputPlan]:
+        return {given.name: given for given in self.inputs}
+
+    @cached_property
+    def masks(self) -> dict[str, InputPlan | None]:
+        """Per block, by name: `mask(block)`."""
+        return {block.name: self.mask(block) for block in self.blocks}
+
+    @cached_property
+    def model_masks(self) -> list[InputPlan]:
+        """The masks build_model() passes as `mask=`."""
+        return self.masked_inputs(self.blocks)
+
+    @cached_property
+    def encoder_masks(self) -> list[InputPlan]:
+        """The masks the encoder model passes as `mask=`."""
+        return self.masked_inputs(self.encoder_blocks)
+
+    @cached_property
+    def decoder_block(self) -> BlockPlan | None:
+        """The block that build_inference_models() steps, if any."""
+        return self.block(self.decoder) if self.decoder else None
+
+    @cached_property
+    def decoder_input(self) -> InputPlan | None:
+        """The model input the decoder reads a step of, if there is a decoder."""
+        block = self.decoder_block
+        return self.input(block.model_input) if block else None
+
+    @cached_property
+    def step_masks(self) -> list[InputPlan]:
+        """The masks the one-step decoder passes as `mask=`."""
+        block = self.decoder_block
+        return self.masked_inputs((block,), step=True) if block else []
+
+    @cached_property
     def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
         """What build_model() returns, in order: per output block, its returns."""
         return tuple(item for name in self.outputs for item in self.block(name).returns)
 
-    @property
+    @cached_property
     def state_inputs(self) -> tuple[StateTensor, ...]:
         """The state tensors that are model inputs (initial_state: input), in order."""
         return _state_inputs(self.blocks)
 
-    @property
+    @cached_property
     def model_inputs(self) -> list[str]:
         """build_model()'s inputs: the inputs, then any state inputs, flat."""
         return [i.name for i in self.inputs] + [
             f"initial_{s.name}" for s in self.state_inputs
         ]
 
-    @property
+    @cached_property
     def constant_blocks(self) -> tuple[BlockPlan, ...]:
         """Blocks that start from an initial state make_initial_state() builds."""
         return tuple(
             b for b in self.blocks if b.initial_state_mode in (*CONSTANT, "input")
         )
 
-    @property
+    @cached_property
     def initial_blocks(self) -> tuple[BlockPlan, ...]:
         """The blocks make_initial_state() builds a state for; unkeyed, it always
         builds the one block's (Keras' zeros where the model passes none)."""
         return self.constant_blocks if self.keyed else self.blocks
 
-    @property
+    @cached_property
     def repeat_over_batch(self) -> bool:
         """A fixed initial state with a dynamic batch: repeat it inside the model."""
         return self.batch_size is None and any(
             b.initial_state_mode in CONSTANT for b in self.blocks
         )
 
-    @property
+    @cached_property
     def memories(self) -> tuple[str, ...]:
         """What the encoder model returns before the decoder's initial state, and the
         one-step decoder takes after its step: the sequence its attention reads, then
@@ -215,34 +253,29 @@ class ModelPlan:
             return ()
         return (attention.memory,) + ((attention.mask,) if attention.mask else ())
 
-    @property
+    @cached_property
     def encoder_blocks(self) -> tuple[BlockPlan, ...]:
         """The blocks the decoder's initial state and memory depend on, in order."""
-        if self.decoder is None:
-            return ()
-        decoder = self.block(self.decoder)
-        memory = [decoder.attention.over] if decoder.attention else []
-        names = needed([decoder.source, *memory], self.spec.blocks)
-        return tuple(b for b in self.blocks if b.name in names)
+        return tuple(b for b in self.blocks if b.name in self.spec.encoder)
 
-    @property
+    @cached_property
     def encoder_inputs(self) -> tuple[InputPlan, ...]:
         names = {b.reads for b in self.encoder_blocks}
         if self.decoder is not None:
             names.add(self.block(self.decoder).projected)
         return tuple(i for i in self.inputs if i.name in names)
 
-    @property
+    @cached_property
     def encoder_state_inputs(self) -> tuple[StateTensor, ...]:
         return _state_inputs(self.encoder_blocks)
 
-    @property
+    @cached_property
     def encoder_model_inputs(self) -> list[str]:
         return [i.name for i in self.encoder_inputs] + [
             f"initial_{s.name}" for s in self.encoder_state_inputs
         ]
 
-    @property
+    @cached_property
     def summary(self) -> list[str]:
         """The header comment: inputs and blocks, a line each."""
         return summary_lines(self.inputs, self.blocks, self.batch_size)
@@ -251,25 +284,12 @@ class ModelPlan:
 def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
     """Plan every block of a checked spec (or of the model spec `normalise` gives for
     one) from what its check found: shapes, hand-overs, training, the decoder."""
-    model = checked(spec)
+    model = cast(Checked, normalise(spec))  # what the check found
     first = next(iter(model.inputs.values()))
-    inputs = tuple(
-        InputPlan(
-            name,
-            given.timesteps,
-            () if given.embedding else given.step_shape,
-            smoke_timesteps(given.timesteps, index),
-            input_tensor(name, given),
-            given.vocabulary,
-            given.embedding,
-            given.mask_zero,
-            given.sequence,
-        )
-        for index, (name, given) in enumerate(model.inputs.items())
-    )
     blocks = tuple(
-        BlockPlan(
-            **vars(shape),
+        extended(
+            shape,
+            BlockPlan,
             initial_state_mode=block.initial_state_mode,
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
@@ -278,7 +298,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         for shape, block in zip(model.shapes, model.blocks)
     )
     dtype = first.dtype
-    return ModelPlan(
+    plan = ModelPlan(
         name=model.name,
         description=model.description,
         spec=model,
@@ -287,7 +307,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         dtype=dtype,
         layer_dtype=_MIXED.get(dtype, dtype),
         state_dtype="float32" if dtype in _MIXED else dtype,
-        inputs=inputs,
+        inputs=model.input_shapes,
         blocks=blocks,
         outputs=model.outputs,
         decoder=model.decoder,
@@ -296,6 +316,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         feedback=model.feedback,
         generator=model.generator,
     )
+    return settle(plan)
 
 
 def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:

@@ -1,50 +1,18 @@
-"""The plan's parts: each model input and each block, as the templates read them
-(the whole model: rnnspec/plan/model.py)."""
+"""The plan's parts: each model input (as the check found it: rnnspec/check/inputs.py)
+and each block, as the templates read them (the whole model: rnnspec/plan/model.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from ..check.shapes import BlockShape, input_mask
+from ..check.inputs import InputShape as InputPlan
+from ..check.shapes import BlockShape
 from ..check.stack import Dim, StateTree
 
+__all__ = ["CONSTANT", "BlockPlan", "InputPlan"]
+
 CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() builds
-
-
-@dataclass(frozen=True)
-class InputPlan:
-    name: str
-    timesteps: int | None
-    step_shape: tuple[int, ...]  # one time step: (features,), (*spatial, channels), ()
-    smoke_timesteps: int
-    tensor: str  # what blocks read: the input, or its embedding's output
-    vocabulary: int | None = None  # integer tokens in [0, vocabulary)
-    embedding: int | None = None  # each token's vector size
-    mask_zero: bool = False
-    sequence: bool = True  # False: one vector per example, no time axis
-
-    @property
-    def shape(self) -> tuple[int | None, ...]:
-        """What keras.Input(shape=...) takes: (timesteps, *one step)."""
-        return (self.timesteps, *self.step_shape)
-
-    @property
-    def embedding_layer(self) -> str:
-        return f"{self.name}_embedding"
-
-    @property
-    def mask(self) -> str:
-        """The Python name of its mask, with mask_zero (True: a real step)."""
-        return input_mask(self.name)
-
-    @property
-    def features(self) -> tuple[int, ...]:
-        """One step as blocks read it: a token's embedding, or the step itself."""
-        return (self.embedding,) if self.embedding else self.step_shape
-
-    @property
-    def params(self) -> int:
-        return (self.vocabulary or 0) * (self.embedding or 0)
 
 
 @dataclass(frozen=True)
@@ -56,7 +24,7 @@ class BlockPlan(BlockShape):
     stateful: bool
     reads: str  # the input or block it reads, by its spec name
 
-    @property
+    @cached_property
     def state_size(self) -> object:
         """Its STATE_SIZE: per layer (one entry a layer), per cell inside a stack."""
         per_layer = [
@@ -69,20 +37,20 @@ class BlockPlan(BlockShape):
         ]
         return per_layer[0] if len(per_layer) == 1 else tuple(per_layer)
 
-    @property
+    @cached_property
     def initial_state(self) -> StateTree:
         """What its `initial_state=` takes: the layer's, or a list of one a layer."""
         if len(self.layers) == 1:
             return self.layers[0].initial_state
         return [layer.initial_state for layer in self.layers]
 
-    @property
+    @cached_property
     def fill(self) -> str:
         """How make_initial_state() fills its arrays: zeros, ones or random."""
         mode = self.initial_state_mode
         return {"input": "random", "none": "zeros"}.get(mode, mode)
 
-    @property
+    @cached_property
     def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
         """Its output(s), then with return_state its states, flat in Keras' order."""
         states = tuple((s.name, s.batch_shape) for s in self.state_tensors)
@@ -90,17 +58,17 @@ class BlockPlan(BlockShape):
         outputs = (self.output,) if self.head or self.attention else top.outputs
         return (*outputs, *(states if self.return_state else ()))
 
-    @property
+    @cached_property
     def initial_variables(self) -> dict[str, str]:
         """Target state name -> the Python name of the tensor passed for it."""
         return {bridge.target.name: bridge.variable for bridge in self.bridges}
 
-    @property
+    @cached_property
     def step_inputs(self) -> list[str]:
         """The one-step model's inputs: one time step, then the state."""
         return [self.model_input] + [f"initial_{s.name}" for s in self.state_tensors]
 
-    @property
+    @cached_property
     def params(self) -> int:
         """The weights of its layers, head and bridge: Keras' count_params()."""
         layers = sum(layer.params for layer in self.layers)

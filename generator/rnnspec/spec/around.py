@@ -10,6 +10,7 @@ Keras would break at build time is a `RuleError` here, at the layer's key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -142,12 +143,12 @@ class AroundPlan:
     params: int
     path: Path = ()  # its key in the block: ("head", 1); ("head",) for a Dense's keys
 
-    @property
+    @cached_property
     def keeps_mask(self) -> bool:
         """Whether Keras passes its input's mask on to its output."""
         return self.keras_class in MASK_KEEPING
 
-    @property
+    @cached_property
     def brief(self) -> str:
         """For the module's header: its class, arguments and activation only,
         "Dense(93, softmax)"."""

@@ -2,11 +2,13 @@
 .venv-tf-keras, and its numbers equal the Keras 3 module's with the same weights; so
 do those of tests/data/specs/tf_keras/, where Keras 2 once failed or computed otherwise.
 
-One Keras 3 process saves each keras3 module's weights by layer name, seeded inputs and
-returned tensors (tests/support/tf_keras_run.py `dump`); one Keras 2 process runs every tf_keras
-module's smoke test, loads those weights and returns its numbers (`check`). Compared:
-the model's returned tensors, a stateful model's next batch and its batch after
-reset_states(), the inference models' outputs, and the CTC losses.
+The Keras 3 side is TensorFlow's probe of the keras3 module (tests/support/probes.py:
+the run every other test of a golden module reads too), which keeps its fresh weights
+by layer name, its inputs and its numbers; one Keras 2 process runs every tf_keras
+module's smoke test, takes those weights and inputs and returns its numbers
+(tests/support/tf_keras_run.py). Compared: the model's returned tensors, a stateful
+model's next batch and its batch after reset_states(), the inference models' outputs,
+greedy decoding, and the CTC losses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,8 @@ import pytest
 
 from rnnspec import render_spec
 
-from ..conftest import ALL_EXAMPLES, ROOT
-from ..support.probes import SCRATCH, locked
+from ..conftest import ALL_EXAMPLES, GOLDEN, ROOT
+from ..support.probes import REFERENCE, SCRATCH, locked, numbers_of, probed
 from ..support.sample import SAMPLE
 
 TF_KERAS_PYTHON = ROOT / ".venv-tf-keras" / "bin" / "python"
@@ -34,46 +35,55 @@ SPECS = ALL_EXAMPLES + KERAS2_CASES
 NAMES = [spec.stem for spec in SPECS]
 
 
-def _run(
-    python: Path | str, mode: str, folder: Path, names: list[str]
-) -> dict[str, str]:
+def _run(probed: Path, folder: Path, names: list[str]) -> dict[str, str]:
     done = subprocess.run(
-        [str(python), str(RUN), mode, str(folder), *names],
+        [str(TF_KERAS_PYTHON), str(RUN), str(probed), str(folder), *names],
         capture_output=True,
         text=True,
         timeout=1800,
         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads((folder / f"{mode}.errors.json").read_text())
+    return json.loads((folder / "errors.json").read_text())
 
 
-Compared = tuple[Path, dict, dict]
+Compared = tuple[Path, Path, dict]
+
+
+def _keras3_module(spec: Path, scratch: Path) -> Path:
+    """The spec's Keras 3 module: its golden file, else rendered into ``scratch``."""
+    golden = GOLDEN / f"{spec.stem}.py"
+    if golden.exists():
+        return golden
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / f"{spec.stem}.py"
+    path.write_text(render_spec(str(spec)), "utf-8")
+    return path
 
 
 def _compared(specs: list[Path]) -> Compared:
-    """Each spec's module for both targets, run on Keras 3 (dump) and Keras 2 (check):
-    once per test session and spec, kept in the session's scratch folder under a lock
-    (the xdist workers share it), so the sample and the whole set never run twice."""
+    """Each spec's Keras 3 module probed on TensorFlow, and its tf_keras module run on
+    Keras 2 with the probe's weights and inputs: once per test session and spec, kept
+    in the session's scratch folder under a lock (the xdist workers share it), so the
+    sample and the whole set never run twice."""
     assert TF_KERAS_PYTHON.exists(), "build .venv-tf-keras: `make .venv-tf-keras`"
     folder = Path(os.environ[SCRATCH]) / "tf_keras"
     with locked(folder.with_suffix(".lock")):
-        for target in ("keras3", "tf_keras"):
-            (folder / target).mkdir(parents=True, exist_ok=True)
-        kept = folder / "errors.json"
+        (folder / "tf_keras").mkdir(parents=True, exist_ok=True)
+        modules = [_keras3_module(spec, folder / "keras3") for spec in specs]
+        probed_at = probed(REFERENCE, modules)
+        kept = folder / "checked.json"
         errors = json.loads(kept.read_text()) if kept.exists() else {}
         todo = [spec for spec in specs if spec.stem not in errors.get("done", [])]
         for spec in todo:
-            for target in ("keras3", "tf_keras"):
-                source = render_spec(str(spec), target=target)
-                (folder / target / f"{spec.stem}.py").write_text(source, "utf-8")
+            source = render_spec(str(spec), target="tf_keras")
+            (folder / "tf_keras" / f"{spec.stem}.py").write_text(source, "utf-8")
         names = [spec.stem for spec in todo]
         if names:
-            for mode, python in (("dump", sys.executable), ("check", TF_KERAS_PYTHON)):
-                errors.setdefault(mode, {}).update(_run(python, mode, folder, names))
+            errors.setdefault("check", {}).update(_run(probed_at, folder, names))
             errors["done"] = errors.get("done", []) + names
             kept.write_text(json.dumps(errors), encoding="utf-8")
-    return folder, errors.get("dump", {}), errors.get("check", {})
+    return folder, probed_at, errors.get("check", {})
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +120,10 @@ def test_a_sample_runs_on_keras_2_and_matches_keras3() -> None:
 
 
 def _check_matches(compared: Compared, name: str) -> None:
-    folder, dumped, checked = compared
-    assert name not in dumped, dumped.get(name)
+    folder, probed_at, checked = compared
     assert name not in checked, checked.get(name)
-    keras3 = dict(np.load(folder / f"{name}.keras3.npz"))
+    keras3 = numbers_of(probed_at, REFERENCE, name)
+    assert not isinstance(keras3, str), keras3
     tf_keras = dict(np.load(folder / f"{name}.tf_keras.npz"))
     assert sorted(tf_keras) == sorted(keras3)
     assert any(key.startswith("model/") for key in keras3)

@@ -6,19 +6,24 @@ module's model is built once. For each module, imported (not run as ``__main__``
 
 - its ``build_model`` global is wrapped, so the model its ``main()`` builds is kept,
   with its fresh weights. Right after that build, before any call: on tensorflow (the
-  reference) its weights go to FOLDER/NAME.weights.npz and the model to
-  FOLDER/NAME.keras, so a stateful model's state starts at zero when read back; on
-  another backend it takes those same weights (``set_weights``);
+  reference) its weights go to FOLDER/NAME.weights.npz (and by layer name to
+  FOLDER/NAME.layers.npz) and the model to FOLDER/NAME.keras, so a stateful model's
+  state starts at zero when read back; on another backend it takes those same weights
+  (``set_weights``);
 - ``main()`` runs, what it prints captured: the smoke test, as ``python MODULE.py`` runs
   it. Its outcome and output go to FOLDER/BACKEND/NAME.smoke.json;
 - the kept model gets its fresh weights back and its stateful layers' states reset;
   then the model, and the encoder and one-step decoder of ``build_inference_models``
   where the module has them, run on seeded random inputs made from each Keras model's
   own ``inputs`` (the same on every backend), plus ``greedy_decode`` for three steps
-  where it has decoders (a spec with a ``decoding`` section).
+  where it has decoders (a spec with a ``decoding`` section), a stateful model's next
+  batch and its batch after its module's ``reset_states``, and the module's CTC losses
+  on seeded labels and scores.
   On another backend the TensorFlow-saved ``.keras`` file is loaded and run too
-  (``loaded/...``). Every output goes to FOLDER/BACKEND/NAME.npz; if this part fails,
-  its traceback goes to FOLDER/BACKEND/NAME.error instead.
+  (``loaded/...``). Every output goes to FOLDER/BACKEND/NAME.npz, and on tensorflow
+  the inputs, by the same names, to FOLDER/NAME.inputs.npz (Keras 2 runs the tf_keras
+  module on them: tests/support/tf_keras_run.py); if this part fails, its traceback
+  goes to FOLDER/BACKEND/NAME.error instead.
 
 NAME.smoke.json is written last: a module that has one is done.
 """
@@ -57,7 +62,8 @@ class Kept:
 
 
 def inputs_for(model: keras.Model, seed: int) -> list[np.ndarray]:
-    """Seeded inputs for each of ``model.inputs``: class ids 0..2 or normal floats."""
+    """Seeded inputs for each of ``model.inputs``: class ids 0..2, masks or normal
+    floats."""
     rng = np.random.default_rng(seed)
     arrays = []
     for tensor in model.inputs:
@@ -68,6 +74,10 @@ def inputs_for(model: keras.Model, seed: int) -> list[np.ndarray]:
         dtype = keras.backend.standardize_dtype(tensor.dtype)
         if "int" in dtype:
             arrays.append(rng.integers(0, 3, shape).astype(dtype))
+        elif dtype == "bool":  # a mask: some steps off, never a whole row
+            mask = rng.random(shape) > 0.3
+            mask[:, 0] = True
+            arrays.append(mask)
         else:
             arrays.append(rng.standard_normal(shape).astype(dtype))
     return arrays
@@ -106,6 +116,12 @@ def start_from_reference(model: keras.Model, folder: Path, name: str) -> None:
     weights = folder / f"{name}.weights.npz"
     if keras.backend.backend() == REFERENCE:
         np.savez(weights, *model.get_weights())
+        named = {  # by layer, for Keras 2, whose model may order its layers otherwise
+            f"{layer.name}/{i}": weight
+            for layer in model.layers
+            for i, weight in enumerate(layer.get_weights())
+        }
+        np.savez(folder / f"{name}.layers.npz", **named)
         model.save(folder / f"{name}.keras")
         return
     with np.load(weights) as saved:
@@ -150,9 +166,9 @@ def directions(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
 
 def numbers(
     module: ModuleType, kept: Kept, folder: Path, name: str
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every output this module's models give from the fresh weights, by
-    ``model/index``."""
+    ``model/index``, and the inputs they were given, by the same names."""
     if kept.model is None:  # main() built none: build it here
         keras.utils.set_random_seed(SEED)
         module.build_model()
@@ -160,25 +176,49 @@ def numbers(
     model.set_weights(kept.fresh)
     reset_states(model)
     found: dict[str, np.ndarray] = {}
+    given: dict[str, np.ndarray] = {}
 
-    def record(label: str, values: list[np.ndarray]) -> None:
+    def record(label: str, values: list[np.ndarray], arrays: list[np.ndarray]) -> None:
         found.update({f"{label}/{i}": value for i, value in enumerate(values)})
+        given.update({f"{label}/{i}": array for i, array in enumerate(arrays)})
 
     arrays = inputs_for(model, 0)
     if keras.backend.backend() != REFERENCE:  # a fresh model, a fresh state
         loaded = keras.saving.load_model(folder / f"{name}.keras")
-        record("loaded", outputs_of(loaded, arrays))
-    record("model", outputs_of(model, arrays))
+        record("loaded", outputs_of(loaded, arrays), arrays)
+    record("model", outputs_of(model, arrays), arrays)
+    if hasattr(module, "reset_states"):  # the state carried on, then reset
+        record("model_second_batch", outputs_of(model, arrays), arrays)
+        module.reset_states(model)
+        record("model_after_reset", outputs_of(model, arrays), arrays)
     if hasattr(module, "build_inference_models"):
         encoder, decoder = module.build_inference_models(model)
         encoder_inputs = inputs_for(encoder, 1)
-        record("encoder", outputs_of(encoder, encoder_inputs))
-        record("decoder_step", outputs_of(decoder, inputs_for(decoder, 2)))
+        record("encoder", outputs_of(encoder, encoder_inputs), encoder_inputs)
+        steps = inputs_for(decoder, 2)
+        record("decoder_step", outputs_of(decoder, steps), steps)
         if hasattr(module, "greedy_decode"):  # a spec with a decoding section
-            given = encoder_inputs if len(encoder_inputs) > 1 else encoder_inputs[0]
-            chosen = module.greedy_decode(model, given, max_length=3, stop=None)
-            record("greedy_decode", [np.asarray(chosen)])
-    return found
+            one = encoder_inputs if len(encoder_inputs) > 1 else encoder_inputs[0]
+            chosen = module.greedy_decode(model, one, max_length=3, stop=None)
+            record("greedy_decode", [np.asarray(chosen)], encoder_inputs)
+    for loss, labels, scores in ctc_losses(module):
+        values = keras.ops.reshape(loss(labels, scores), (-1,))
+        record(loss.__name__, [keras.ops.convert_to_numpy(values)], [labels, scores])
+    return found, given
+
+
+def ctc_losses(module: ModuleType) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+    """The module's CTC losses, each with seeded labels and scores (probabilities for
+    ``ctc_loss``, logits for ``ctc_loss_from_logits``)."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, (BATCH, 3)).astype("int32")
+    logits = rng.standard_normal((BATCH, 8, 5)).astype("float32")
+    softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    return [
+        (getattr(module, name), labels, scores)
+        for name, scores in (("ctc_loss", softmax), ("ctc_loss_from_logits", logits))
+        if hasattr(module, name)
+    ]
 
 
 def probe(path: Path, folder: Path, mine: Path) -> None:
@@ -196,9 +236,10 @@ def probe(path: Path, folder: Path, mine: Path) -> None:
     else:
         ran = smoke(module)
         try:
-            np.savez(
-                mine / f"{path.stem}.npz", **numbers(module, kept, folder, path.stem)
-            )
+            found, given = numbers(module, kept, folder, path.stem)
+            np.savez(mine / f"{path.stem}.npz", **found)
+            if keras.backend.backend() == REFERENCE:  # for Keras 2 (test_tf_keras.py)
+                np.savez(folder / f"{path.stem}.inputs.npz", **given)
         except Exception:  # noqa: BLE001 - reported by the test, with its traceback
             (mine / f"{path.stem}.error").write_text(traceback.format_exc())
     (mine / f"{path.stem}.smoke.json").write_text(json.dumps(ran), encoding="utf-8")

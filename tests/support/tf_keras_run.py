@@ -1,12 +1,13 @@
-"""Run rendered modules and save their numbers: the script tests/backends/test_tf_keras.py runs
-once with Keras 3 (`dump`) and once in .venv-tf-keras with Keras 2 (`check`).
+"""Run rendered tf_keras modules in Keras 2 on what TensorFlow's probe gave their Keras 3
+modules: the script tests/backends/test_tf_keras.py runs in .venv-tf-keras.
 
-`python tf_keras_run.py dump FOLDER NAME...` imports FOLDER/keras3/NAME.py for each
-NAME, builds its model, and saves in FOLDER/NAME.keras3.npz its weights (by layer
-name), seeded inputs and every tensor it returns, and likewise for its inference models,
-stateful batches and CTC losses. `check` imports FOLDER/tf_keras/NAME.py, runs its main()
-(the smoke test), loads those weights and inputs, and saves its own numbers in
-FOLDER/NAME.tf_keras.npz. Only numpy and the module's own imports are needed.
+`python tf_keras_run.py PROBED FOLDER NAME...` imports FOLDER/tf_keras/NAME.py for each
+NAME, runs its main() (the smoke test), builds its model, takes the Keras 3 model's
+fresh weights by layer name (PROBED/NAME.layers.npz, saved by
+tests/support/backend_probe.py on TensorFlow) and runs it, its inference models, its
+decoder and its CTC losses on the probe's inputs (PROBED/NAME.inputs.npz): its numbers,
+by the names the probe gave TensorFlow's, go to FOLDER/NAME.tf_keras.npz; a module's
+failure, to FOLDER/errors.json. Only numpy and the module's own imports are needed.
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-BATCH, TIME = 2, 4
-
 
 def load(path: Path):
     # its own loader, not tests/support/modules.py: this script runs by path in another
-    # interpreter (or with another KERAS_BACKEND), outside the test package
+    # interpreter, outside the test package
     spec = importlib.util.spec_from_file_location(
         f"{path.parent.name}_{path.stem}", path
     )
@@ -35,114 +34,65 @@ def load(path: Path):
 
 def flat(tensors) -> list[np.ndarray]:
     tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-    return [np.asarray(t).astype("float64") for t in tensors]
+    return [np.asarray(t) for t in tensors]
 
 
-def weights(model) -> dict[str, np.ndarray]:
-    return {
-        f"{layer.name}/{i}": np.asarray(w)
-        for layer in model.layers
-        for i, w in enumerate(layer.get_weights())
-    }
-
-
-def make_inputs(model, rng, prefix: str) -> dict[str, np.ndarray]:
-    """Seeded arrays for each of model's inputs: token ids below every vocabulary."""
-    vocabulary = min(
-        [layer.input_dim for layer in model.layers if hasattr(layer, "input_dim")]
-        or [2]
-    )
-    arrays = {}
-    for index, tensor in enumerate(model.inputs):
-        shape = list(tensor.shape)
-        shape[0] = shape[0] or BATCH
-        shape = [size or TIME for size in shape]
-        dtype = str(getattr(tensor.dtype, "name", tensor.dtype))
-        if "int" in dtype:
-            array = rng.integers(0, vocabulary, shape).astype("int32")
-        elif "bool" in dtype:
-            array = rng.random(shape) > 0.3
-            array[:, 0] = True
-        else:
-            array = rng.standard_normal(shape).astype("float32")
-        arrays[f"{prefix}/{index}"] = array
-    return arrays
-
-
-def given(arrays: dict[str, np.ndarray], prefix: str) -> list[np.ndarray]:
-    count = sum(1 for key in arrays if key.startswith(prefix + "/"))
-    listed = [arrays[f"{prefix}/{i}"] for i in range(count)]
-    return listed[0] if count == 1 else listed
-
-
-def numbers(module, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every tensor the module's models return on `arrays`, by a stable name."""
-    out: dict[str, np.ndarray] = {}
-
-    def record(name: str, tensors) -> None:
-        for i, array in enumerate(flat(tensors)):
-            out[f"{name}/{i}"] = array
-
-    model = module.build_model()
-    set_weights(model, arrays)
-    record("model", model(given(arrays, "model")))
-    if hasattr(module, "reset_states"):  # the state carried on, then reset
-        record("model_second_batch", model(given(arrays, "model")))
-        module.reset_states(model)
-        record("model_after_reset", model(given(arrays, "model")))
-    if hasattr(module, "build_inference_models"):
-        encoder, decoder = module.build_inference_models(model)
-        record("encoder", encoder(given(arrays, "encoder")))
-        record("decoder", decoder(given(arrays, "decoder")))
-    for loss in ("ctc_loss", "ctc_loss_from_logits"):
-        if hasattr(module, loss):
-            y_true, y_pred = arrays["ctc/y_true"], arrays["ctc/y_pred"]
-            if loss == "ctc_loss":
-                y_pred = np.exp(y_pred) / np.exp(y_pred).sum(-1, keepdims=True)
-            record(loss, np.reshape(getattr(module, loss)(y_true, y_pred), (-1,)))
-    return out
-
-
-def set_weights(model, arrays: dict[str, np.ndarray]) -> None:
+def set_weights(model, weights: dict[str, np.ndarray]) -> None:
     for layer in model.layers:
         count = len(layer.get_weights())
         if count:
-            layer.set_weights(
-                [arrays[f"weight:{layer.name}/{i}"] for i in range(count)]
-            )
+            layer.set_weights([weights[f"{layer.name}/{i}"] for i in range(count)])
 
 
-def dump(module, rng) -> dict[str, np.ndarray]:
+def numbers(module, weights, inputs) -> dict[str, np.ndarray]:
+    """What the probe records (backend_probe.py's `numbers`), on Keras 2."""
+    out: dict[str, np.ndarray] = {}
+
+    def given(label: str):
+        count = sum(1 for key in inputs if key.startswith(f"{label}/"))
+        arrays = [inputs[f"{label}/{i}"] for i in range(count)]
+        return arrays[0] if count == 1 else arrays
+
+    def record(label: str, tensors) -> None:
+        out.update({f"{label}/{i}": a for i, a in enumerate(flat(tensors))})
+
     model = module.build_model()
-    arrays = {f"weight:{k}": v for k, v in weights(model).items()}
-    arrays.update(make_inputs(model, rng, "model"))
+    set_weights(model, weights)
+    record("model", model(given("model")))
+    if hasattr(module, "reset_states"):  # the state carried on, then reset
+        record("model_second_batch", model(given("model_second_batch")))
+        module.reset_states(model)
+        record("model_after_reset", model(given("model_after_reset")))
     if hasattr(module, "build_inference_models"):
         encoder, decoder = module.build_inference_models(model)
-        arrays.update(make_inputs(encoder, rng, "encoder"))
-        arrays.update(make_inputs(decoder, rng, "decoder"))
-    arrays["ctc/y_true"] = rng.integers(0, 3, (BATCH, 3)).astype("int32")
-    arrays["ctc/y_pred"] = rng.standard_normal((BATCH, 8, 5)).astype("float32")
-    return arrays
+        record("encoder", encoder(given("encoder")))
+        record("decoder_step", decoder(given("decoder_step")))
+        if hasattr(module, "greedy_decode"):
+            chosen = module.greedy_decode(
+                model, given("greedy_decode"), max_length=3, stop=None
+            )
+            record("greedy_decode", np.asarray(chosen))
+    for loss in ("ctc_loss", "ctc_loss_from_logits"):
+        if hasattr(module, loss):
+            labels, scores = inputs[f"{loss}/0"], inputs[f"{loss}/1"]
+            record(loss, np.reshape(getattr(module, loss)(labels, scores), (-1,)))
+    return out
 
 
-def main(mode: str, folder: Path, names: list[str]) -> None:
+def main(probed: Path, folder: Path, names: list[str]) -> None:
     errors = {}
     for name in names:
         try:
-            if mode == "dump":
-                module = load(folder / "keras3" / f"{name}.py")
-                arrays = dump(module, np.random.default_rng(0))
-                np.savez(folder / f"{name}.inputs.npz", **arrays)
-                np.savez(folder / f"{name}.keras3.npz", **numbers(module, arrays))
-            else:
-                module = load(folder / "tf_keras" / f"{name}.py")
-                module.main()
-                arrays = dict(np.load(folder / f"{name}.inputs.npz"))
-                np.savez(folder / f"{name}.tf_keras.npz", **numbers(module, arrays))
+            module = load(folder / "tf_keras" / f"{name}.py")
+            module.main()
+            with np.load(probed / f"{name}.layers.npz") as weights:
+                with np.load(probed / f"{name}.inputs.npz") as inputs:
+                    found = numbers(module, dict(weights), dict(inputs))
+            np.savez(folder / f"{name}.tf_keras.npz", **found)
         except Exception:  # noqa: BLE001 - reported per module, checked by the test
             errors[name] = traceback.format_exc()
-    (folder / f"{mode}.errors.json").write_text(json.dumps(errors))
+    (folder / "errors.json").write_text(json.dumps(errors))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])
+    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])

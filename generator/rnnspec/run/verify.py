@@ -158,26 +158,31 @@ def require_backend(backends: Sequence[str], target: str = DEFAULT) -> None:
 
 def _require(backend: str, chosen: Target) -> None:
     missing = [name for name in _needs(chosen, backend) if not _installed(name)]
-    if not missing:
-        return
-    which = "which is" if len(missing) == 1 else "which are"
-    install = (
-        (f"rnnspec[{backend}]",)
-        if backend in chosen.extras
-        else chosen.dependencies[backend]
-    )
-    message = (
-        f"the {backend} backend needs {' and '.join(missing)}, {which} not installed: "
-        f"pip install {' '.join(map(shlex.quote, install))}"
-    )
+    if missing:
+        which = "which is" if len(missing) == 1 else "which are"
+        raise BackendMissing(
+            f"the {backend} backend needs {' and '.join(missing)}, {which} not "
+            f"installed: pip install {_install(backend, chosen)}{_instead(backend, chosen)}"
+        )
+
+
+def _install(backend: str, chosen: Target) -> str:
+    """What pip installs for `backend`: rnnspec's extra, else the target's packages."""
+    if backend in chosen.extras:
+        return shlex.quote(f"rnnspec[{backend}]")
+    return " ".join(map(shlex.quote, chosen.dependencies[backend]))
+
+
+def _instead(backend: str, chosen: Target) -> str:
+    """The --backend that could run instead: an installed one, else the others."""
     others = [name for name in chosen.backends if name != backend]
     ready = [name for name in others if all(map(_installed, _needs(chosen, name)))]
     if ready:
-        message += f", or run on an installed one: --backend {ready[0]}"
-    elif others:
-        extras = ", ".join(shlex.quote(f"rnnspec[{name}]") for name in others)
-        message += f", or --backend {'|'.join(others)} with its extra ({extras})"
-    raise BackendMissing(message)
+        return f", or run on an installed one: --backend {ready[0]}"
+    if not others:
+        return ""
+    extras = ", ".join(_install(name, chosen) for name in others)
+    return f", or --backend {'|'.join(others)} with its extra ({extras})"
 
 
 def _needs(target: Target, backend: str) -> tuple[str, ...]:
@@ -189,8 +194,10 @@ def _needs(target: Target, backend: str) -> tuple[str, ...]:
 def _installed(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # a finder that refuses it, a broken __spec__
+    except ImportError:  # a finder that refuses it, as one does for a missing package
         return False
+    except ValueError:  # imported already, with no __spec__
+        return True
 
 
 def result_of(path: Path, reply: Reply, seconds: float = 0.0) -> SmokeResult:

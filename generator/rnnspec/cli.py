@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .check.checked import GraphSpec, Spec
 
 SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
+# a str, not a Path: Path("./-") would be "-", stdin, where the user named a file
+SpecOrStdin = click.Path(exists=True, dir_okay=False, allow_dash=True)
 
 
 class Seconds(click.ParamType):
@@ -46,7 +48,7 @@ class Seconds(click.ParamType):
 
 
 class SpecFailure(click.ClickException):
-    """A bad spec: its problems on stderr, exit 2, no traceback."""
+    """A bad spec (or a missing backend): its problems on stderr, exit 2, no traceback."""
 
     exit_code = 2
 
@@ -76,7 +78,7 @@ def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
     try:
         return load_spec(path, target)
     except SpecError as exc:
-        raise SpecFailure(str(exc)) from None
+        raise SpecFailure(exc.report()) from None
 
 
 @click.group()
@@ -175,8 +177,10 @@ def render(
         modules = [path] if folder is None else batch.module_paths(folder, list(specs))
         with _progress(specs) as progress:
             sources = batch.render_all(list(specs), target, not no_cache, progress)
-    except (batch.Clash, SpecError) as exc:
+    except batch.Clash as exc:
         raise SpecFailure(str(exc)) from None
+    except SpecError as exc:
+        raise SpecFailure(exc.report()) from None
     if check:
         _check(modules, sources, in_folder=folder is not None)
     elif folder is not None:
@@ -241,13 +245,34 @@ def _written(write, *args) -> None:  # noqa: ANN001
 
 
 @main.command()
-@click.argument("spec", type=SpecPath)
-def check(spec: Path) -> None:
-    """Validate SPEC and print its state structure with shapes (no TensorFlow)."""
-    from . import plan_spec
-    from .run.report import describe_plan
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=SpecOrStdin)
+@click.option(
+    "--stdin-format",
+    type=click.Choice(("yaml", "json", "toml")),
+    default="yaml",
+    show_default=True,
+    help="How a SPEC of `-` (read from stdin) is written.",
+)
+def check(specs: tuple[str, ...], stdin_format: str) -> None:
+    """Validate each SPEC (`-`: stdin) and print its layers and state structure with
+    shapes (no TensorFlow). Exit 2 if any is wrong, each problem with its place."""
+    from .run.report import check_report
 
-    _written(write_stdout, describe_plan(plan_spec(_load(spec))) + "\n", "the report")
+    if specs.count("-") > 1:
+        raise click.UsageError("'-' (stdin) can be read once")
+    failed = False
+    for index, spec in enumerate(specs):
+        try:
+            report = check_report(spec, stdin_format)
+        except SpecError as exc:
+            click.echo(exc.report(), err=True)
+            failed = True
+            continue
+        if len(specs) > 1:  # each named, as head(1) names its files
+            report = ("\n" if index else "") + f"==> {spec} <==\n{report}"
+        _written(write_stdout, report, "the report")
+    if failed:
+        sys.exit(2)
 
 
 class Backends(click.ParamType):
@@ -293,14 +318,17 @@ def smoke(
     from . import render_module
     from .run.smoke_report import progress_line
     from .run.verify import (
+        BackendMissing,
         format_failures,
         format_report,
         smoke_backends,
         smoke_modules,
     )
 
-    try:
+    try:  # a backend not installed: one line before anything runs, no traceback
         backends = smoke_backends([n for names in backend for n in names], target)
+    except BackendMissing as exc:
+        raise SpecFailure(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     specs = {path: _load(path, target) for path in paths if path.suffix != ".py"}
@@ -380,6 +408,7 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
     from .docs.build import run_cache
     from .run.smoke_report import progress_line
+    from .run.verify import BackendMissing
 
     specs = [(path, _load(path)) for path in paths]
     try:
@@ -391,7 +420,7 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
                 reuse=check,
                 progress=progress,
             )
-    except DocsConflict as exc:
+    except (DocsConflict, BackendMissing) as exc:
         raise SpecFailure(str(exc)) from None
     except RunFailure as exc:
         click.echo(str(exc), err=True)

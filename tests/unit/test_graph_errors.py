@@ -92,17 +92,17 @@ EXPECTED = {
     "no return_state": "14:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but encoder does not return it: set return_state: true on encoder",
     "from below": "15:27: blocks[1].initial_state.from: block decoder can start only from a block above it, got 'decoder'",
     "depth": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but stacks map cell to cell: encoder has 1 cell(s), decoder has 2",
-    "unknown input": "11:12: blocks[1].input: expected a name from inputs or a block above (src, tgt, encoder), got 'target'",
+    "unknown input": "11:12: blocks[1].input: expected a name from inputs or a block above (src, tgt, encoder), got 'target'; did you mean 'tgt'?",
     "unused input": "5:10: inputs.extra: input 'extra' feeds no block",
-    "bad output": "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decoderr'",
+    "bad output": "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decoderr'; did you mean 'decoder'?",
     "dup name": "10:11: blocks[1].name: names must be unique: 'encoder' is already a block",
     "needs sequence": "10:12: blocks[1].input: block decoder takes block encoder's output, which must be one sequence: expected return_sequences: true (and no merge_mode: none) on encoder, or repeat: N to repeat its last output N times",
     "batch mismatch": "4:34: inputs.tgt.batch_size: all inputs share one batch_size: expected null like the first input, got 3",
     "head merge none": "16:11: blocks[1].head: merge_mode: none returns two outputs and a head reads one: expected no head here, or another merge_mode",
     "bad bridge": "15:44: blocks[1].initial_state.bridge: must be one of 'none', 'concat', 'project' or 'per_layer', got \"dense\"",
     "unknown key in from": "15:36: blocks[1].initial_state.via: unknown key; expected one of activation, bridge, from",
-    "bad head": "16:19: blocks[1].head.units: must be an integer >= 1, got 0\n16:34: blocks[1].head.activation: must be one of 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'silu', 'swish', 'softplus', 'softsign', 'linear', 'exponential', 'leaky_relu', 'mish', 'hard_silu', 'log_sigmoid', 'hard_tanh' or 'softmax', got \"softmaxx\"",
-    "unknown block key": "16:5: blocks[1].heads: unknown key; expected one of attention, bidirectional, cells, dropout_between_layers, front, go_backwards, head, initial_state, input, layer, name, repeat, return_sequences, return_state, stacking, stateful",
+    "bad head": "16:19: blocks[1].head.units: must be an integer >= 1, got 0\n16:34: blocks[1].head.activation: got \"softmaxx\"; did you mean 'softmax'?",
+    "unknown block key": "16:5: blocks[1].heads: unknown key; did you mean 'head'?",
 }
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..spec.around import AroundPlan, check_softmax_width
 from ..spec.limits import Path, RuleError
+from ..spec.problems import hinted
 from .params import dense_params
 from .stack import Dim, LayerPlan
 
@@ -236,6 +237,11 @@ def plan_attention(
     )
 
 
+def _named(spec: LongForm | ModelSpec, name: str) -> bool:
+    """Whether `name` is one of the spec's inputs or blocks (then it needs no hint)."""
+    return name in spec.inputs or any(block.name == name for block in spec.blocks)
+
+
 def _memory(
     spec: LongForm | ModelSpec,
     block: GraphBlock,
@@ -253,7 +259,12 @@ def _memory(
         )
         names = ", ".join(b.name for b in above) or "none"
         raise RuleError(
-            at, f"expected a block above ({names}), got {given.over!r}: {what}"
+            at,
+            hinted(
+                f"expected a block above ({names}), got {given.over!r}: {what}",
+                given.over,
+                [] if _named(spec, given.over) else [b.name for b in above],
+            ),
         )
     top = memory.layers[-1]
     if not top.return_sequences or top.merge_mode == "none":

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.limits import Path, RuleError
+from ..spec.problems import hinted
 from ..spec.training import (
     ACCURACY,
     LINEAR,
@@ -88,12 +89,17 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
         if isinstance(training.loss, dict)
         else {name: training.loss for name in model.outputs}
     )
+    blocks = {block.name for block in model.blocks}
     for name in losses:
         if name not in model.outputs:
             raise RuleError(
                 ("training", "loss", name),
-                f"a loss is for an output block: expected one of "
-                f"{', '.join(model.outputs)}, got {name}",
+                hinted(
+                    f"a loss is for an output block: expected one of "
+                    f"{', '.join(model.outputs)}, got {name}",
+                    name,
+                    [] if name in blocks else model.outputs,  # one not returned
+                ),
                 at_key=True,
             )
     for index, metric in enumerate(training.metrics):

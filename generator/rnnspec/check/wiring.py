@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .handover import check_hand_over, check_projection, source_of, with_bridges
 from ..spec.limits import MAX_ALL_CELLS, Path, RuleError
+from ..spec.problems import hinted
 from .shapes import BlockShape, input_from, recurrent_input, shape_of, upstream_of
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ def _check_cell_count(spec: LongForm) -> None:
 
 def _check_names(spec: LongForm) -> None:
     seen: dict[str, str] = {name: "an input" for name in spec.inputs}
+    names = {*spec.inputs, *(block.name for block in spec.blocks)}
     for index, block in enumerate(spec.blocks):
         where: Path = ("blocks", index)
         if block.name in seen:
@@ -144,15 +146,25 @@ def _check_names(spec: LongForm) -> None:
         if block.input not in seen:
             raise RuleError(
                 where + ("input",),
-                f"expected a name from inputs or a block above ({', '.join(seen)}), got {block.input!r}",
+                hinted(
+                    f"expected a name from inputs or a block above "
+                    f"({', '.join(seen)}), got {block.input!r}",
+                    block.input,
+                    () if block.input in names else seen,  # a block below: no hint
+                ),
             )
         source = getattr(block.initial_state, "source", None)
         vector = source in spec.inputs and not spec.inputs[source].sequence
         if source is not None and seen.get(source) != "a block" and not vector:
+            above = [name for name, what in seen.items() if what == "a block"]
             raise RuleError(
                 where + ("initial_state", "from"),
                 f"block {block.name} can start only from a block above it, got {source!r}"
-                + (", an input, which has no final state" if source in seen else ""),
+                + (
+                    ", an input, which has no final state"
+                    if source in seen
+                    else hinted("", source, () if source in names else above)
+                ),
             )
         if block.input in spec.inputs and not spec.inputs[block.input].sequence:
             raise RuleError(
@@ -167,7 +179,11 @@ def _check_names(spec: LongForm) -> None:
         if name not in blocks:
             raise RuleError(
                 ("outputs", index),
-                f"expected a block name ({', '.join(blocks)}), got {name!r}",
+                hinted(
+                    f"expected a block name ({', '.join(blocks)}), got {name!r}",
+                    name,
+                    blocks,
+                ),
             )
     used = {block.input for block in spec.blocks} | {
         getattr(block.initial_state, "source", None) for block in spec.blocks

@@ -41,7 +41,9 @@ def read_json(text: str) -> tuple[Any, Marks]:
         if reader.skip(end) != len(text):
             raise reader.invalid(reader.skip(end), "Extra data")
     except JSONDecodeError as exc:  # from scanstring
-        raise TextProblem((exc.lineno, exc.colno), f"not valid JSON: {exc.msg}")
+        raise TextProblem(
+            (exc.lineno, exc.colno), f"not valid JSON: {exc.msg}", syntax=True
+        )
     return data, reader.marks
 
 
@@ -56,7 +58,9 @@ class _Reader:
         return _SPACE.match(self.text, index).end()  # type: ignore[union-attr]
 
     def invalid(self, index: int, message: str) -> TextProblem:
-        return TextProblem(self.lines.mark(index), f"not valid JSON: {message}")
+        return TextProblem(
+            self.lines.mark(index), f"not valid JSON: {message}", syntax=True
+        )
 
     def value(self, index: int, path: Path, depth: int) -> tuple[Any, int]:
         """The value starting at `index` and the index just after it."""

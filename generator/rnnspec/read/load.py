@@ -8,10 +8,11 @@ and marks, and this module checks that data against the spec model.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +20,7 @@ from ..spec.around import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
 from ..check.checked import GraphSpec, Spec
-from ..spec.problems import Problem, SpecError
+from ..spec.problems import Problem, SpecError, did_you_mean
 from ..spec.models import (
     CELL_MODELS,
     BidirectionalSpec,
@@ -29,12 +30,13 @@ from ..spec.models import (
     InputSpec,
 )
 from ..spec.limits import Path, RuleError
-from .spec_file import read_spec_text
+from .spec_file import read_spec_stream, read_spec_text
 from ..check.target_rules import DEFAULT, check_target
 from .toml_marks import read_toml
 from .yaml_marks import read_yaml
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+STDIN = FilePath("<stdin>")  # what a spec read from stdin is called in its problems
 
 
 def load_spec(file: str | FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
@@ -46,6 +48,19 @@ def load_spec(file: str | FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
     except TextProblem as exc:
         raise _error(file, exc.mark, exc.path, exc.message) from None
     return load_text(text, file, target)
+
+
+def load_stream(
+    stream: BinaryIO, kind: str, file: FilePath = STDIN, target: str = DEFAULT
+) -> Spec | GraphSpec:
+    """Read and check a spec in the format `kind` (yaml, json or toml) from `stream`,
+    named `file` in its problems."""
+    try:
+        text = read_spec_stream(stream)
+    except TextProblem as exc:
+        raise _error(file, exc.mark, exc.path, exc.message) from None
+    data, marks = parse(text, kind, file)
+    return validate(data, marks, file, target)
 
 
 def load_text(text: str, file: FilePath, target: str = DEFAULT) -> Spec | GraphSpec:
@@ -73,7 +88,14 @@ def parse(text: str, kind: str, file: FilePath) -> tuple[Any, Marks]:
     try:
         return _READERS[kind](text)
     except TextProblem as exc:
-        raise _error(file, exc.mark, exc.path, exc.message) from None
+        source = _line(text, exc.mark[0]) if exc.syntax else None
+        raise _error(file, exc.mark, exc.path, exc.message, source) from None
+
+
+def _line(text: str, number: int) -> str:
+    """Line `number` (1-based) of `text` as the readers count lines, "" past the end."""
+    lines = text.split("\n")
+    return lines[number - 1].removesuffix("\r") if number <= len(lines) else ""
 
 
 def validate(
@@ -199,10 +221,12 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
         tags = ", ".join(LAYER_MODELS if layer else CELL_MODELS)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
+        kind, tag = "layer" if layer else "cell", ctx.get("tag")
+        if hint := did_you_mean(tag, LAYER_MODELS if layer else CELL_MODELS):
+            return path + ("type",), f"unknown {kind} type {describe(tag)}; {hint}"
         return (
             path + ("type",),
-            f"unknown {'layer' if layer else 'cell'} type; expected one of {tags}, "
-            f"got {describe(ctx.get('tag'))}",
+            f"unknown {kind} type; expected one of {tags}, got {describe(tag)}",
         )
     if "missing" in kinds:
         return path, "required key is missing"
@@ -213,10 +237,29 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
             if model
             else []
         )
+        hint = did_you_mean(path[-1], keys)
         known = f"; expected one of {', '.join(keys)}" if keys else ""
-        return path, f"unknown key{known}"
+        return path, f"unknown key; {hint}" if hint else f"unknown key{known}"
     expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
+    if hint := _literal_hint(errors):
+        return path, f"got {found}; {hint}"
     return path, f"must be {expected}, got {found}"
+
+
+def _literal_hint(errors: list[dict[str, Any]]) -> str:
+    """`did you mean ...?` for a value close to one a fixed choice allows (pydantic's
+    `expected` holds the choices' reprs); "" if another kind of error is among them."""
+    if any(error["type"] != "literal_error" for error in errors):
+        return ""
+    choices = [
+        ast.literal_eval(choice)
+        for error in errors
+        for choice in _REPRS.findall(error["ctx"]["expected"])
+    ]
+    return did_you_mean(errors[0]["input"], [c for c in choices if isinstance(c, str)])
+
+
+_REPRS = re.compile(r"'(?:[^'\\]|\\.)*'")
 
 
 def _expected(error: dict[str, Any]) -> str:
@@ -258,12 +301,16 @@ def _expected(error: dict[str, Any]) -> str:
     return error["msg"]
 
 
-def _problem(file: FilePath, mark: Mark, path: Path, message: str) -> Problem:
-    return Problem(str(file), mark[0], mark[1], format_path(path), message)
+def _problem(
+    file: FilePath, mark: Mark, path: Path, message: str, source: str | None = None
+) -> Problem:
+    return Problem(str(file), mark[0], mark[1], format_path(path), message, source)
 
 
-def _error(file: FilePath, mark: Mark, path: Path, message: str) -> SpecError:
-    return SpecError([_problem(file, mark, path, message)])
+def _error(
+    file: FilePath, mark: Mark, path: Path, message: str, source: str | None = None
+) -> SpecError:
+    return SpecError([_problem(file, mark, path, message, source)])
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

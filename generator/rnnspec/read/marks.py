@@ -43,13 +43,17 @@ class Marks:
 
 
 class TextProblem(Exception):
-    """A reader refuses the text at `mark`; the loader adds the file name."""
+    """A reader refuses the text at `mark`; the loader adds the file name (and, for a
+    `syntax` error, the line it is on)."""
 
-    def __init__(self, mark: Mark, message: str, path: Path = ()) -> None:
+    def __init__(
+        self, mark: Mark, message: str, path: Path = (), *, syntax: bool = False
+    ) -> None:
         super().__init__(message)
         self.mark = mark
         self.message = message
         self.path = path
+        self.syntax = syntax
 
 
 class Budget:

@@ -10,6 +10,7 @@ import codecs
 import os
 import stat
 from pathlib import Path as FilePath
+from typing import BinaryIO
 
 from .marks import Lines, TextProblem
 
@@ -35,6 +36,16 @@ def read_spec_text(file: FilePath) -> str:
     return decode(_read_bytes(file))
 
 
+def read_spec_stream(stream: BinaryIO) -> str:
+    """A spec's text from a stream (stdin) read to its end, with the same bounds."""
+    try:
+        return decode(_bounded(stream.read(MAX_BYTES + 1)))
+    except OSError as exc:
+        raise TextProblem(
+            (1, 1), f"cannot read the spec: {exc.strerror or exc}"
+        ) from None
+
+
 def _read_bytes(file: FilePath) -> bytes:
     try:
         _check_regular(os.stat(file).st_mode)
@@ -46,6 +57,11 @@ def _read_bytes(file: FilePath) -> bytes:
         raise TextProblem(
             (1, 1), f"cannot read the spec: {exc.strerror or exc}"
         ) from None
+    return _bounded(data)
+
+
+def _bounded(data: bytes) -> bytes:
+    """`data`, read up to one byte past MAX_BYTES; TextProblem if it is past it."""
     if len(data) > MAX_BYTES:
         raise TextProblem(
             (1, 1), f"the spec is too large: more than {MAX_BYTES:,} bytes (1 MiB)"

@@ -45,7 +45,7 @@ def read_toml(text: str) -> tuple[Any, Marks]:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         mark = (int(found[1]), int(found[2])) if found else (1, 1)
         raise TextProblem(
-            mark, f"not valid TOML: {str(exc).split(' (at')[0]}"
+            mark, f"not valid TOML: {str(exc).split(' (at')[0]}", syntax=True
         ) from None
     except ValueError:  # int() refuses thousands of digits
         index, digits = long_number or (0, "a huge number")

@@ -42,18 +42,32 @@ def read_yaml(text: str) -> tuple[Any, Marks]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(mark) if mark else (1, 1)
-        raise TextProblem(where, f"not valid YAML: {exc.problem}") from None
+        hint = _HINTS.get(str(exc.problem), "")
+        raise TextProblem(
+            where, f"not valid YAML: {exc.problem}{hint}", syntax=True
+        ) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         where = (before.count("\n") + 1, len(before) - before.rfind("\n"))
         raise TextProblem(
-            where, f"not valid YAML: {exc.reason}, got #x{exc.character:04x}"
+            where,
+            f"not valid YAML: {exc.reason}, got #x{exc.character:04x}",
+            syntax=True,
         ) from None
     except yaml.YAMLError as exc:
-        raise TextProblem((1, 1), f"not valid YAML: {exc}") from None
+        raise TextProblem((1, 1), f"not valid YAML: {exc}", syntax=True) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+# PyYAML's messages that say little about the usual cause, and what does.
+_HINTS = {
+    "mapping values are not allowed here": " (is this line indented deeper than the "
+    "key above it, or does an unquoted value hold ': '?)",
+    "expected <block end>, but found '<block mapping start>'": " (is this line "
+    "indented differently from the keys beside it?)",
+}
 
 
 def _mark(mark: yaml.Mark) -> Mark:

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from ..plan.model import BlockPlan, Dim, ModelPlan, StateTree, resolve_dims
+import sys
+from pathlib import Path
+
+from ..plan.model import BlockPlan, Dim, ModelPlan, StateTree, make_plan, resolve_dims
+from ..read.load import load_spec, load_stream
+
+
+def check_report(name: str, stdin_format: str = "yaml") -> str:
+    """The report on the spec file `name` (`-`: stdin, read as `stdin_format`);
+    SpecError if the spec is wrong."""
+    spec = (
+        load_stream(sys.stdin.buffer, stdin_format)
+        if name == "-"
+        else load_spec(Path(name))
+    )
+    return describe_plan(make_plan(spec)) + "\n"
 
 
 def concrete(dims: tuple[Dim, ...], plan: ModelPlan) -> tuple[int | None, ...]:

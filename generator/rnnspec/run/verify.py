@@ -20,9 +20,11 @@ every process its modules left, as soon as its parent (the caller's process) doe
 from __future__ import annotations
 
 import ast
+import importlib.util
 import math
 import os
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -39,6 +41,8 @@ from .worker import Reply, one_line, status_text
 
 __all__ = [
     "BACKENDS",
+    "BackendMissing",
+    "require_backend",
     "SmokeResult",
     "default_backend",
     "smoke_backends",
@@ -75,7 +79,8 @@ def smoke_modules(
     ``timeout`` (positive, finite) bounds each module's run, not a worker's import of
     the target's modules. ``workers`` caps how many run at once (default: by modules
     and usable cores). Should a worker die, a fresh one runs the modules left.
-    ``backend``: one of BACKENDS (default: default_backend()).
+    ``backend``: one of BACKENDS (default: default_backend()); BackendMissing if
+    it (or keras) is not installed.
     """
     if not (math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive finite number, got {timeout!r}")
@@ -106,7 +111,8 @@ def smoke_modules(
             queue.append(index)
         else:
             record(index, reply, time.perf_counter() - start)
-    if queue:
+    if queue:  # BackendMissing before any worker starts
+        require_backend([backend], target)
         size = min(workers or worker_count(len(queue)), len(queue))
         _Pool(paths, timeout, chosen, backend, size, record).run(queue)
     return results
@@ -121,20 +127,77 @@ def default_backend() -> str:
 def smoke_backends(given: Sequence[str], target: str = DEFAULT) -> list[str]:
     """The backends to run on, in order, each once: ``given``, else default_backend().
     A target that reads no KERAS_BACKEND (tf_keras) runs on its one backend only;
-    ValueError says what is wrong.
+    ValueError says what is wrong, BackendMissing what is not installed.
     """
     backends = list(dict.fromkeys(given)) or [default_backend()]
     own = get_target(target).backends
     if not get_target(target).reads_keras_backend and backends != list(own):
-        if not given:  # KERAS_BACKEND is Keras 3's choice, not this target's
-            return list(own)
-        raise ValueError(f"--target {target} runs on {own[0]} only")
-    if backends[0] not in BACKENDS:  # given ones are checked by the command line
+        if given:
+            raise ValueError(f"--target {target} runs on {own[0]} only")
+        backends = list(own)  # KERAS_BACKEND is Keras 3's choice, not this target's
+    elif backends[0] not in BACKENDS:  # given ones are checked by the command line
         raise ValueError(
             f"KERAS_BACKEND={backends[0]}: smoke runs on {', '.join(BACKENDS)}; "
             "set one of them or pass --backend"
         )
+    require_backend(backends, target)
     return backends
+
+
+class BackendMissing(Exception):
+    """What running on a backend imports is not installed; one line says what to
+    install, and which --backend could run instead."""
+
+
+def require_backend(backends: Sequence[str], target: str = DEFAULT) -> None:
+    """BackendMissing unless every package the target's worker imports on each of
+    `backends` is installed (found, not imported: that is the worker's part)."""
+    for backend in backends:
+        _require(backend, get_target(target))
+
+
+def _require(backend: str, chosen: Target) -> None:
+    missing = [name for name in _needs(chosen, backend) if not _installed(name)]
+    if missing:
+        which = "which is" if len(missing) == 1 else "which are"
+        raise BackendMissing(
+            f"the {backend} backend needs {' and '.join(missing)}, {which} not "
+            f"installed: pip install {_install(backend, chosen)}{_instead(backend, chosen)}"
+        )
+
+
+def _install(backend: str, chosen: Target) -> str:
+    """What pip installs for `backend`: rnnspec's extra, else the target's packages."""
+    if backend in chosen.extras:
+        return shlex.quote(f"rnnspec[{backend}]")
+    return " ".join(map(shlex.quote, chosen.dependencies[backend]))
+
+
+def _instead(backend: str, chosen: Target) -> str:
+    """The --backend that could run instead: an installed one, else the others."""
+    others = [name for name in chosen.backends if name != backend]
+    ready = [name for name in others if all(map(_installed, _needs(chosen, name)))]
+    if ready:
+        return f", or run on an installed one: --backend {ready[0]}"
+    if not others:
+        return ""
+    extras = ", ".join(_install(name, chosen) for name in others)
+    return f", or --backend {'|'.join(others)} with its extra ({extras})"
+
+
+def _needs(target: Target, backend: str) -> tuple[str, ...]:
+    """The top-level packages a worker imports to run `target`'s modules on `backend`
+    (Keras 3's backends are packages of the same name)."""
+    return tuple(dict.fromkeys((*target.preload, backend)))
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # a finder that refuses it, as one does for a missing package
+        return False
+    except ValueError:  # imported already, with no __spec__
+        return True
 
 
 def result_of(path: Path, reply: Reply, seconds: float = 0.0) -> SmokeResult:

@@ -34,6 +34,9 @@ class Target:
     backends: tuple[str, ...]  # the Keras backends its modules run on, default first
     # per backend: a generated project's requirements (PEP 508), numpy aside
     dependencies: dict[str, tuple[str, ...]]
+    # the backends rnnspec has an extra of that name for (pip install 'rnnspec[jax]');
+    # for another, a missing package is named by `dependencies`
+    extras: tuple[str, ...] = ()
     # functions the smoke worker calls with True after preload where their package is
     # imported, so that a module's training step runs eagerly: measured cheaper than
     # tracing it, with the same loss (benchmarks/bench_training_step.py)

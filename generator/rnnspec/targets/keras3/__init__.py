@@ -27,4 +27,5 @@ TARGET = Target(
         "jax": ("keras>=3.10", "jax[cpu]>=0.4.34"),
         "torch": ("keras>=3.10", "torch>=2.4"),
     },
+    extras=("tensorflow", "jax", "torch"),  # pyproject.toml's optional-dependencies
 )

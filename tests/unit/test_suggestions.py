@@ -5,7 +5,6 @@ none is; a YAML, JSON or TOML syntax error shows its line with a caret under the
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

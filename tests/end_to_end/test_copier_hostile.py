@@ -1,5 +1,5 @@
 """Hostile answers: a project name that is code, escapes or markup stays text in
-every file, and an injected name never runs."""
+every file (ruff finds nothing to fix in them), and an injected name never runs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ..support.copier_project import (
     no_sentinel,
     run_project_tests,
 )
+from ..support.project_tools import ruff
 
 # every copy commits as a test identity (conftest.py)
 pytestmark = pytest.mark.usefixtures("git_identity")
@@ -44,6 +45,11 @@ def test_hostile_answers_stay_text(template_repo, tmp_path, name, data):
     package = check_hostile_project(dest, name)
     assert package == data.get("package_name", project.package_name(name))
     assert project.package_name_error(package) == ""
+    license_text = (dest / "LICENSE").read_text(encoding="utf-8")
+    assert f" The {name} authors\n" in license_text.splitlines(keepends=True)[2]
+    for check in (("check",), ("format", "--check")):
+        done = ruff(dest, *check)  # python_str's literals are ruff's own
+        assert done.returncode == 0, done.stdout + done.stderr
     no_sentinel(tmp_path, Path.cwd())
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -135,9 +137,26 @@ ESCAPED_TEXTS = HOSTILE_NAMES + [
 
 
 @pytest.mark.parametrize("text", ESCAPED_TEXTS)
-def test_toml_and_python_strings_round_trip(text):
+def test_toml_yaml_and_python_strings_round_trip(text):
     assert tomllib.loads(f"key = {project.toml_str(text)}\n")["key"] == text
     assert ast.literal_eval(project.python_str(text)) == text
+    assert "\n" not in project.yaml_str(text)
+    assert yaml.safe_load(f"key: {project.yaml_str(text)}\n") == {"key": text}
+
+
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        ("plain", '"plain"'),
+        ("it's", '"it\'s"'),
+        ('say "hi"', "'say \"hi\"'"),
+        ("\\'\"", '"\\\\\'\\""'),  # a tie: double quotes, as ruff writes it
+        ('\\\'""', "'\\\\\\'\"\"'"),  # more " than ': repr's single quotes
+    ],
+)
+def test_python_strings_take_the_quotes_ruff_format_keeps(text, literal):
+    assert project.python_str(text) == literal
+    assert ast.literal_eval(literal) == text
 
 
 @pytest.mark.parametrize("text", HOSTILE_NAMES)
@@ -154,3 +173,20 @@ def test_the_spec_from_answers_holds_the_name_as_text(text):
 def test_a_package_name_that_yaml_reads_as_null_stays_a_name():
     spec = yaml.safe_load(project.spec_from_answers({"package_name": "null"}))
     assert spec["name"] == "null"
+
+
+def test_ruff_format_keeps_every_python_str(tmp_path):
+    """Each text's literal, as an assignment and as a module's docstring, is already
+    formatted for ruff (the generated project's `ruff format --check`)."""
+    for number, text in enumerate(ESCAPED_TEXTS + ["it's", 'say "hi"', "'\"", "\\"]):
+        literal = project.python_str(text)
+        (tmp_path / f"value_{number}.py").write_text(f"X = {literal}\n", "utf-8")
+        (tmp_path / f"doc_{number}.py").write_text(f"{literal}\n", "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

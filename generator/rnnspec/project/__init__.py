@@ -4,9 +4,10 @@ One idea a module:
 
 - `parse`: how an answer (often text) reads: lists, ASCII integers, yes/no, none;
 - `environment`: the project's dependencies and KERAS_BACKEND per target and backend;
-- `escape`: the one way free text reaches each kind of file (.py, .toml, .md);
+- `escape`: the one way free text reaches each kind of file (.py, .toml, .yml, .md);
 - `names`: `project_name` and `package_name`, their checks and the derived name;
 - `validators`: each architecture question's check, its verdict from the spec layer;
+- `tooling`: the project's CI, pre-commit hooks, dev group and license;
 - `answers`: the answers as a whole: the spec's text, its module, their check;
 - `extension`: `RnnspecExtension`, the Jinja extension `copier.yml` names;
 - `refusal`: a refused answer printed as one line, not a traceback.
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 from .answers import answers_error, render_text, spec_from_answers, spec_text
 from .environment import BACKENDS, backend_of, dependencies
-from .escape import markdown_text, python_str, toml_str
+from . import tooling
+from .escape import markdown_text, python_str, toml_str, yaml_str
 from .extension import RnnspecExtension, render_filter
 from .names import (
     DEPENDENCIES,
@@ -93,6 +95,8 @@ __all__ = [
     "stateful_error",
     "target_error",
     "toml_str",
+    "tooling",
     "truthy",
     "units_error",
+    "yaml_str",
 ]

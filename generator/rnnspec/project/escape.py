@@ -1,8 +1,10 @@
 """The one way free text reaches each kind of file the template writes.
 
-`python_str` for .py (a repr()'d literal), `toml_str` for .toml (a TOML basic
-string), `markdown_text` for .md (markup characters backslash-escaped). No text can
-break out of any of them; `package_name` is a checked identifier and needs none.
+`python_str` for .py (a repr()'d literal, in the quotes ruff's and black's formatters
+keep), `toml_str` for .toml (a TOML basic string), `yaml_str` for .yml/.yaml (a scalar
+written by PyYAML's dumper), `markdown_text` for .md (markup characters
+backslash-escaped). No text can break out of any of them; `package_name` is a checked
+identifier and needs none.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import re
 import unicodedata
 from typing import Any
 
+import yaml
+
+_ESCAPE_OR_QUOTE = re.compile(r"\\.|\"", re.DOTALL)  # \x, or "
 _MARKUP = re.compile(r"([\\`*_{}\[\]<>#!|~&$])")  # CommonMark, GitHub's and HTML's
 _TOML_ESCAPES = {
     '"': '\\"',
@@ -24,8 +29,29 @@ _TOML_ESCAPES = {
 
 
 def python_str(value: Any) -> str:
-    """A Python string literal: `repr()`, which no text can break out of."""
-    return repr(str(value))
+    """A Python string literal: `repr()`, which no text can break out of, in double
+    quotes unless the text holds more `"` than `'` (the formatters' rule, so that
+    `ruff format --check` passes on the generated project)."""
+    text = str(value)
+    literal = repr(text)
+    if literal.startswith('"') or text.count('"') > text.count("'"):
+        return literal
+    # repr's single quotes: unescape its \' and escape each " (escapes read pairwise)
+    body = _ESCAPE_OR_QUOTE.sub(_requote, literal[1:-1])
+    return f'"{body}"'
+
+
+def _requote(match: re.Match[str]) -> str:
+    """One escape sequence or `"` of a single-quoted literal, for double quotes."""
+    if match[0] == '"':
+        return '\\"'
+    return "'" if match[0] == "\\'" else match[0]
+
+
+def yaml_str(value: Any) -> str:
+    """A YAML double-quoted scalar, written by PyYAML's dumper, on one line."""
+    text = yaml.safe_dump(str(value), default_style='"', width=float("inf"))
+    return text.removesuffix("\n").removesuffix("\n...")
 
 
 def toml_str(value: Any) -> str:

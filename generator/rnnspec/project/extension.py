@@ -3,8 +3,8 @@
 
 It gives the template what it cannot do alone, and nothing else: the spec's text
 (`rnnspec_spec_text()`), its module (`... | rnnspec_render`), the escaping filters,
-the backend's dependencies (`rnnspec_dependencies`) and each question's validator
-(`rnnspec_*_error`). Copier imports it, so it needs `--trust` and rnnspec installed
+the backend's dependencies (`rnnspec_dependencies`), the tools' commands and pins
+(rnnspec/project/tooling.py) and each question's validator (`rnnspec_*_error`). Copier imports it, so it needs `--trust` and rnnspec installed
 next to copier. Loading it also makes a refused answer print one line, not a traceback
 (rnnspec/project/refusal.py).
 """
@@ -16,10 +16,10 @@ from jinja2.ext import Extension
 
 from ..read.load import SpecError
 from ..targets import DEFAULT
-from . import refusal
+from . import refusal, tooling
 from .answers import answers_error, render_text, spec_text
 from .environment import backend_of, dependencies
-from .escape import markdown_text, python_str, toml_str
+from .escape import markdown_text, python_str, toml_str, yaml_str
 from .names import (
     identifier_error,
     package_name,
@@ -68,6 +68,11 @@ class RnnspecExtension(Extension):
             rnnspec_package_name=package_name,
             rnnspec_python_str=python_str,
             rnnspec_toml_str=toml_str,
+            rnnspec_yaml_str=yaml_str,
+            rnnspec_requirement_error=tooling.requirement_error,
+            rnnspec_license_error=tooling.license_error,
+            rnnspec_holder_error=tooling.holder_error,
+            rnnspec_year_error=tooling.year_error,
             rnnspec_markdown_text=markdown_text,
             rnnspec_project_name_error=project_name_error,
             rnnspec_package_name_error=package_name_error,
@@ -87,4 +92,12 @@ class RnnspecExtension(Extension):
             rnnspec_dependencies=dependencies,
             rnnspec_backend=backend_of,
             rnnspec_initial_state_error=initial_state_error,
+            rnnspec_default_requirement=tooling.default_requirement,
+            rnnspec_this_year=tooling.this_year,
+            rnnspec_render_check_args=tooling.render_check_args,
+            rnnspec_render_check_command=tooling.render_check_command,
+            rnnspec_hook_files=tooling.hook_files,
+            rnnspec_install_command=tooling.install_command,
+            rnnspec_module_path=tooling.module_path,
+            rnnspec_tools=tooling,
         )

@@ -48,6 +48,7 @@ DEPENDENCIES = (
         }
     ),
     "jaxlib", "numpy", "pytest", "rnnspec",
+    "pre-commit", "ruff",  # the dev group's tools (rnnspec/project/tooling.py)
 )  # fmt: skip
 # Characters that project_name refuses besides categories Cc, Cs, Cn, Zl and Zp.
 _BIDI_CONTROLS = frozenset(
@@ -110,20 +111,19 @@ def shadowed(name: str) -> str:
     return ""
 
 
-def project_name_error(name: Any) -> str:
-    """Printable text on one line, not empty, at most `MAX_PROJECT_NAME` characters."""
+def project_name_error(
+    name: Any, what: str = "project_name", limit: int = MAX_PROJECT_NAME
+) -> str:
+    """Printable text on one line, not empty, at most `limit` characters."""
     text = str(name)
     if not text.strip():
-        return "project_name must not be empty"
-    if len(text) > MAX_PROJECT_NAME:
-        return (
-            f"project_name must be at most {MAX_PROJECT_NAME} characters; "
-            f"got {len(text)}"
-        )
+        return f"{what} must not be empty"
+    if len(text) > limit:
+        return f"{what} must be at most {limit} characters; got {len(text)}"
     bad = dict.fromkeys(char for char in text if _unprintable(char))
     if bad:
         return (
-            "project_name must be printable text on one line: no control characters "
+            f"{what} must be printable text on one line: no control characters "
             "(newline, tab, NUL, ...), line separators, bidirectional controls, "
             "surrogates or unassigned code points; got "
             + ", ".join(f"U+{ord(char):04X}" for char in bad)

@@ -2,7 +2,8 @@
 
 Copier turns a validator's message into `ValueError("Validation error for question
 'NAME': MESSAGE")`. Asked interactively, it shows the message and asks again; given by
-`--data` (or `--defaults`), its CLI lets the ValueError through, and Python printed a
+`--data` (or `--defaults`), its CLI lets the ValueError through (also its
+`Invalid choice for 'NAME': ...` for an answer outside `choices`), and Python printed a
 40-line traceback ending in the message. `install()` (called when copier loads
 `RnnspecExtension`, so only in a copier that runs this template with --trust) sets a
 `sys.excepthook` that prints such an error as its one line, as `rnnspec` does with a
@@ -16,11 +17,13 @@ import sys
 from types import TracebackType
 
 PREFIX = "Validation error for question '"
+CHOICE_PREFIX = "Invalid choice for '"  # an answer outside a question's `choices`
 
 
 def is_refusal(error: BaseException) -> bool:
-    """Whether `error` is copier's verdict on an answer (its validate_answer's)."""
-    return type(error) is ValueError and str(error).startswith(PREFIX)
+    """Whether `error` is copier's verdict on an answer (its validate_answer's, or its
+    check of `choices`)."""
+    return type(error) is ValueError and str(error).startswith((PREFIX, CHOICE_PREFIX))
 
 
 def one_line(error: BaseException) -> str:

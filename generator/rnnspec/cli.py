@@ -8,13 +8,12 @@ so a warm `render` loads neither pydantic nor jinja2 nor black.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import click
 
@@ -338,22 +337,10 @@ def smoke(
 
 @main.command()
 def schema() -> None:
-    """Print the spec's JSON Schema, for editors."""
-    _written(write_stdout, json.dumps(spec_schema(), indent=2) + "\n", "the schema")
+    """Print the spec's JSON Schema, for editors (schema/rnnspec.schema.json holds it)."""
+    from .read.schema import schema_text
 
-
-def spec_schema() -> dict:
-    """Either form: the short (one block) or the long (inputs and blocks)."""
-    from pydantic import TypeAdapter
-
-    from .check.checked import GraphSpec, Spec
-
-    schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "rnnspec spec",
-        **schema,
-    }
+    _written(write_stdout, schema_text(), "the schema")
 
 
 @main.command()

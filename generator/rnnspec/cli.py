@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from . import __version__
 from .spec.problems import SpecError
 from .targets import DEFAULT, NAMES
 from .render.write import NotRegular, WriteError, write_file, write_stdout
@@ -79,7 +80,7 @@ def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
 
 
 @click.group()
-@click.version_option(package_name="rnnspec")
+@click.version_option(__version__, prog_name="rnnspec")
 def main() -> None:
     """Keras recurrent models from a spec: initial state built to match, shapes proven."""
 

@@ -4,10 +4,11 @@ rnnspec/targets/.
 
 In RNNSPEC_CACHE_DIR, else platformdirs' user cache folder; off with `use=False` (`render
 --no-cache`) or RNNSPEC_NO_CACHE set (not "" or "0"). Keys hold every input besides the
-text: a module's, the hash of rnnspec's own files (.py and .jinja), the Python version,
-the versions of the packages that read, check, render and format it, the target and the
-spec's suffix; a formatted part's, black's version and format.py. So an upgrade, or an
-edit of rnnspec itself, reads no stale entry.
+text: a module's, the hash of rnnspec's own files (.py and .jinja) and its version (a
+module's header names it), the Python version, the versions of the packages that read,
+check, render and format it, the target and the spec's suffix; a formatted part's,
+black's version and format.py. So an upgrade, or an edit of rnnspec itself, reads no
+stale entry.
 
 What is trusted, and why. Entries become code: a module served as `render`'s output,
 and compiled templates, which jinja2 loads with pickle and marshal and runs. A sha256
@@ -50,6 +51,8 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+from .. import __version__
+
 MAX_ENTRIES = 2000  # per layer
 MAX_BYTES = 64 * 2**20  # per layer
 MAX_ENTRY_BYTES = 4 * 2**20  # one entry, header included: larger is not kept nor read
@@ -82,7 +85,8 @@ def module_entry(text: str, suffix: str, target: str, use: bool = True) -> Entry
     """Where the module of a spec with this text is kept; None when caching is off."""
     if (base := root(use)) is None:
         return None
-    parts = (_code(), _versions(_TOOLS), sys.version, target, suffix.lower(), text)
+    versions = f"rnnspec {__version__} {_versions(_TOOLS)}"  # the header names it
+    parts = (_code(), versions, sys.version, target, suffix.lower(), text)
     return base / "modules-1", _hash(parts)
 
 

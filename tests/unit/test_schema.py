@@ -53,7 +53,8 @@ GRU = {
 WITH_SCHEMA = {
     "json": json.dumps({"$schema": SCHEMA_ID, **GRU}),
     "yaml": f"$schema: {SCHEMA_ID}\n" + yaml.safe_dump(GRU),
-    "toml": f'"$schema" = "{SCHEMA_ID}"\nname = "gru"\ncells = [{{type = "gru", units = 4}}]\n'
+    "toml": f'"$schema" = "{SCHEMA_ID}"\nname = "gru"\n'
+    'cells = [{type = "gru", units = 4}]\n'
     "[input]\nbatch_size = 1\ntimesteps = 5\nfeatures = 3\n",
 }
 

@@ -93,9 +93,7 @@ def test_every_error_case_refused_by_one_key_is_refused_by_the_schema(
 
 
 def test_every_spec_file_of_the_suite_gets_the_same_verdict() -> None:
-    verdicts = Counter(
-        _judge(path.read_text("utf-8"), path) for path in SPEC_FILES
-    )
+    verdicts = Counter(_judge(path.read_text("utf-8"), path) for path in SPEC_FILES)
     # each kind reached: the schema is really held to refusals and to valid specs
     assert min(verdicts[v] for v in ("taken", "refused by one key")) >= 10, verdicts
     assert verdicts["refused across keys"] >= 10, verdicts

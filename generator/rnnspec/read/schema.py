@@ -35,7 +35,10 @@ def spec_schema() -> dict[str, Any]:
     schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
     for form in ("Spec", "GraphSpec"):
         properties = schema["$defs"][form]["properties"]
-        schema["$defs"][form]["properties"] = {EDITOR_KEY: _EDITOR_PROPERTY, **properties}
+        schema["$defs"][form]["properties"] = {
+            EDITOR_KEY: _EDITOR_PROPERTY,
+            **properties,
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -98,7 +98,7 @@ LearningRate = Annotated[
     float,
     Field(
         allow_inf_nan=False,
-        json_schema_extra={"exclusiveMinimum": 0.0, "maximum": 10.0},  # _learning_rate's
+        json_schema_extra={"exclusiveMinimum": 0.0, "maximum": 10.0},  # as checked
     ),
     AfterValidator(_learning_rate),
 ]

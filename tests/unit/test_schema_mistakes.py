@@ -53,7 +53,7 @@ SPEC_FILES = sorted(
     for path in (ROOT / "tests" / "data" / "specs").rglob("*.*")
     if path.suffix in SUFFIXES
 )
-DRAWN = 120  # drawn mistakes (a tenth of a second each)
+DRAWN = 80  # drawn mistakes (about 0.05 s each)
 
 
 def _single_key(data: Any) -> bool:

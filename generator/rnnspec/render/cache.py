@@ -85,8 +85,7 @@ def module_entry(text: str, suffix: str, target: str, use: bool = True) -> Entry
     """Where the module of a spec with this text is kept; None when caching is off."""
     if (base := root(use)) is None:
         return None
-    versions = f"rnnspec {__version__} {_versions(_TOOLS)}"  # the header names it
-    parts = (_code(), versions, sys.version, target, suffix.lower(), text)
+    parts = (_code(), _versions(_TOOLS), sys.version, target, suffix.lower(), text)
     return base / "modules-1", _hash(parts)
 
 
@@ -153,8 +152,9 @@ def _versions(names: tuple[str, ...]) -> str:
 
 @cache
 def _code() -> str:
-    """A hash of rnnspec's own source and template files: an edit is a new key."""
-    digest = hashlib.sha256()
+    """A hash of rnnspec's version (a module's header names it) and its own source and
+    template files: a release or an edit is a new key."""
+    digest = hashlib.sha256(f"rnnspec {__version__}\0".encode())
     for path in sorted(_PACKAGE.rglob("*")):
         if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")

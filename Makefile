@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-all fuzz bench golden clean mutate
+.PHONY: run test test-all fuzz bench golden schema release clean mutate
 
 # `make run` installs Keras 3 on TensorFlow only; `make test` adds JAX and PyTorch (the
 # other backends it is tested on, CPU builds), the test tools and Keras 2.
@@ -83,6 +83,19 @@ golden: $(BIN)/rnnspec
 	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
 		$(BIN)/rnnspec render $$spec --target tf_keras -o tests/golden/tf_keras/$$(basename $$spec .yaml).py; done
 	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
+
+# Write the JSON Schema file again after a change to the spec models (rnnspec/read/schema.py;
+# tests/unit/test_schema.py wants it byte-identical to what `rnnspec schema` prints).
+schema: $(BIN)/rnnspec
+	$(BIN)/rnnspec schema > schema/rnnspec.schema.json.tmp
+	mv schema/rnnspec.schema.json.tmp schema/rnnspec.schema.json
+
+# A release (README.md, "Releases"): CHANGELOG.md must have `## [VERSION] - DATE`, moved
+# there from Unreleased; tools/release.py bumps rnnspec.__version__, runs `make golden`,
+# commits and tags vVERSION. `make release VERSION=0.2.0`
+release: $(BIN)/rnnspec
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 2; }
+	$(BIN)/python tools/release.py $(VERSION) --render "$(MAKE) golden"
 
 clean:
 	rm -rf $(VENV) $(TF_KERAS_VENV) build *.egg-info

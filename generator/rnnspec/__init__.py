@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from .render.source import render_source
     from .check.checked import GraphSpec, Spec
 
+# The one place the version is written (pyproject.toml reads it; `make release` bumps
+# it): MAJOR.MINOR.PATCH, semantic versioning (README.md, "Releases").
+__version__ = "0.1.0"
+
 __all__ = [
+    "__version__",
     "GraphSpec",
     "ModelPlan",
     "ModelSpec",

@@ -8,16 +8,16 @@ so a warm `render` loads neither pydantic nor jinja2 nor black.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import click
 
+from . import __version__
 from .spec.problems import SpecError
 from .targets import DEFAULT, NAMES
 from .render.write import NotRegular, WriteError, write_file, write_stdout
@@ -82,7 +82,7 @@ def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
 
 
 @click.group()
-@click.version_option(package_name="rnnspec")
+@click.version_option(__version__, prog_name="rnnspec")
 def main() -> None:
     """Keras recurrent models from a spec: initial state built to match, shapes proven."""
 
@@ -366,22 +366,10 @@ def smoke(
 
 @main.command()
 def schema() -> None:
-    """Print the spec's JSON Schema, for editors."""
-    _written(write_stdout, json.dumps(spec_schema(), indent=2) + "\n", "the schema")
+    """Print the spec's JSON Schema, for editors (schema/rnnspec.schema.json holds it)."""
+    from .read.schema import schema_text
 
-
-def spec_schema() -> dict:
-    """Either form: the short (one block) or the long (inputs and blocks)."""
-    from pydantic import TypeAdapter
-
-    from .check.checked import GraphSpec, Spec
-
-    schema = TypeAdapter(Union[Spec, GraphSpec]).json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "rnnspec spec",
-        **schema,
-    }
+    _written(write_stdout, schema_text(), "the schema")
 
 
 @main.command()

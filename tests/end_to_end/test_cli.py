@@ -106,6 +106,7 @@ def test_check_prints_the_state_tree() -> None:
 def test_schema_is_valid_and_accepts_every_example() -> None:
     result = invoke("schema")
     assert result.returncode == 0
+    assert result.stdout == (ROOT / "schema" / "rnnspec.schema.json").read_text()
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)  # checked once, not per example

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..render import cache as user_cache
-from .. import plan_spec, render_module
+from .. import __version__, plan_spec, render_module
 from ..check.checked import GraphSpec, Spec
 from ..targets import DEFAULT, get_target
 from .output import output_problems, unprinted_shapes
@@ -167,8 +167,8 @@ def _run_key(module: str, spec_text: str) -> str:
 @functools.cache
 def _versions() -> tuple[str, ...]:
     """rnnspec's version and those of the modules the target's worker imports."""
-    found = []
-    for name in ("rnnspec", *get_target(DEFAULT).preload):
+    found = [f"rnnspec {__version__}"]  # this tree's, not an installed copy's
+    for name in get_target(DEFAULT).preload:
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:

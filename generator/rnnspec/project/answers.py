@@ -19,13 +19,15 @@ import yaml
 
 from .. import render_spec
 from ..read.load import SpecError
+from ..read.schema import MODELINE
 from ..targets import DEFAULT
 from .parse import ascii_int, split_list, truthy
 from .validators import answer_size, cells_error, size_error, units_error
 
 
 def spec_from_answers(answers: Mapping[str, Any]) -> str:
-    """The text of `rnnspec.yaml` for the architecture answers, dumped by PyYAML."""
+    """The text of `rnnspec.yaml` for the architecture answers, dumped by PyYAML, after
+    the line that points editors at rnnspec's JSON Schema."""
     types = split_list(answers.get("cells", "lstm"))
     units = split_list(answers.get("units", "64"))
     features = str(answers.get("features", 10))
@@ -60,7 +62,7 @@ def spec_from_answers(answers: Mapping[str, Any]) -> str:
     spec["return_state"] = truthy(answers.get("return_state", True))
     spec["stateful"] = truthy(answers.get("stateful", False))
     spec["initial_state"] = str(answers.get("initial_state", "zeros"))
-    return yaml.safe_dump(
+    return f"{MODELINE}\n" + yaml.safe_dump(
         spec, sort_keys=False, allow_unicode=True, default_flow_style=None, width=4096
     )
 

@@ -30,6 +30,7 @@ from ..spec.models import (
     InputSpec,
 )
 from ..spec.limits import Path, RuleError
+from .schema import EDITOR_KEY
 from .spec_file import read_spec_stream, read_spec_text
 from ..check.target_rules import DEFAULT, check_target
 from .toml_marks import read_toml
@@ -109,6 +110,7 @@ def validate(
             (),
             f"expected a mapping with name, input and cells, got {describe(data)}",
         )
+    data = _without_editor_key(data, marks, file)
     try:
         model = GraphSpec if "blocks" in data else Spec  # the long form, or the short
         spec = model.model_validate(data)
@@ -120,6 +122,18 @@ def validate(
     except ValidationError as exc:
         problems = _problems(exc, data, marks, file)
         raise SpecError(problems) from None
+
+
+def _without_editor_key(data: dict, marks: Marks, file: FilePath) -> dict:
+    """The spec without its `$schema` key (for editors: rnnspec/read/schema.py), which
+    must be a string if present."""
+    if EDITOR_KEY not in data:
+        return data
+    if not isinstance(data[EDITOR_KEY], str):
+        found = describe(data[EDITOR_KEY])
+        path = (EDITOR_KEY,)
+        raise _error(file, marks.find(path), path, f"must be a string, got {found}")
+    return {key: value for key, value in data.items() if key != EDITOR_KEY}
 
 
 def _problems(

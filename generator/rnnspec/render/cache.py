@@ -4,10 +4,11 @@ rnnspec/targets/.
 
 In RNNSPEC_CACHE_DIR, else platformdirs' user cache folder; off with `use=False` (`render
 --no-cache`) or RNNSPEC_NO_CACHE set (not "" or "0"). Keys hold every input besides the
-text: a module's, the hash of rnnspec's own files (.py and .jinja), the Python version,
-the versions of the packages that read, check, render and format it, the target and the
-spec's suffix; a formatted part's, black's version and format.py. So an upgrade, or an
-edit of rnnspec itself, reads no stale entry.
+text: a module's, the hash of rnnspec's own files (.py and .jinja) and its version (a
+module's header names it), the Python version, the versions of the packages that read,
+check, render and format it, the target and the spec's suffix; a formatted part's,
+black's version and format.py. So an upgrade, or an edit of rnnspec itself, reads no
+stale entry.
 
 What is trusted, and why. Entries become code: a module served as `render`'s output,
 and compiled templates, which jinja2 loads with pickle and marshal and runs. A sha256
@@ -49,6 +50,8 @@ import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+
+from .. import __version__
 
 MAX_ENTRIES = 2000  # per layer
 MAX_BYTES = 64 * 2**20  # per layer
@@ -149,8 +152,9 @@ def _versions(names: tuple[str, ...]) -> str:
 
 @cache
 def _code() -> str:
-    """A hash of rnnspec's own source and template files: an edit is a new key."""
-    digest = hashlib.sha256()
+    """A hash of rnnspec's version (a module's header names it) and its own source and
+    template files: a release or an edit is a new key."""
+    digest = hashlib.sha256(f"rnnspec {__version__}\0".encode())
     for path in sorted(_PACKAGE.rglob("*")):
         if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")

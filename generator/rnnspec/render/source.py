@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import __version__
 from . import cache as kept
 from ..plan.model import ModelPlan
 from ..targets import DEFAULT, get_target
@@ -17,11 +18,11 @@ from .templating import strict_environment
 
 def render_source(plan: ModelPlan, target: str = DEFAULT, cache: bool = True) -> str:
     """The module's source for `target`, not yet formatted (`cache`: of compiled
-    templates, rnnspec/render/cache.py)."""
+    templates, rnnspec/render/cache.py); its header names rnnspec's version."""
     found = get_target(target)
     packages = (found.templates, *([found.base] if found.base else []))
     template = _environment(packages, cache).get_template("module.py.jinja")
-    return template.render(plan=plan)
+    return template.render(plan=plan, version=__version__)
 
 
 @cache

@@ -39,9 +39,14 @@ def _identifier(name: str) -> str:
     return name
 
 
+_KEYWORDS = [word for word in keyword.kwlist if word.islower()]  # the pattern's case
 Identifier = Annotated[
     str,
-    Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64),
+    Field(
+        pattern=r"^[a-z_][a-z0-9_]*$",
+        max_length=64,
+        json_schema_extra={"not": {"enum": _KEYWORDS}},  # as _identifier refuses
+    ),
     AfterValidator(_identifier),
 ]
 Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]

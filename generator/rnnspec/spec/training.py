@@ -85,13 +85,22 @@ LossSetting = Annotated[
         {
             "anyOf": [
                 LOSS_SCHEMA,
-                {"type": "object", "additionalProperties": LOSS_SCHEMA},
+                {
+                    "type": "object",
+                    "additionalProperties": LOSS_SCHEMA,
+                    "minProperties": 1,
+                },
             ]
         }
     ),
 ]
 LearningRate = Annotated[
-    float, Field(allow_inf_nan=False), AfterValidator(_learning_rate)
+    float,
+    Field(
+        allow_inf_nan=False,
+        json_schema_extra={"exclusiveMinimum": 0.0, "maximum": 10.0},  # as checked
+    ),
+    AfterValidator(_learning_rate),
 ]
 
 

@@ -82,7 +82,7 @@ golden: $(BIN)/rnnspec
 	mkdir -p tests/golden/tf_keras
 	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
 		$(BIN)/rnnspec render $$spec --target tf_keras -o tests/golden/tf_keras/$$(basename $$spec .yaml).py; done
-	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
+	$(BIN)/rnnspec docs --backend tensorflow --docs-url ../ examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
 
 clean:
 	rm -rf $(VENV) $(TF_KERAS_VENV) build *.egg-info

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Union
 import click
 
 from .spec.problems import SpecError
-from .targets import DEFAULT, NAMES
+from .targets import DEFAULT, NAMES, get_target
 from .render.write import NotRegular, WriteError, write_file, write_stdout
 
 if TYPE_CHECKING:
@@ -372,15 +372,45 @@ def spec_schema() -> dict:
     help="Rebuild in memory; exit 1 naming each file that is stale or missing.",
 )
 @TIMEOUT
-def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(get_target(DEFAULT).backends),
+    default=None,
+    help="The Keras 3 backend the modules run on (default: KERAS_BACKEND, else "
+    "tensorflow); the index names it.",
+)
+@click.option(
+    "--docs-url",
+    "links",
+    metavar="URL",
+    help="Link the pages' mentions of rnnspec's own docs (the initial state rules, "
+    "training, ...) to URL + page.md: an absolute URL ending in `/`, or `../` in "
+    "rnnspec's own docs/examples/. Without it they are words, not links, so no link "
+    "points at a file your site lacks.",
+)
+def docs(
+    paths: tuple[Path, ...],
+    folder: Path,
+    check: bool,
+    timeout: float,
+    backend: str | None,
+    links: str | None,
+) -> None:
     """A Markdown page and an SVG diagram per spec, with the output of really running it.
 
     Each run's output is kept in the user's cache folder; `--check` reuses it while the
-    page's inputs (spec, module, versions) are unchanged."""
+    page's inputs (spec, module, versions, backend) are unchanged."""
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
     from .docs.build import run_cache
     from .run.smoke_report import progress_line
+    from .run.verify import smoke_backends
 
+    if links is not None and not links.endswith("/"):
+        raise click.BadParameter("must end with '/'", param_hint="--docs-url")
+    try:
+        backend = smoke_backends([backend] if backend else [])[0]
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     specs = [(path, _load(path)) for path in paths]
     try:
         with progress_line([str(path) for path in paths]) as progress:
@@ -390,6 +420,8 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
                 cache=run_cache(),
                 reuse=check,
                 progress=progress,
+                backend=backend,
+                links=links,
             )
     except DocsConflict as exc:
         raise SpecFailure(str(exc)) from None

@@ -383,10 +383,8 @@ def spec_schema() -> dict:
     "--docs-url",
     "links",
     metavar="URL",
-    help="Link the pages' mentions of rnnspec's own docs (the initial state rules, "
-    "training, ...) to URL + page.md: an absolute URL ending in `/`, or `../` in "
-    "rnnspec's own docs/examples/. Without it they are words, not links, so no link "
-    "points at a file your site lacks.",
+    help="Link mentions of rnnspec's own docs to URL + page.md (a URL ending in `/`; "
+    "`../` in rnnspec's docs/examples/). Without it: words, no links.",
 )
 def docs(
     paths: tuple[Path, ...],

@@ -9,7 +9,7 @@ A page names an example in one of two ways (see docs/user-docs.md):
 - a fenced block whose info string is `rnnspec` (YAML), `rnnspec toml` or
   `rnnspec json`, holding the spec's text;
 - a line `rnnspec: PATH` on its own, outside code blocks: the spec file PATH (.yaml,
-  .yml, .toml or .json), relative to the extension's `base_dir`.
+  .yml, .toml or .json; no spaces), relative to the extension's `base_dir`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .build import BACKEND_NAMES, run_modules
 from .svg import draw
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
-_REFERENCE = re.compile(r"^rnnspec:\s+(?P<path>\S(?:.*\S)?)\s*$")
+_REFERENCE = re.compile(r"^rnnspec:[ \t]+(?P<path>\S+)\s*$")  # one path, no spaces
 _KINDS = {"": "yaml", "yaml": "yaml", "yml": "yaml", "toml": "toml", "json": "json"}
 
 
@@ -109,7 +109,7 @@ def _read(file: Path) -> str:
     try:
         return read_spec_text(file)
     except TextProblem as exc:  # missing, unreadable, no regular file, too large
-        raise ExampleError(f"rnnspec: {file}: cannot read the spec: {exc}") from None
+        raise ExampleError(f"rnnspec: {file}: {exc}") from None
 
 
 def build_examples(

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-all fuzz bench golden clean mutate
+.PHONY: run test test-all fuzz bench golden clean mutate docs chromium
 
 # `make run` installs Keras 3 on TensorFlow only; `make test` adds JAX and PyTorch (the
 # other backends it is tested on, CPU builds), the test tools and Keras 2.
@@ -52,8 +52,22 @@ TESTED := $(VENV)/test-installed $(TF_KERAS_VENV)/installed
 test: $(TESTED)
 	$(BIN)/python -m pytest -n auto --dist worksteal -m quick tests/unit tests/backends
 
-test-all: $(TESTED)
+test-all: $(TESTED) chromium
 	$(BIN)/python -m pytest -n auto --dist worksteal
+
+# The browser tests/end_to_end/test_site.py drives (through Playwright, which never
+# downloads one of its own): Debian's chromium, installed when missing (apt-get as root,
+# else through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium; }
+
+# The docs site: docs/*.md and the gallery (docs/examples/) with mkdocs-material, into
+# build/site (mkdocs.yml). Serve it with `.venv/bin/mkdocs serve` or
+# `python3 -m http.server -d build/site`.
+docs: $(VENV)/test-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # Plant named bugs in a copy of the generator; every one must fail the tests.
 mutate: $(TESTED)

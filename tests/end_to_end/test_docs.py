@@ -41,6 +41,7 @@ from ..conftest import (
     PUBLISHED,
     ROOT,
     invoke,
+    run_cli,
     sharing_smoke,
 )
 
@@ -402,3 +403,17 @@ def test_a_bad_spec_exits_2_and_writes_nothing(write, tmp_path: Path) -> None:
         == f'{bad}:4:24: cells[0].units: must be an integer >= 1, got "64x"\n'
     )
     assert not out.exists()
+
+
+def test_docs_runs_on_the_backend_it_is_given(tmp_path: Path) -> None:
+    gru = next(path for path in EXAMPLES if path.stem == "gru")
+    out = tmp_path / "out"
+    env = {"RNNSPEC_NO_CACHE": "1", "KERAS_BACKEND": "torch"}  # --backend wins
+    result = run_cli("docs", "--backend", "jax", gru, "-o", out, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "(Keras 3 on its JAX backend)" in index
+    page = (out / "gru.md").read_text(encoding="utf-8")
+    assert "](../" not in page and "gru_h: (2, 32)" in page
+    bad = run_cli("docs", "--docs-url", "https://example.org", gru, "-o", out)
+    assert bad.returncode == 2 and "must end with '/'" in bad.stderr

@@ -14,6 +14,7 @@ import pytest
 
 from rnnspec.docs.examples import ExampleError, find_examples
 from rnnspec.docs.extension import RnnspecExtension
+from rnnspec.docs.output import without_runtime_logs
 
 from ..conftest import ROOT
 
@@ -90,3 +91,14 @@ def test_importing_the_extension_imports_no_backend() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_the_runtimes_log_lines_are_not_the_modules_output() -> None:
+    from_jax = (  # TensorFlow's, under KERAS_BACKEND=jax (keras imports it there)
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796615156.625598    9003 port.cc:153] oneDNN custom operations are on.\n"
+        "output: (2, 32)\ngru_h: (2, 32)\n"
+    )
+    assert without_runtime_logs(from_jax) == "output: (2, 32)\ngru_h: (2, 32)\n"
+    kept = "I0000 is a name: (1,)\nWARNING: mine\n"
+    assert without_runtime_logs(kept) == kept

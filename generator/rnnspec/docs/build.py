@@ -9,6 +9,7 @@ the plan's shapes, and the build stops if the plan and the run disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import tempfile
@@ -21,7 +22,7 @@ from ..render import cache as user_cache
 from .. import plan_spec, render_module
 from ..check.checked import GraphSpec, Spec
 from ..targets import DEFAULT, get_target
-from .output import output_problems, unprinted_shapes
+from .output import output_problems, unprinted_shapes, without_runtime_logs
 from .pages import render_page, render_index
 from .svg import draw
 
@@ -162,6 +163,7 @@ def run_modules(
             paths, timeout=timeout, progress=told if progress else None, backend=backend
         )
     for index, result in zip(todo, ran):
+        result = dataclasses.replace(result, output=without_runtime_logs(result.output))
         results[index] = result
         if folder and result.ok:
             user_cache.write(folder, keys[index], result.output.encode())

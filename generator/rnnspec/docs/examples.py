@@ -4,7 +4,7 @@ The Python-Markdown extension (rnnspec/docs/extension.py) calls these; nothing h
 imports Markdown or a Keras backend (the runs happen in rnnspec's smoke workers, as
 `rnnspec smoke` runs them).
 
-A page names an example in one of two ways (see docs/user-docs.md):
+A page names an example in one of two ways (README: Examples in your own docs):
 
 - a fenced block whose info string is `rnnspec` (YAML), `rnnspec toml` or
   `rnnspec json`, holding the spec's text;

@@ -61,7 +61,9 @@ def _site(root: Path, timeout: float = 300) -> Path:
     (root / "docs").mkdir(parents=True, exist_ok=True)
     (root / "specs").mkdir(exist_ok=True)
     (root / "docs" / "index.md").write_text(PAGE, encoding="utf-8")
-    (root / "specs" / "lstm.yaml").write_bytes((ROOT / "examples" / "lstm.yaml").read_bytes())
+    (root / "specs" / "lstm.yaml").write_bytes(
+        (ROOT / "examples" / "lstm.yaml").read_bytes()
+    )
     (root / "mkdocs.yml").write_text(CONFIG.format(timeout=timeout), encoding="utf-8")
     return root
 
@@ -130,7 +132,9 @@ def test_a_bad_spec_or_a_failed_run_stops_the_build(
     spec: str, message: str, tmp_path: Path
 ) -> None:
     root = _site(tmp_path / "site", timeout=0.001)
-    (root / "docs" / "index.md").write_text(f"```rnnspec\n{spec}```\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        f"```rnnspec\n{spec}```\n", encoding="utf-8"
+    )
     built = _build(root)
     assert built.returncode != 0
     assert message in built.stderr

@@ -86,7 +86,10 @@ def test_every_page_loads_renders_its_diagrams_and_links_resolve(
             executable_path=chromium, headless=True, args=["--no-sandbox"]
         )
         tab = browser.new_page()
-        tab.on("console", lambda m: m.type == "error" and errors.append(f"{tab.url}: {m.text}"))
+        tab.on(
+            "console",
+            lambda m: m.type == "error" and errors.append(f"{tab.url}: {m.text}"),
+        )
         tab.on("pageerror", lambda e: errors.append(f"{tab.url}: {e}"))
         tab.on("requestfailed", lambda r: errors.append(f"{tab.url}: failed {r.url}"))
         for page in pages:
@@ -105,7 +108,11 @@ def test_every_page_loads_renders_its_diagrams_and_links_resolve(
         browser.close()
     assert errors == []
     assert diagrams == 23  # one per example page
-    broken = [(page, href) for page, href in sorted(links) if not _resolves(site, served, href)]
+    broken = [
+        (page, href)
+        for page, href in sorted(links)
+        if not _resolves(site, served, href)
+    ]
     assert broken == []
     assert len(links) > 100
 

@@ -18,7 +18,11 @@ from rnnspec.docs.output import without_runtime_logs
 
 from ..conftest import ROOT
 
-SPEC = ["name: tiny", "input: {timesteps: 3, features: 2}", "cells: [{type: gru, units: 4}]"]
+SPEC = [
+    "name: tiny",
+    "input: {timesteps: 3, features: 2}",
+    "cells: [{type: gru, units: 4}]",
+]
 
 
 def test_a_fenced_block_and_a_reference_line_are_found_in_order(tmp_path: Path) -> None:
@@ -52,22 +56,30 @@ def test_other_code_blocks_hide_what_looks_like_an_example(tmp_path: Path) -> No
     "info, suffix",
     [("rnnspec toml", ".toml"), ("rnnspec JSON", ".json"), ("rnnspec yml", ".yaml")],
 )
-def test_the_info_string_names_the_format(info: str, suffix: str, tmp_path: Path) -> None:
+def test_the_info_string_names_the_format(
+    info: str, suffix: str, tmp_path: Path
+) -> None:
     (found,) = find_examples([f"~~~~{info}", "x", "~~~~"], tmp_path)
     assert found.file.suffix == suffix
 
 
-def test_a_bad_format_an_open_block_and_a_missing_file_are_errors(tmp_path: Path) -> None:
+def test_a_bad_format_an_open_block_and_a_missing_file_are_errors(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(ExampleError, match="rnnspec xml: expected rnnspec, "):
         find_examples(["```rnnspec xml", "a", "```"], tmp_path)
-    with pytest.raises(ExampleError, match="line 2: the ```rnnspec block is never closed"):
+    with pytest.raises(
+        ExampleError, match="line 2: the ```rnnspec block is never closed"
+    ):
         find_examples(["", "```rnnspec", *SPEC], tmp_path)
     with pytest.raises(ExampleError, match=r"missing\.yaml: cannot read the spec"):
         find_examples(["rnnspec: missing.yaml"], tmp_path)
 
 
 def test_an_unknown_backend_is_refused_when_the_extension_is_made() -> None:
-    with pytest.raises(ValueError, match="'theano' is not one of tensorflow, jax, torch"):
+    with pytest.raises(
+        ValueError, match="'theano' is not one of tensorflow, jax, torch"
+    ):
         RnnspecExtension(backend="theano")
     assert RnnspecExtension(backend="jax").backend == "jax"
 

@@ -53,7 +53,8 @@ class Found:
 
 def find_examples(lines: Sequence[str], base_dir: Path) -> list[Found]:
     """Every example in a page's lines, in order; code blocks of other languages are
-    skipped whole. Raises ExampleError for an unknown format or a file it cannot read."""
+    skipped whole. Raises ExampleError for an unknown format or a file it cannot read.
+    """
     found, index, fence = [], 0, None
     while index < len(lines):
         line = lines[index]
@@ -151,7 +152,9 @@ def _check_runs(found: Sequence[Found], results: Sequence[SmokeResult]) -> None:
         raise ExampleError("\n".join(failed))
 
 
-def _fragment(example: Found, plan, module: str, output: str, backend: str) -> str:  # noqa: ANN001
+def _fragment(
+    example: Found, plan, module: str, output: str, backend: str
+) -> str:  # noqa: ANN001
     """One example's HTML; the diagram is an <img> of its SVG (its ids and styles stay
     its own, however many share a page)."""
     title = f"<strong>{html.escape(plan.name)}</strong>"

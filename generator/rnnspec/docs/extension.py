@@ -39,7 +39,10 @@ class RnnspecExtension(Extension):
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
-            "backend": ["", "Keras 3 backend (default: KERAS_BACKEND, else tensorflow)"],
+            "backend": [
+                "",
+                "Keras 3 backend (default: KERAS_BACKEND, else tensorflow)",
+            ],
             "base_dir": [".", "the folder `rnnspec: PATH` lines are relative to"],
             "cache_dir": ["", "where run outputs are kept (default: the user cache)"],
             "timeout": [300.0, "seconds one module may run"],

@@ -109,7 +109,9 @@ class Page:
     reset: Reset | None
     decoding: Decoding | None
     training: Training | None
-    links: str | None  # where links into rnnspec's docs start ("../", a URL); None: no links
+    links: (
+        str | None
+    )  # where links into rnnspec's docs start ("../", a URL); None: no links
 
 
 def page_data(

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-all fuzz bench golden schema release clean mutate
+.PHONY: run test test-all fuzz bench golden schema release clean mutate docs chromium
 
 # `make run` installs Keras 3 on TensorFlow only; `make test` adds JAX and PyTorch (the
 # other backends it is tested on, CPU builds), the test tools and Keras 2.
@@ -52,8 +52,22 @@ TESTED := $(VENV)/test-installed $(TF_KERAS_VENV)/installed
 test: $(TESTED)
 	$(BIN)/python -m pytest -n auto --dist worksteal -m quick tests/unit tests/backends
 
-test-all: $(TESTED)
+test-all: $(TESTED) chromium
 	$(BIN)/python -m pytest -n auto --dist worksteal
+
+# The browser tests/end_to_end/test_site.py drives (through Playwright, which never
+# downloads one of its own): Debian's chromium, installed when missing (apt-get as root,
+# else through sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium; }
+
+# The docs site: docs/*.md and the gallery (docs/examples/) with mkdocs-material, into
+# build/site (mkdocs.yml). Serve it with `.venv/bin/mkdocs serve` or
+# `python3 -m http.server -d build/site`.
+docs: $(VENV)/test-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # Plant named bugs in a copy of the generator; every one must fail the tests.
 mutate: $(TESTED)
@@ -82,7 +96,7 @@ golden: $(BIN)/rnnspec
 	mkdir -p tests/golden/tf_keras
 	for spec in examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml; do \
 		$(BIN)/rnnspec render $$spec --target tf_keras -o tests/golden/tf_keras/$$(basename $$spec .yaml).py; done
-	$(BIN)/rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
+	$(BIN)/rnnspec docs --backend tensorflow --docs-url ../ examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples
 
 # Write the JSON Schema file again after a change to the spec models (rnnspec/read/schema.py;
 # tests/unit/test_schema.py wants it byte-identical to what `rnnspec schema` prints).

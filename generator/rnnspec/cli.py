@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .spec.problems import SpecError
-from .targets import DEFAULT, NAMES
+from .targets import DEFAULT, NAMES, get_target
 from .render.write import NotRegular, WriteError, write_file, write_stdout
 
 if TYPE_CHECKING:
@@ -388,16 +388,45 @@ def schema() -> None:
     help="Rebuild in memory; exit 1 naming each file that is stale or missing.",
 )
 @TIMEOUT
-def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(get_target(DEFAULT).backends),
+    default=None,
+    help="The Keras 3 backend the modules run on (default: KERAS_BACKEND, else "
+    "tensorflow); the index names it.",
+)
+@click.option(
+    "--docs-url",
+    "links",
+    metavar="URL",
+    help="Link mentions of rnnspec's own docs to URL + page.md (a URL ending in `/`; "
+    "`../` in rnnspec's docs/examples/). Without it: words, no links.",
+)
+def docs(
+    paths: tuple[Path, ...],
+    folder: Path,
+    check: bool,
+    timeout: float,
+    backend: str | None,
+    links: str | None,
+) -> None:
     """A Markdown page and an SVG diagram per spec, with the output of really running it.
 
     Each run's output is kept in the user's cache folder; `--check` reuses it while the
-    page's inputs (spec, module, versions) are unchanged."""
+    page's inputs (spec, module, versions, backend) are unchanged."""
     from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
     from .docs.build import run_cache
     from .run.smoke_report import progress_line
-    from .run.verify import BackendMissing
+    from .run.verify import BackendMissing, smoke_backends
 
+    if links is not None and not links.endswith("/"):
+        raise click.BadParameter("must end with '/'", param_hint="--docs-url")
+    try:  # a backend not installed: one line before anything runs, no traceback
+        backend = smoke_backends([backend] if backend else [])[0]
+    except BackendMissing as exc:
+        raise SpecFailure(str(exc)) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     specs = [(path, _load(path)) for path in paths]
     try:
         with progress_line([str(path) for path in paths]) as progress:
@@ -407,6 +436,8 @@ def docs(paths: tuple[Path, ...], folder: Path, check: bool, timeout: float) -> 
                 cache=run_cache(),
                 reuse=check,
                 progress=progress,
+                backend=backend,
+                links=links,
             )
     except (DocsConflict, BackendMissing) as exc:
         raise SpecFailure(str(exc)) from None

@@ -41,12 +41,13 @@ from ..conftest import (
     PUBLISHED,
     ROOT,
     invoke,
+    run_cli,
     sharing_smoke,
 )
 
 DOCS = ROOT / "docs" / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
-REBUILD = "rebuild with: rnnspec docs examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples"
+REBUILD = "rebuild with: rnnspec docs --backend tensorflow --docs-url ../ examples/*.yaml examples/seq2seq/*.yaml examples/published/*.yaml -o docs/examples"
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,8 @@ def built() -> dict[str, str]:
     """The docs for examples/ and examples/seq2seq/, built in memory from real runs
     (the session's one run of the golden modules, tests/support/shared_smoke.py)."""
     with sharing_smoke():
-        return build_docs([(path, load_spec(path)) for path in ALL_EXAMPLES])
+        specs = [(path, load_spec(path)) for path in ALL_EXAMPLES]
+        return build_docs(specs, links="../")  # our gallery links to docs/*.md
 
 
 def test_committed_docs_match_a_fresh_build_byte_for_byte(
@@ -93,7 +95,7 @@ def test_check_names_each_stale_or_missing_file(tmp_path: Path) -> None:
     )
     (stale / "lstm.svg").unlink()
     (stale / "lstm_seq2seq.svg").unlink()
-    result = invoke("docs", "--check", *ALL_EXAMPLES, "-o", stale)
+    result = invoke("docs", "--check", "--docs-url", "../", *ALL_EXAMPLES, "-o", stale)
     assert result.returncode == 1
     assert result.stderr.splitlines()[:3] == [
         f"{stale / 'gru.md'}: stale",
@@ -330,6 +332,23 @@ def test_index_links_every_page(built: dict[str, str]) -> None:
         assert f"]({path.stem}.svg)" in built[f"{path.stem}.md"]
 
 
+def test_pages_for_a_users_docs_never_link_into_ours(built: dict[str, str]) -> None:
+    # a user's docs folder has no ../initial-state.md: words without a link, or a URL
+    ours = [name for name, text in built.items() if "](../" in text]
+    assert {"gru.md", "index.md", "stateful_lstm.md", "text_generation.md"} <= set(ours)
+    specs = [(path, load_spec(path)) for path in ALL_EXAMPLES]
+    url = "https://example.org/rnnspec/docs/"
+    with sharing_smoke():
+        plain = build_docs(specs)
+        linked = build_docs(specs, links=url)
+    for name in ours:
+        assert "](../" not in plain[name] and "](../" not in linked[name], name
+        assert plain[name].count("](") < built[name].count("]("), name
+        assert linked[name] == built[name].replace("](../", f"]({url}"), name
+    assert "See the initial state rules for how Keras" in plain["gru.md"]
+    assert f"See [the initial state rules]({url}initial-state.md)" in linked["gru.md"]
+
+
 def test_initial_state_page_links_existing_example_pages() -> None:
     text = (ROOT / "docs" / "initial-state.md").read_text()
     links = re.findall(r"\]\((examples/[^)]+)\)", text)
@@ -384,3 +403,17 @@ def test_a_bad_spec_exits_2_and_writes_nothing(write, tmp_path: Path) -> None:
         == f'{bad}:4:24: cells[0].units: must be an integer >= 1, got "64x"\n'
     )
     assert not out.exists()
+
+
+def test_docs_runs_on_the_backend_it_is_given(tmp_path: Path) -> None:
+    gru = next(path for path in EXAMPLES if path.stem == "gru")
+    out = tmp_path / "out"
+    env = {"RNNSPEC_NO_CACHE": "1", "KERAS_BACKEND": "torch"}  # --backend wins
+    result = run_cli("docs", "--backend", "jax", gru, "-o", out, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "(Keras 3 on its JAX backend)" in index
+    page = (out / "gru.md").read_text(encoding="utf-8")
+    assert "](../" not in page and "gru_h: (2, 32)" in page
+    bad = run_cli("docs", "--docs-url", "https://example.org", gru, "-o", out)
+    assert bad.returncode == 2 and "must end with '/'" in bad.stderr

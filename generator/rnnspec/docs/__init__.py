@@ -11,6 +11,8 @@ module printed; shapes in its text come only from that output.
 - markdown.py, environment.py: Markdown text, and the templates' jinja environment;
 - files.py: which files in the docs folder are stale, and writing them;
 - svg/: the diagram.
+- examples.py, extension.py: the Python-Markdown extension `rnnspec`, which builds and
+  runs examples inside a user's own docs site.
 """
 
 from __future__ import annotations

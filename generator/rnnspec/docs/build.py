@@ -9,6 +9,7 @@ the plan's shapes, and the build stops if the plan and the run disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import tempfile
@@ -21,7 +22,7 @@ from ..render import cache as user_cache
 from .. import __version__, plan_spec, render_module
 from ..check.checked import GraphSpec, Spec
 from ..targets import DEFAULT, get_target
-from .output import output_problems, unprinted_shapes
+from .output import output_problems, unprinted_shapes, without_runtime_logs
 from .pages import render_page, render_index
 from .svg import draw
 
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from ..run.verify import Progress, SmokeResult
 
 INDEX = "index.md"
-BACKEND = "tensorflow"  # the Keras 3 backend of the pages' output (index.md says so)
+BACKEND = "tensorflow"  # the Keras 3 backend of the pages' output by default
+# How index.md names each backend (rnnspec.run.verify.BACKENDS).
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 class DocsConflict(Exception):
@@ -47,8 +50,15 @@ def build_docs(
     cache: Path | None = None,
     reuse: bool = False,
     progress: Progress | None = None,
+    backend: str = BACKEND,
+    links: str | None = None,
 ) -> dict[str, str]:
     """Every file of the docs folder by name, built in memory: pages, SVGs, the index.
+
+    The modules run on Keras 3's ``backend``. Links into rnnspec's own docs start with
+    ``links``: "../" for our gallery (docs/examples/), a URL ending in "/" for anyone
+    else's docs; None (the default) writes their words without a link, so a user's
+    pages never point at a file their site lacks.
 
     Each run's output is kept in the folder ``cache`` (if given); with ``reuse``, an
     output kept there for the same page inputs stands in for running the module.
@@ -61,7 +71,7 @@ def build_docs(
     modules = [render_module(spec) for _, spec in specs]
     spec_texts = [path.read_text(encoding="utf-8") for path, _ in specs]
     runs = list(zip([plan.name for plan in plans], modules, spec_texts))
-    results = _run_modules(runs, timeout, cache, reuse, progress)
+    results = run_modules(runs, timeout, cache, reuse, progress, backend)
 
     problems = []
     for (path, _), plan, result in zip(specs, plans, results):
@@ -83,7 +93,7 @@ def build_docs(
     files: dict[str, str] = {}
     pages = zip(specs, plans, modules, spec_texts, results)
     for (path, _), plan, module, spec_text, result in pages:
-        page = render_page(plan, path.name, spec_text, module, result.output)
+        page = render_page(plan, path.name, spec_text, module, result.output, links)
         unprinted = unprinted_shapes(page)
         if unprinted:  # the promise of the page; a description could break it
             raise RunFailure(
@@ -91,7 +101,8 @@ def build_docs(
             )
         files[f"{plan.name}.md"] = page
         files[f"{plan.name}.svg"] = draw(plan)
-    files[INDEX] = render_index(sorted(plans, key=lambda plan: plan.name))
+    ordered = sorted(plans, key=lambda plan: plan.name)
+    files[INDEX] = render_index(ordered, BACKEND_NAMES.get(backend, backend), links)
     return dict(sorted(files.items()))
 
 
@@ -116,21 +127,23 @@ def run_cache() -> Path | None:
     return root / "docs" if root else None
 
 
-def _run_modules(
+def run_modules(
     runs: list[tuple[str, str, str]],
     timeout: float,
     folder: Path | None,
     reuse: bool,
     progress: Progress | None,
+    backend: str = BACKEND,
 ) -> list[SmokeResult]:
-    """Each (name, module, spec text)'s run: kept in ``folder`` (with ``reuse``) or run
-    now, then kept there. An unusable folder only means running everything."""
+    """Each (name, module, spec text)'s run on ``backend``: kept in ``folder`` (with
+    ``reuse``) or run now in the smoke workers, then kept there. An unusable folder only
+    means running everything."""
     from ..run.verify import (
         result_of,
         smoke_modules,
     )  # the worker imports keras, not us
 
-    keys = [_run_key(module, spec_text) for _, module, spec_text in runs]
+    keys = [_run_key(module, spec_text, backend) for _, module, spec_text in runs]
     results: list[SmokeResult | None] = [None] * len(runs)
     for index, ((name, _, _), key) in enumerate(zip(runs, keys)):
         output = user_cache.read(folder, key) if folder and reuse else None
@@ -147,19 +160,20 @@ def _run_modules(
         for path, index in zip(paths, todo):
             path.write_text(runs[index][1], encoding="utf-8")
         ran = smoke_modules(
-            paths, timeout=timeout, progress=told if progress else None, backend=BACKEND
+            paths, timeout=timeout, progress=told if progress else None, backend=backend
         )
     for index, result in zip(todo, ran):
+        result = dataclasses.replace(result, output=without_runtime_logs(result.output))
         results[index] = result
         if folder and result.ok:
             user_cache.write(folder, keys[index], result.output.encode())
     return results
 
 
-def _run_key(module: str, spec_text: str) -> str:
-    """The page inputs a run's output stands for: module, spec, versions, target."""
+def _run_key(module: str, spec_text: str, backend: str) -> str:
+    """The page inputs a run's output stands for: module, spec, versions, target, backend."""
     digest = hashlib.sha256()
-    for part in (*_versions(), DEFAULT, BACKEND, spec_text, module):
+    for part in (*_versions(), DEFAULT, backend, spec_text, module):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()
 

@@ -26,6 +26,15 @@ _LINE = re.compile(r"^(\S+): (\([\d, ]*\))$")
 _FENCE = re.compile(r"^(`{3,})(\S*)\s*$")
 # The lines main() prints that are no shape, as smoke.jinja and training_smoke.jinja
 # write them.
+# The C++ runtime's own log lines (absl's format), which TensorFlow writes to stderr
+# under the JAX backend too (keras imports it there, after the worker silenced it):
+# not the module's output. TF_CPP_MIN_LOG_LEVEL does not stop the first kind.
+_RUNTIME_LOG = re.compile(
+    r"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called are "
+    r"written to STDERR|[IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*)\n",
+    re.MULTILINE,
+)
+
 RESET_LINE = "reset_states: the first batch again gives the same numbers"
 TRAINING_LINE = "training step: loss finite, weights changed"
 # How many classes main() has each decoder choose (max_length=3), and the beam width.
@@ -133,3 +142,8 @@ def unprinted_shapes(page: str) -> list[str]:
             prose = prose.replace(text, "")
     printed = set(SHAPE.findall(page_output(page)))
     return sorted({shape for shape in SHAPE.findall(prose) if shape not in printed})
+
+
+def without_runtime_logs(output: str) -> str:
+    """What a module printed, less the C++ runtime's log lines (absl's format)."""
+    return _RUNTIME_LOG.sub("", output)

@@ -109,12 +109,20 @@ class Page:
     reset: Reset | None
     decoding: Decoding | None
     training: Training | None
+    links: (
+        str | None
+    )  # where links into rnnspec's docs start ("../", a URL); None: no links
 
 
 def page_data(
-    plan: ModelPlan, spec_file: str, spec_text: str, module: str, output: str
+    plan: ModelPlan,
+    spec_file: str,
+    spec_text: str,
+    module: str,
+    output: str,
+    links: str | None = None,
 ) -> Page:
-    """The page of `plan`, shapes as `output` printed them."""
+    """The page of `plan`, shapes as `output` printed them; `links`: see Page."""
     printed = printed_shapes(output)
     dynamic = (
         [] if plan.batch_size is not None else [Dynamic(None, plan.smoke_batch_size)]
@@ -158,6 +166,7 @@ def page_data(
         reset=reset_part(plan),
         decoding=decoding_part(plan, printed),
         training=training_part(plan, printed),
+        links=links,
     )
 
 

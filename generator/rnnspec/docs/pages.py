@@ -35,20 +35,29 @@ class IndexRow:
 
 
 def render_page(
-    plan: ModelPlan, spec_file: str, spec_text: str, module: str, output: str
+    plan: ModelPlan,
+    spec_file: str,
+    spec_text: str,
+    module: str,
+    output: str,
+    links: str | None = None,
 ) -> str:
-    """A spec's page (either form: one plan). Shapes in its text come from `output` only."""
-    page = page_data(plan, spec_file, spec_text, module, output)
+    """A spec's page (either form: one plan). Shapes in its text come from `output` only;
+    links into rnnspec's own docs start with `links` (none without it)."""
+    page = page_data(plan, spec_file, spec_text, module, output, links)
     return environment().get_template("page.md.jinja").render(page=page)
 
 
-def render_index(plans: Sequence[ModelPlan]) -> str:
-    """The index: the short-form specs' table, then the long-form specs' (if any)."""
+def render_index(
+    plans: Sequence[ModelPlan], backend: str, links: str | None = None
+) -> str:
+    """The index: the short-form specs' table, then the long-form specs' (if any); the
+    output was printed on `backend` (its display name), links as render_page's."""
     rows = [_row(plan) for plan in plans]
     short = [row for row, plan in zip(rows, plans) if not plan.keyed]
     graphs = [row for row, plan in zip(rows, plans) if plan.keyed]
     template = environment().get_template("index.md.jinja")
-    return template.render(short=short, graphs=graphs)
+    return template.render(short=short, graphs=graphs, backend=backend, links=links)
 
 
 def _row(plan: ModelPlan) -> IndexRow:

@@ -6,7 +6,7 @@ read (spec file -> checked Spec, rnnspec/read/), spec (the user's words, and
 and blocks, and the shapes they compute, rnnspec/check/), plan (-> ModelPlan,
 rnnspec/plan/), render (-> source with a target's templates, black-formatted, cached:
 rnnspec/render/), run (smoke-test it, rnnspec/run/); docs/ and project/ (copier) use
-them, cli.py is on top; cells.py is the cell registry. TensorFlow is imported only by
+them, cli/ is on top; cells.py is the cell registry. TensorFlow is imported only by
 run's worker and by the generated modules. Each step is imported when first used, and
 `render_spec` (rnnspec/render/from_file.py) takes an unchanged spec file's module from
 the cache without loading any.

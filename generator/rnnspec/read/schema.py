@@ -39,12 +39,31 @@ def spec_schema() -> dict[str, Any]:
             EDITOR_KEY: _EDITOR_PROPERTY,
             **properties,
         }
+    _names_match_their_pattern(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "rnnspec spec",
         **schema,
     }
+
+
+def _names_match_their_pattern(node: object) -> None:
+    """A mapping keyed by identifiers: pydantic writes the key's pattern as
+    `patternProperties`, which only checks the values of keys that match; the keys must
+    match too (`propertyNames`), as the loader refuses any other."""
+    if isinstance(node, dict):
+        patterns = list(node.get("patternProperties", {}))
+        if len(patterns) == 1:
+            node["propertyNames"] = {
+                "pattern": patterns[0],
+                **node.get("propertyNames", {}),
+            }
+        for value in node.values():
+            _names_match_their_pattern(value)
+    elif isinstance(node, list):
+        for value in node:
+            _names_match_their_pattern(value)
 
 
 def schema_text() -> str:

@@ -8,7 +8,6 @@ so a warm `render` loads neither pydantic nor jinja2 nor black.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sys
 import tempfile
@@ -17,63 +16,28 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__
-from .spec.problems import SpecError
-from .targets import DEFAULT, NAMES, get_target
-from .render.write import NotRegular, WriteError, write_file, write_stdout
+from .. import __version__
+from ..spec.problems import SpecError
+from ..targets import DEFAULT, get_target
+from ..render.write import NotRegular, WriteError, write_file, write_stdout
+from .params import (
+    TARGET,
+    TIMEOUT,
+    Backends,
+    ModuleOutput,
+    OutputPath,
+    SpecFailure,
+    SpecOrStdin,
+    SpecPath,
+    chosen_backends,
+)
 
 if TYPE_CHECKING:
-    from .check.checked import GraphSpec, Spec
-
-SpecPath = click.Path(exists=True, dir_okay=False, path_type=Path)
-# a str, not a Path: Path("./-") would be "-", stdin, where the user named a file
-SpecOrStdin = click.Path(exists=True, dir_okay=False, allow_dash=True)
-
-
-class Seconds(click.ParamType):
-    """A positive, finite number of seconds; anything else is a usage error."""
-
-    name = "seconds"
-
-    def convert(self, value, param, ctx) -> float:  # noqa: ANN001 - click's
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            seconds = math.nan
-        if not (math.isfinite(seconds) and seconds > 0):
-            self.fail(
-                f"must be a positive number of seconds, got {value!r}", param, ctx
-            )
-        return seconds
-
-
-class SpecFailure(click.ClickException):
-    """A bad spec (or a missing backend): its problems on stderr, exit 2, no traceback."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(self.message, err=True)
-
-
-TIMEOUT = click.option(
-    "--timeout",
-    type=Seconds(),
-    default=300.0,
-    show_default=True,
-    help="Seconds one module may run.",
-)
-TARGET = click.option(
-    "--target",
-    type=click.Choice(NAMES),
-    default=DEFAULT,
-    show_default=True,
-    help="What the module is written for.",
-)
+    from ..check.checked import GraphSpec, Spec
 
 
 def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
-    from . import load_spec
+    from .. import load_spec
 
     try:
         return load_spec(path, target)
@@ -85,48 +49,6 @@ def _load(path: Path, target: str = DEFAULT) -> Spec | GraphSpec:
 @click.version_option(__version__, prog_name="rnnspec")
 def main() -> None:
     """Keras recurrent models from a spec: initial state built to match, shapes proven."""
-
-
-class OutputPath(click.ParamType):
-    """A path to write (see rnnspec/render/write.py); an empty one is a usage error.
-
-    With `dash`, `-` means stdout and converts to None; without, it is refused (a usage
-    error, not a file or folder named -); with `folder`, an existing path must be a
-    folder."""
-
-    name = "path"
-
-    def __init__(self, dash: bool = False, folder: bool = False) -> None:
-        self.dash, self.folder = dash, folder
-
-    def convert(self, value, param, ctx) -> Path | None:  # noqa: ANN001 - click's
-        if isinstance(value, Path):
-            return value
-        if value == "":
-            self.fail("an empty path names no file", param, ctx)
-        if value == "-":
-            if self.dash:
-                return None
-            self.fail(
-                "'-' (stdout) names no folder: this command writes several files; "
-                "name a folder (./- for one called -)",
-                param,
-                ctx,
-            )
-        if self.folder and os.path.lexists(value) and not os.path.isdir(value):
-            self.fail(f"{value!r} is not a folder", param, ctx)
-        return Path(value)
-
-
-class ModuleOutput(OutputPath):
-    """render's -o: OutputPath's rules, as (path, named with a trailing slash)."""
-
-    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's
-        if isinstance(value, tuple):
-            return value
-        path = super().convert(value, param, ctx)
-        slash = isinstance(value, str) and value.endswith(("/", os.sep))
-        return None if path is None else (path, slash)
 
 
 @main.command()
@@ -164,7 +86,7 @@ def render(
 
     One SPEC goes to stdout or to the file -o names; several each to DIR/STEM.py.
     Every spec is checked before any file is written."""
-    from .render import batch
+    from ..render import batch
 
     specs = tuple({os.path.realpath(spec): spec for spec in specs}.values())
     path, slash = output or (None, False)
@@ -198,7 +120,7 @@ def render(
 
 def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
     """A progress line on a terminal while several specs render (smoke_report.py)."""
-    from .run.smoke_report import progress_line
+    from ..run.smoke_report import progress_line
 
     return (
         progress_line(list(map(str, specs)))
@@ -210,7 +132,7 @@ def _progress(specs: tuple[Path, ...]) -> contextlib.AbstractContextManager:
 def _check(modules: list[Path], sources: list[str], in_folder: bool) -> None:
     """Exit 1 naming each module that is missing or differs (2 if one is no file, or,
     `in_folder`, a symbolic link)."""
-    from .render.batch import stale
+    from ..render.batch import stale
 
     changed, odd = 0, False
     for module, source in zip(modules, sources):
@@ -256,7 +178,7 @@ def _written(write, *args) -> None:  # noqa: ANN001
 def check(specs: tuple[str, ...], stdin_format: str) -> None:
     """Validate each SPEC (`-`: stdin) and print its layers and state structure with
     shapes (no TensorFlow). Exit 2 if any is wrong, each problem with its place."""
-    from .run.report import check_report
+    from ..run.report import check_report
 
     if specs.count("-") > 1:
         raise click.UsageError("'-' (stdin) can be read once")
@@ -273,22 +195,6 @@ def check(specs: tuple[str, ...], stdin_format: str) -> None:
         _written(write_stdout, report, "the report")
     if failed:
         sys.exit(2)
-
-
-class Backends(click.ParamType):
-    """One Keras 3 backend or a comma-separated list (rnnspec.verify.BACKENDS)."""
-
-    name = "backend"
-
-    def convert(self, value, param, ctx) -> tuple[str, ...]:  # noqa: ANN001 - click's
-        if isinstance(value, tuple):
-            return value
-        from .run.verify import BACKENDS
-
-        names = tuple(name.strip() for name in str(value).split(","))
-        if bad := [name for name in names if name not in BACKENDS]:
-            self.fail(f"{bad[0]!r} is not one of {', '.join(BACKENDS)}", param, ctx)
-        return names
 
 
 @main.command()
@@ -315,22 +221,11 @@ def smoke(
     Each runs in a fresh process, as `python MODULE` would; the output of those that
     fail follows the table on stderr. The report starts with the backend's name.
     """
-    from . import render_module
-    from .run.smoke_report import progress_line
-    from .run.verify import (
-        BackendMissing,
-        format_failures,
-        format_report,
-        smoke_backends,
-        smoke_modules,
-    )
+    from .. import render_module
+    from ..run.smoke_report import progress_line
+    from ..run.verify import format_failures, format_report, smoke_modules
 
-    try:  # a backend not installed: one line before anything runs, no traceback
-        backends = smoke_backends([n for names in backend for n in names], target)
-    except BackendMissing as exc:
-        raise SpecFailure(str(exc)) from None
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    backends = chosen_backends([n for names in backend for n in names], target)
     specs = {path: _load(path, target) for path in paths if path.suffix != ".py"}
     names = [str(path) for path in paths]
     reports, failures, ok = [], [], True
@@ -367,7 +262,7 @@ def smoke(
 @main.command()
 def schema() -> None:
     """Print the spec's JSON Schema, for editors (schema/rnnspec.schema.json holds it)."""
-    from .read.schema import schema_text
+    from ..read.schema import schema_text
 
     _written(write_stdout, schema_text(), "the schema")
 
@@ -414,19 +309,14 @@ def docs(
 
     Each run's output is kept in the user's cache folder; `--check` reuses it while the
     page's inputs (spec, module, versions, backend) are unchanged."""
-    from .docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
-    from .docs.build import run_cache
-    from .run.smoke_report import progress_line
-    from .run.verify import BackendMissing, smoke_backends
+    from ..docs import DocsConflict, RunFailure, build_docs, stale_files, write_docs
+    from ..docs.build import run_cache
+    from ..run.smoke_report import progress_line
+    from ..run.verify import BackendMissing
 
     if links is not None and not links.endswith("/"):
         raise click.BadParameter("must end with '/'", param_hint="--docs-url")
-    try:  # a backend not installed: one line before anything runs, no traceback
-        backend = smoke_backends([backend] if backend else [])[0]
-    except BackendMissing as exc:
-        raise SpecFailure(str(exc)) from None
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    backend = chosen_backends([backend] if backend else [])[0]
     specs = [(path, _load(path)) for path in paths]
     try:
         with progress_line([str(path) for path in paths]) as progress:

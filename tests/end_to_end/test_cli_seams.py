@@ -100,11 +100,13 @@ def test_check_takes_several_specs_and_stdin(write) -> None:
 
 def test_check_reports_every_bad_spec_at_its_place_and_exits_2(write) -> None:
     typo = write("typo.yaml", GRU.read_text().replace("type: gru", "type: GRU"))
+    lines = enumerate(GRU.read_text().splitlines(), 1)
+    line = next(number for number, text in lines if "type: gru" in text)
     broken = "name: t\ninput:\n  features: 3\n    units: 4\n"
     result = rnnspec("check", typo, GRU, "-", stdin=broken)
     assert result.returncode == 2
     assert result.stderr == (
-        f"{typo}:7:12: cells[0].type: unknown cell type \"GRU\"; did you mean 'gru'?\n"
+        f"{typo}:{line}:12: cells[0].type: unknown cell type \"GRU\"; did you mean 'gru'?\n"
         "<stdin>:4:10: not valid YAML: mapping values are not allowed here (is this "
         "line indented deeper than the key above it, or does an unquoted value hold "
         "': '?)\n"

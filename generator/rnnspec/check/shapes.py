@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..spec.around import AroundPlan, plan_front, plan_head
+from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from .attention import AttentionPlan, plan_attention
 from ..spec.limits import Path, RuleError
 from .params import dense_params
@@ -218,6 +218,15 @@ def _front(
 ) -> tuple[AroundPlan, ...]:
     _, _, shape, sizes = _reads(spec, block, above, keyed)
     prefix = f"{block.name}_" if keyed else ""
+    if masks_steps(block.front) and block.initial_state_mode != "none":
+        index = next(i for i, layer in enumerate(block.front) if layer.makes_mask)
+        raise RuleError(
+            ("front", index, "type"),
+            "Keras passes a masking layer's mask to recurrent layers called on their "
+            f"input alone, and block {block.name}'s take an initial state "
+            f"({block.initial_state_mode}): expected initial_state: none (its state "
+            "starts at zeros all the same), or no masking",
+        )
     return plan_front(block.front, shape, prefix, not block.is_conv, ("front",), sizes)
 
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
-from ..spec.around import LAYER_MODELS
+from ..spec.layers import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
 from ..check.checked import GraphSpec, Spec

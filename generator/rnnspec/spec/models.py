@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
-from .around import AroundLayer, Dense
+from .layers import AroundLayer, Dense
 from .attention import Attention
 from ..cells import CELLS
 from .decoding import Decoding

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from rnnspec.check.checked import Spec
 from rnnspec.spec.limits import RuleError
-from rnnspec.spec.models import INITIALIZERS
+from rnnspec.spec.initializers import NAMES as INITIALIZERS
 
 from ..support import reference as ref
 from ..support.keras_matrix import fresh_keras

@@ -166,6 +166,7 @@ def _reading(given: InputSpec, step: tuple[int, ...]) -> InputSpec:
             "vocabulary": None,
             "embedding": None,
             "mask_zero": False,
+            "embeddings_initializer": None,
         }
     )
 

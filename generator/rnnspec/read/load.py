@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
+from ..spec.initializers import INITIALIZER_MODELS
 from ..spec.layers import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
@@ -147,7 +148,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     for part in loc:
         is_key = isinstance(node, dict) and part in node
         is_tag = isinstance(part, str) and (
-            part in _TAGS or part.startswith(("literal[", "list["))
+            part in _TAGS or part.startswith(("literal[", "list[", "tagged-union["))
         )
         if is_tag and not (is_key and part != node.get("type")):
             continue
@@ -163,6 +164,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
 _TAGS = (
     set(CELL_MODELS)
     | set(LAYER_MODELS)
+    | set(INITIALIZER_MODELS)
     | {
         "bool",
         "BidirectionalSpec",
@@ -190,6 +192,13 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         return HandOver
     if rest == ("head",):
         return Head
+    if _is_initializer(path):
+        given = _lookup(data, path)
+        return (
+            INITIALIZER_MODELS.get(given.get("type"))
+            if isinstance(given, dict)
+            else None
+        )
     if len(rest) == 2 and rest[0] in ("front", "head"):
         layer = _lookup(data, path)
         return LAYER_MODELS.get(layer.get("type")) if isinstance(layer, dict) else None
@@ -197,6 +206,10 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         cell = _lookup(data, path)
         return CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
     return None
+
+
+def _is_initializer(path: Path) -> bool:
+    return bool(path) and str(path[-1]).endswith("_initializer")
 
 
 def _lookup(data: Any, path: Path) -> Any:
@@ -217,12 +230,12 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     if "too_long" in kinds or "too_short" in kinds:
         found = f"{len(error['input'])} item(s)"
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
-        layer = any(part in ("front", "head") for part in path)
-        tags = ", ".join(LAYER_MODELS if layer else CELL_MODELS)
+        kind, models = _tagged(path)
+        tags = ", ".join(models)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
-        kind, tag = "layer" if layer else "cell", ctx.get("tag")
-        if hint := did_you_mean(tag, LAYER_MODELS if layer else CELL_MODELS):
+        tag = next(e for e in errors if e["type"].startswith("union_tag"))["ctx"]["tag"]
+        if hint := did_you_mean(tag, models):
             return path + ("type",), f"unknown {kind} type {describe(tag)}; {hint}"
         return (
             path + ("type",),
@@ -244,6 +257,15 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     if hint := _literal_hint(errors):
         return path, f"got {found}; {hint}"
     return path, f"must be {expected}, got {found}"
+
+
+def _tagged(path: Path) -> tuple[str, dict[str, Any]]:
+    """What a mapping with a `type` at `path` is, and its types."""
+    if _is_initializer(path):
+        return "initializer", INITIALIZER_MODELS
+    if any(part in ("front", "head") for part in path):
+        return "layer", LAYER_MODELS
+    return "cell", CELL_MODELS
 
 
 def _literal_hint(errors: list[dict[str, Any]]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .initializers import check_rank
 from .layers import MASK_KEEPING, KerasLayer, Shape, show
 from .limits import Path, RuleError
 
@@ -162,6 +163,8 @@ def _plan(
     sizes: dict[str, int],
 ) -> AroundPlan:
     args, keywords = layer.keras_args()
+    for key, rank, weight in layer.initialized():
+        check_rank(getattr(layer, key), rank, where + (key,), weight)
     made = layer.output_shape(shape, where, sizes)
     check_softmax_width(getattr(layer, "activation", None), made, where)
     if layer.weighted and not isinstance(shape[-1], int):

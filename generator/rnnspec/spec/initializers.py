@@ -113,8 +113,7 @@ InitializerObject = Annotated[
     ],
     Field(discriminator="type"),
 ]
-# type -> the model of its keys
-INITIALIZER_MODELS: dict[str, type[_Initializer]] = {
+_MODELS = {
     name: model
     for model in get_args(get_args(InitializerObject)[0])
     for name in get_args(model.model_fields["type"].annotation)
@@ -127,9 +126,19 @@ KERAS_CLASS = {
     "he_normal": "HeNormal", "he_uniform": "HeUniform", "lecun_normal": "LecunNormal",
     "lecun_uniform": "LecunUniform", "variance_scaling": "VarianceScaling",
 }  # fmt: skip
-NAMES = tuple(KERAS_CLASS)
-InitializerName = Literal[NAMES]  # type: ignore[valid-type]
-Initializer = Union[InitializerName, InitializerObject]
+# Keras' names, in the order the spec has always listed them; identity and orthogonal
+# make matrices, so a vector (most biases) takes the others (VECTOR_NAMES).
+NAMES = (
+    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+    "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
+    "truncated_normal", "variance_scaling", "constant", "identity",
+)  # fmt: skip
+VECTOR_NAMES = tuple(name for name in NAMES if name not in ("orthogonal", "identity"))
+# type -> the model of its keys, in the order of NAMES
+INITIALIZER_MODELS: dict[str, type[_Initializer]] = {
+    name: _MODELS[name] for name in NAMES
+}
+Initializer = Union[Literal[NAMES], InitializerObject]  # type: ignore[valid-type]
 
 
 def type_of(initializer: Initializer) -> str:

@@ -62,6 +62,11 @@ class KerasLayer(BaseModel):
         """Whether it has weights sized by its input's last axis."""
         return False
 
+    def initialized(self) -> tuple[tuple[str, int, str], ...]:
+        """Its initializer keys, each with the rank of its weight and the weight in
+        words: Keras refuses identity and orthogonal by rank."""
+        return ()
+
     def mixes_steps(self) -> bool:
         """Whether its output at one time step reads other steps: it cannot run one
         step at a time."""

@@ -82,6 +82,16 @@ class _Conv(KerasLayer):
     def weighted(self) -> bool:
         return True
 
+    def initialized(self) -> tuple[tuple[str, int, str], ...]:
+        return (
+            (
+                "kernel_initializer",
+                self.axes + 2,
+                f"a {self.keras_class} kernel " f"(*kernel_size, channels, filters)",
+            ),
+            ("bias_initializer", 1, f"a {self.keras_class} bias (filters,)"),
+        )
+
     def time_window(self) -> tuple[int, int]:
         """Its kernel size and stride along time (its first axis)."""
         return self.kernels[0], per_axis(self.strides, self.axes)[0]

@@ -39,6 +39,12 @@ class Dense(_MaskKeeping):
     def params(self, shape: Shape) -> int:
         return int(shape[-1]) * self.units + (self.use_bias is not False) * self.units  # type: ignore[arg-type]
 
+    def initialized(self) -> tuple[tuple[str, int, str], ...]:
+        return (
+            ("kernel_initializer", 2, "a Dense kernel (inputs, units)"),
+            ("bias_initializer", 1, "a Dense bias (units,)"),
+        )
+
     @property
     def weighted(self) -> bool:
         return True

@@ -126,17 +126,19 @@ KERAS_CLASS = {
     "he_normal": "HeNormal", "he_uniform": "HeUniform", "lecun_normal": "LecunNormal",
     "lecun_uniform": "LecunUniform", "variance_scaling": "VarianceScaling",
 }  # fmt: skip
-# Keras' names, in the order the spec has always listed them; identity and orthogonal
-# make matrices, so a vector (most biases) takes the others (VECTOR_NAMES).
-NAMES = (
+# Keras' initializers, in the order the spec has always listed them. By name, all but
+# constant: Keras 3 builds keras.initializers.get("constant") from a config without its
+# value, and fails (KeyError: 'value'); {type: constant} writes Constant().
+TYPES = (
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
     "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
-    "truncated_normal", "variance_scaling", "constant", "identity",
+    "truncated_normal", "variance_scaling", "identity", "constant",
 )  # fmt: skip
+NAMES = TYPES[:-1]
 VECTOR_NAMES = tuple(name for name in NAMES if name not in ("orthogonal", "identity"))
-# type -> the model of its keys, in the order of NAMES
+# type -> the model of its keys, in the order of TYPES
 INITIALIZER_MODELS: dict[str, type[_Initializer]] = {
-    name: _MODELS[name] for name in NAMES
+    name: _MODELS[name] for name in TYPES
 }
 Initializer = Union[Literal[NAMES], InitializerObject]  # type: ignore[valid-type]
 

@@ -95,8 +95,9 @@ def _pool_front(
     }
     pool = draw(st.integers(1, min(3, length) if length else 3))
     stride = draw(st.integers(1, 2))
-    if axes == 1:
-        put(layer, "pool_size", draw(maybe(st.just(pool))))
+    if axes == 1:  # Keras 3's average pooling takes no default pool_size
+        average = layer["type"].startswith("average")
+        put(layer, "pool_size", pool if average else draw(maybe(st.just(pool))))
         pool = layer.get("pool_size", 2)  # Keras' default
         put(layer, "strides", draw(maybe(st.just(stride))))
         stride = layer.get("strides", pool)  # Keras' default: pool_size

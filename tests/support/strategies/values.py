@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rnnspec.check.names import RESERVED
 from rnnspec.spec.initializers import NAMES as INITIALIZERS
-from rnnspec.spec.initializers import VECTOR_NAMES
+from rnnspec.spec.initializers import TYPES, VECTOR_NAMES
 from rnnspec.spec.models import CONV_RANK
 
 Data = dict[str, Any]
@@ -57,13 +57,13 @@ _INITIALIZER_KEYS: dict[str, dict[str, st.SearchStrategy]] = {
 def initializers(draw: st.DrawFn, rank: int) -> Any:
     """An initializer Keras builds for a weight of `rank`: a name, or an object with
     some of its keys (identity only for a matrix, orthogonal for rank 2 or more)."""
-    names = [
+    types = [
         name
-        for name in INITIALIZERS
+        for name in TYPES
         if (name != "identity" or rank == 2) and (name != "orthogonal" or rank >= 2)
     ]
-    name = draw(st.sampled_from(names))
-    if draw(st.booleans()):
+    name = draw(st.sampled_from(types))
+    if name in INITIALIZERS and draw(st.booleans()):
         return name
     given: Data = {"type": name}
     plain = name in ("zeros", "ones")

@@ -61,8 +61,11 @@ class MaxPooling1D(_Pooling):
 
 
 class AveragePooling1D(MaxPooling1D):
+    """Keras 3 takes no default pool_size here (Keras 2 takes 2)."""
+
     keras_class = "AveragePooling1D"
     type: Literal["average_pooling1d"]  # type: ignore[assignment]
+    pool_size: Size  # type: ignore[assignment]
 
 
 class MaxPooling2D(_Pooling):
@@ -74,8 +77,11 @@ class MaxPooling2D(_Pooling):
 
 
 class AveragePooling2D(MaxPooling2D):
+    """Keras 3 takes no default pool_size here (Keras 2 takes 2)."""
+
     keras_class = "AveragePooling2D"
     type: Literal["average_pooling2d"]  # type: ignore[assignment]
+    pool_size: Size | Pair  # type: ignore[assignment]
 
 
 class MaxPooling3D(_Pooling):
@@ -87,8 +93,11 @@ class MaxPooling3D(_Pooling):
 
 
 class AveragePooling3D(MaxPooling3D):
+    """Keras 3 takes no default pool_size here (Keras 2 takes 2)."""
+
     keras_class = "AveragePooling3D"
     type: Literal["average_pooling3d"]  # type: ignore[assignment]
+    pool_size: Size | Triple  # type: ignore[assignment]
 
 
 class _GlobalPooling(KerasLayer):

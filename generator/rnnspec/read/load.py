@@ -294,6 +294,8 @@ def _expected(error: dict[str, Any]) -> str:
             if isinstance(error["input"], int)
             else f"a number >= {ctx['ge']}"
         )
+    if kind == "greater_than":
+        return f"a number > {ctx['gt']}"
     if kind == "less_than":
         return f"a number < {ctx['lt']}"
     if kind == "less_than_equal":

@@ -42,8 +42,12 @@ class Reshape(KerasLayer):
             raise RuleError(
                 at,
                 f"reshape keeps every value: {show(shape)} holds {total} per example, "
-                f"which does not fit {target}: expected sizes whose product is "
-                f"{total}" + ("" if -1 in target else ", or -1 for one of them"),
+                f"which does not fit {target}: expected "
+                + (
+                    f"sizes besides the -1 whose product divides {total}"
+                    if -1 in target
+                    else f"sizes whose product is {total}, or -1 for one of them"
+                ),
             )
         return (shape[0], *(total // rest if size == -1 else size for size in target))
 

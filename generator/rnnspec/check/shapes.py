@@ -3,7 +3,8 @@ around and in it, its output and its state tensors (`BlockShape`).
 
 A block reads a named input (through its Embedding for tokens), the output sequence of
 a block above, or that block's last output repeated (`repeat`); layers before it
-(`front`) and after it (`head`) come from rnnspec/spec/around.py, its recurrent layers from
+(`front`) and after it (`head`) come from rnnspec/spec/around.py (the layer
+registry's rules), its recurrent layers from
 Keras' state rules (rnnspec/check/stack.py). Names start with the block's prefix. Nothing
 here checks a rule across blocks: rnnspec/check/wiring.py does, with these shapes.
 """

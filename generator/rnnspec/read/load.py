@@ -225,7 +225,6 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     """What was expected and what was found, for the errors at one path."""
     kinds = {e["type"] for e in errors}
     error = errors[0]
-    ctx = error.get("ctx", {})
     found = describe(error["input"])
     if "too_long" in kinds or "too_short" in kinds:
         found = f"{len(error['input'])} item(s)"

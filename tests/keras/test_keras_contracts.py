@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from rnnspec.check.checked import Spec
 from rnnspec.spec.limits import RuleError
-from rnnspec.spec.models import INITIALIZERS
+from rnnspec.spec.initializers import NAMES as INITIALIZERS
 
 from ..support import reference as ref
 from ..support.keras_matrix import fresh_keras
@@ -49,7 +49,8 @@ INITIALIZED_CELLS = {
 @pytest.mark.parametrize("kind", INITIALIZED_CELLS)
 def test_the_spec_takes_exactly_the_initializers_keras_builds(kind: str):
     """For every initializer and every argument, the spec refuses it exactly when the
-    real Keras layer fails to build with it (orthogonal needs a tensor of rank >= 2)."""
+    real Keras layer fails to build with it (orthogonal needs a tensor of rank >= 2,
+    identity one of rank 2)."""
     source, cell = INITIALIZED_CELLS[kind]
     refused = []
     for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
@@ -68,8 +69,15 @@ def test_the_spec_takes_exactly_the_initializers_keras_builds(kind: str):
                 built = False
             assert accepted == built, (key, name)
             refused += [] if accepted else [(key, name)]
+    # identity makes a matrix: a conv kernel (rank 3 and more) refuses it too
+    kernels = (
+        []
+        if not kind.startswith("conv")
+        else [("kernel_initializer", "identity"), ("recurrent_initializer", "identity")]
+    )
     rank_two_bias = kind == "gru"  # reset_after: two biases, (2, 3 * units)
-    assert refused == ([] if rank_two_bias else [("bias_initializer", "orthogonal")])
+    vector = [("bias_initializer", "orthogonal"), ("bias_initializer", "identity")]
+    assert refused == kernels + ([] if rank_two_bias else vector)
 
 
 STATEFUL_BIDI_STATE = {

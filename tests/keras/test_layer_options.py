@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from rnnspec import load_spec, make_plan
-from rnnspec.spec.around import Conv1D, output_shape
+from rnnspec.spec.layers.conv import Conv1D
 from rnnspec.spec.limits import MAX_PARAMS, RuleError
 from rnnspec.read.load import SpecError
 from rnnspec.plan.model import resolve_dims
@@ -196,9 +196,9 @@ def test_conv1d_lengths_are_keras_lengths() -> None:
             keras_shape = (1, 0, 3)
         if keras_shape[1] < 1:
             with pytest.raises(RuleError):
-                output_shape(spec, (1, timesteps, 2), ("front", 0), {})
+                spec.output_shape((1, timesteps, 2), ("front", 0), {})
             continue
-        mine = output_shape(spec, (1, timesteps, 2), ("front", 0), {})
+        mine = spec.output_shape((1, timesteps, 2), ("front", 0), {})
         assert mine == keras_shape, where
         assert tuple(layer(x[:, :timesteps]).shape) == keras_shape, where
 

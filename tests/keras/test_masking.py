@@ -19,7 +19,7 @@ import pytest
 from keras.src.backend import get_keras_mask
 
 from rnnspec import load_spec, make_plan
-from rnnspec.spec.around import MASK_KEEPING
+from rnnspec.spec.layers import MASK_KEEPING
 
 from ..support.compare_models import numbers
 from ..support.modules import load_spec_module

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..spec.around import mixes_steps, time_window
 from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
 from ..spec.limits import RuleError
 
@@ -60,7 +59,7 @@ def steppable_decoder(model: ModelSpec) -> str | None:
         block.merge_mode
         or block.stateful
         or block.go_backwards
-        or any(mixes_steps(layer) for layer in block.front)
+        or any(layer.mixes_steps() for layer in block.front)
     )
     return block.name if steppable and block.return_state else None
 
@@ -160,14 +159,11 @@ def _check_stepped_front(model: ModelSpec) -> None:
     (block,) = targets
     index = model.blocks.index(block)
     for at, layer in enumerate(block.front):
-        if mixes_steps(layer):
-            kernel, strides = time_window(layer)
+        if layer.mixes_steps():
             raise RuleError(
                 ("blocks", index, "front", at),
-                f"block {block.name} decodes one step at a time, and this "
-                f"{layer.type} reads several steps: expected kernel_size and strides "
-                f"1 along time, got kernel_size {kernel} and strides {strides} "
-                "there (a decoding section needs a stepped decoder)",
+                f"block {block.name} decodes one step at a time, and "
+                f"{layer.steps_reason()} (a decoding section needs a stepped decoder)",
             )
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..spec.around import AroundPlan, Dense, params
+from ..spec.around import AroundPlan
+from ..spec.layers import Dense
 from ..spec.limits import Path, RuleError
 from .shapes import BlockShape, Bridge
 from .stack import StateTensor
@@ -66,7 +67,7 @@ def _projected(shape: BlockShape, handover: HandOver, given: InputSpec) -> Block
         tuple((k, v) for k, v in (("activation", handover.activation),) if v),
         f"{shape.prefix}projected",
         ("batch_size", width),
-        params(dense, ("batch_size", features)),
+        dense.params(("batch_size", features)),
         ("initial_state",),
     )
     source = StateTensor(projection.output, "h", (width,))

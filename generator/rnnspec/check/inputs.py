@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from ..spec.layers.base import keras_value
 from .shapes import input_mask, input_tensor
 from .stack import smoke_timesteps
 
@@ -27,6 +28,8 @@ class InputShape:
     embedding: int | None = None  # each token's vector size
     mask_zero: bool = False
     sequence: bool = True  # False: one vector per example, no time axis
+    # its Embedding's initializer as the module writes it (a name or a Keras object)
+    embeddings_initializer: object = None
 
     @cached_property
     def shape(self) -> tuple[int | None, ...]:
@@ -65,6 +68,7 @@ def input_shapes(model: ModelSpec) -> tuple[InputShape, ...]:
             given.embedding,
             given.mask_zero,
             given.sequence,
+            keras_value(given.embeddings_initializer),
         )
         for index, (name, given) in enumerate(model.inputs.items())
     )

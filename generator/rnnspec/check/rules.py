@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .budget import Parts
 from ..cells import CellSpec, conv_output_spatial, kind_of, per_dim
+from ..spec.initializers import check_rank
 from ..spec.limits import Path, RuleError
 from .names import check_names
 from ..spec.normalise import normalise
@@ -133,6 +134,26 @@ def check_block(block: Block, input: InputSpec, where: Path, input_path: Path) -
         ) from None
 
 
+def _cell_weights(cell: CellSpec) -> tuple[tuple[str, int, str], ...]:
+    """A cell's initialized weights: its key, the weight's rank and the weight in
+    words. A kernel is a matrix, or a convolution's window x channels x filters; a
+    bias a vector, except a GRU's with reset_after (Keras' default): (2, 3 * units)."""
+    kind = kind_of(cell)
+    kernel = kind.rank + 2
+    two_biases = kind.two_biases and getattr(cell, "reset_after", None) is not False
+    gates = f" * {kind.gates}" if kind.gates > 1 else ""
+    shape = "(2, 3 * units)" if two_biases else f"({kind.size_key}{gates},)"
+    return (
+        (
+            "kernel_initializer",
+            kernel,
+            f"a {kind.keras_cell or kind.keras_layer} kernel",
+        ),
+        ("recurrent_initializer", kernel, "its recurrent kernel"),
+        ("bias_initializer", 1 + two_biases, f"its bias {shape}"),
+    )
+
+
 def _check_block(spec: Block, input: InputSpec) -> None:
     _check_input(spec, input)
     for index, cell in enumerate(spec.cells):
@@ -146,6 +167,8 @@ def _check_block(spec: Block, input: InputSpec) -> None:
                 "a vector: expected another bias_initializer (or reset_after: true), "
                 "got orthogonal",
             )
+        for key, rank, weight in _cell_weights(cell):
+            check_rank(getattr(cell, key), rank, ("cells", index, key), weight)
     if spec.stacking == "cells" and spec.layer == "fused":
         raise RuleError(
             ("layer",),
@@ -211,14 +234,21 @@ def _check_tokens(input: InputSpec, at: Path = ("input",)) -> None:
         raise RuleError(at + error.path[1:], error.message) from None
 
 
+_EMBEDDING_KEYS = {
+    "mask_zero": "masks token 0",
+    "embeddings_initializer": "starts the Embedding",
+}
+
+
 def _check_token_keys(input: InputSpec) -> None:
     if input.vocabulary is None and input.embedding is None:
-        if input.mask_zero:
-            raise RuleError(
-                ("input", "mask_zero"),
-                "mask_zero masks token 0 of a token input: expected input.vocabulary "
-                "and input.embedding, or no mask_zero",
-            )
+        for key, what in _EMBEDDING_KEYS.items():
+            if getattr(input, key):
+                raise RuleError(
+                    ("input", key),
+                    f"{key} {what} of a token input: expected input.vocabulary and "
+                    f"input.embedding, or no {key}",
+                )
         return
     for key, other in (("vocabulary", "embedding"), ("embedding", "vocabulary")):
         if getattr(input, key) is None:

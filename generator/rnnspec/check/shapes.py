@@ -3,7 +3,8 @@ around and in it, its output and its state tensors (`BlockShape`).
 
 A block reads a named input (through its Embedding for tokens), the output sequence of
 a block above, or that block's last output repeated (`repeat`); layers before it
-(`front`) and after it (`head`) come from rnnspec/spec/around.py, its recurrent layers from
+(`front`) and after it (`head`) come from rnnspec/spec/around.py (the layer
+registry's rules), its recurrent layers from
 Keras' state rules (rnnspec/check/stack.py). Names start with the block's prefix. Nothing
 here checks a rule across blocks: rnnspec/check/wiring.py does, with these shapes.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..spec.around import AroundPlan, plan_front, plan_head
+from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from .attention import AttentionPlan, plan_attention
 from ..spec.limits import Path, RuleError
 from .params import dense_params
@@ -166,6 +167,7 @@ def _reading(given: InputSpec, step: tuple[int, ...]) -> InputSpec:
             "vocabulary": None,
             "embedding": None,
             "mask_zero": False,
+            "embeddings_initializer": None,
         }
     )
 
@@ -218,6 +220,15 @@ def _front(
 ) -> tuple[AroundPlan, ...]:
     _, _, shape, sizes = _reads(spec, block, above, keyed)
     prefix = f"{block.name}_" if keyed else ""
+    if masks_steps(block.front) and block.initial_state_mode != "none":
+        index = next(i for i, layer in enumerate(block.front) if layer.makes_mask)
+        raise RuleError(
+            ("front", index, "type"),
+            "Keras passes a masking layer's mask to recurrent layers called on their "
+            f"input alone, and block {block.name}'s take an initial state "
+            f"({block.initial_state_mode}): expected initial_state: none (its state "
+            "starts at zeros all the same), or no masking",
+        )
     return plan_front(block.front, shape, prefix, not block.is_conv, ("front",), sizes)
 
 

@@ -16,7 +16,8 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
-from ..spec.around import LAYER_MODELS
+from ..spec.initializers import INITIALIZER_MODELS
+from ..spec.layers import LAYER_MODELS
 from .json_marks import read_json
 from .marks import Mark, Marks, TextProblem, describe
 from ..check.checked import GraphSpec, Spec
@@ -161,7 +162,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     for part in loc:
         is_key = isinstance(node, dict) and part in node
         is_tag = isinstance(part, str) and (
-            part in _TAGS or part.startswith(("literal[", "list["))
+            part in _TAGS or part.startswith(("literal[", "list[", "tagged-union["))
         )
         if is_tag and not (is_key and part != node.get("type")):
             continue
@@ -177,6 +178,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
 _TAGS = (
     set(CELL_MODELS)
     | set(LAYER_MODELS)
+    | set(INITIALIZER_MODELS)
     | {
         "bool",
         "BidirectionalSpec",
@@ -204,6 +206,13 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         return HandOver
     if rest == ("head",):
         return Head
+    if _is_initializer(path):
+        given = _lookup(data, path)
+        return (
+            INITIALIZER_MODELS.get(given.get("type"))
+            if isinstance(given, dict)
+            else None
+        )
     if len(rest) == 2 and rest[0] in ("front", "head"):
         layer = _lookup(data, path)
         return LAYER_MODELS.get(layer.get("type")) if isinstance(layer, dict) else None
@@ -211,6 +220,10 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         cell = _lookup(data, path)
         return CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
     return None
+
+
+def _is_initializer(path: Path) -> bool:
+    return bool(path) and str(path[-1]).endswith("_initializer")
 
 
 def _lookup(data: Any, path: Path) -> Any:
@@ -226,17 +239,16 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     """What was expected and what was found, for the errors at one path."""
     kinds = {e["type"] for e in errors}
     error = errors[0]
-    ctx = error.get("ctx", {})
     found = describe(error["input"])
     if "too_long" in kinds or "too_short" in kinds:
         found = f"{len(error['input'])} item(s)"
     if kinds & {"union_tag_invalid", "union_tag_not_found"}:
-        layer = any(part in ("front", "head") for part in path)
-        tags = ", ".join(LAYER_MODELS if layer else CELL_MODELS)
+        kind, models = _tagged(path)
+        tags = ", ".join(models)
         if "union_tag_not_found" in kinds:
             return path + ("type",), f"required key is missing; expected one of {tags}"
-        kind, tag = "layer" if layer else "cell", ctx.get("tag")
-        if hint := did_you_mean(tag, LAYER_MODELS if layer else CELL_MODELS):
+        tag = next(e for e in errors if e["type"].startswith("union_tag"))["ctx"]["tag"]
+        if hint := did_you_mean(tag, models):
             return path + ("type",), f"unknown {kind} type {describe(tag)}; {hint}"
         return (
             path + ("type",),
@@ -258,6 +270,15 @@ def _message(path: Path, errors: list[dict[str, Any]], data: Any) -> tuple[Path,
     if hint := _literal_hint(errors):
         return path, f"got {found}; {hint}"
     return path, f"must be {expected}, got {found}"
+
+
+def _tagged(path: Path) -> tuple[str, dict[str, Any]]:
+    """What a mapping with a `type` at `path` is, and its types."""
+    if _is_initializer(path):
+        return "initializer", INITIALIZER_MODELS
+    if any(part in ("front", "head") for part in path):
+        return "layer", LAYER_MODELS
+    return "cell", CELL_MODELS
 
 
 def _literal_hint(errors: list[dict[str, Any]]) -> str:
@@ -286,6 +307,8 @@ def _expected(error: dict[str, Any]) -> str:
             if isinstance(error["input"], int)
             else f"a number >= {ctx['ge']}"
         )
+    if kind == "greater_than":
+        return f"a number > {ctx['gt']}"
     if kind == "less_than":
         return f"a number < {ctx['lt']}"
     if kind == "less_than_equal":

@@ -14,22 +14,16 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
-from .around import AroundLayer, Dense
+from .layers import AroundLayer, Dense
 from .attention import Attention
 from ..cells import CELLS
 from .decoding import Decoding
 from .training import Training
+from .initializers import Initializer
+from .layers.base import keras_value
 from .values import Activation, LayerActivation, Rate, Size
 from .limits import MAX_BLOCKS, MAX_CELLS
 
-INITIALIZERS = (
-    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal", "orthogonal", "random_normal", "random_uniform",
-    "truncated_normal", "variance_scaling",
-)  # fmt: skip
-# Keras' orthogonal initializer needs a tensor of rank >= 2: every kernel, but only a
-# GRU's bias with reset_after (shape (2, 3 * units)); every other bias is a vector.
-VECTOR_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
 CONV_RANK = {name: kind.rank for name, kind in CELLS.items() if kind.rank}
 
 
@@ -49,8 +43,6 @@ Identifier = Annotated[
     ),
     AfterValidator(_identifier),
 ]
-Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
-VectorInitializer = Literal[VECTOR_INITIALIZERS]  # type: ignore[valid-type]
 Dtype = Literal["float32", "float64", "float16", "bfloat16"]
 InitialState = Literal["zeros", "ones", "random", "input", "none"]
 MergeMode = Literal["concat", "sum", "mul", "ave", "none"]
@@ -69,17 +61,19 @@ class _Cell(_Strict):
     recurrent_dropout: Rate | None = None
     kernel_initializer: Initializer | None = None
     recurrent_initializer: Initializer | None = None
-    bias_initializer: VectorInitializer | None = Field(
-        default=None, description="not orthogonal: the bias is a vector"
+    bias_initializer: Initializer | None = Field(
+        default=None,
+        description="a vector (not orthogonal or identity), except a GRU's with "
+        "reset_after: (2, 3 * units)",
     )
 
     def keras_options(self) -> dict[str, object]:
         """The optional keys the user set, to pass to Keras under the same names."""
         required = {"type", "units", "filters", "kernel_size", "padding", "strides"}
         return {
-            key: value
-            for key, value in self.model_dump().items()
-            if key not in required and value is not None
+            key: keras_value(getattr(self, key))
+            for key in type(self).model_fields
+            if key not in required and getattr(self, key) is not None
         }
 
 
@@ -93,10 +87,6 @@ class GRUCell(_Cell):
     units: Size
     recurrent_activation: Activation | None = None
     reset_after: bool | None = None
-    bias_initializer: Initializer | None = Field(
-        default=None,
-        description="orthogonal only with reset_after: true, where the bias is a matrix",
-    )
 
 
 class LSTMCell(_Cell):
@@ -142,6 +132,9 @@ class InputSpec(_Strict):
     )
     mask_zero: bool = Field(
         default=False, description="token 0 is padding: Keras masks those steps"
+    )
+    embeddings_initializer: Initializer | None = Field(
+        default=None, description="of the Embedding's (vocabulary, embedding) matrix"
     )
     sequence: bool = Field(
         default=True,

@@ -1,5 +1,5 @@
 """The kinds of value spec keys take, shared by the spec's models (rnnspec/spec/models.py) and
-the layers around a block (rnnspec/spec/around.py): sizes, rates, activation names."""
+the layer registry (rnnspec/spec/layers/): sizes, rates, activation names."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ import re
 
 from hypothesis import strategies as st
 
-from rnnspec.spec.models import CONV_RANK, INITIALIZERS
+from rnnspec.spec.initializers import NAMES as INITIALIZERS
+from rnnspec.spec.models import CONV_RANK
 from rnnspec.spec.training import LOSSES, METRICS, OPTIMIZERS
 
 from .values import (

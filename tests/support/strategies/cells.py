@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from rnnspec.spec.models import INITIALIZERS
 from rnnspec.spec.values import ACTIVATIONS
 
 from .values import (
-    BIAS_INITIALIZERS,
     CONV_CELLS,
+    CONV_RANK,
     VECTOR_CELLS,
     Data,
     Step,
+    initializers,
     maybe,
     put,
     rates,
@@ -25,15 +25,15 @@ from .values import (
 def _options(draw: st.DrawFn, cell: Data, kind: str) -> None:
     """The optional per-cell keys, each left out, null or drawn."""
     activations = st.sampled_from(ACTIVATIONS)
-    initializers = st.sampled_from(INITIALIZERS)
+    kernels = initializers(2 + CONV_RANK.get(kind, 0))  # a conv kernel: window + 2
     keys: dict[str, st.SearchStrategy] = {
         "activation": activations,
         "use_bias": st.booleans(),
         "dropout": rates,
         "recurrent_dropout": rates,
-        "kernel_initializer": initializers,
-        "recurrent_initializer": initializers,
-        "bias_initializer": st.sampled_from(BIAS_INITIALIZERS),
+        "kernel_initializer": kernels,
+        "recurrent_initializer": kernels,
+        "bias_initializer": initializers(1),
     }
     if kind != "simple_rnn":
         keys["recurrent_activation"] = activations

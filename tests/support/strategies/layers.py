@@ -1,5 +1,6 @@
 """Drawn layers around the cells: fronts (Dense, Dropout, normalization, conv1d,
-conv2d) and heads (one Dense or a list of layers, some scoring classes)."""
+conv2d, pooling, reshape) and heads (one Dense or a list of layers, some scoring
+classes); Dense and conv layers with initializers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 from rnnspec.spec.values import ACTIVATIONS
 
 from .cells import conv_out, one_or_per_dim
-from .values import OMIT, Data, maybe, put
+from .values import OMIT, Data, initializers, maybe, put
 
 
 def after_head(head: object, width: int) -> tuple[int, str]:
@@ -73,7 +74,44 @@ def _dense(draw: st.DrawFn, units: int, activations: tuple[str, ...]) -> Data:
     layer: Data = {"type": "dense", "units": units}
     put(layer, "activation", draw(maybe(st.sampled_from(activations), null=True)))
     put(layer, "use_bias", draw(maybe(st.booleans(), null=True)))
+    _initialized(draw, layer, 2)
     return layer
+
+
+def _initialized(draw: st.DrawFn, layer: Data, kernel_rank: int) -> None:
+    put(layer, "kernel_initializer", draw(maybe(initializers(kernel_rank), omit=4)))
+    put(layer, "bias_initializer", draw(maybe(initializers(1), omit=4)))
+
+
+@st.composite
+def _pool_front(
+    draw: st.DrawFn, rank: int, length: int | None
+) -> tuple[Data, int | None]:
+    """A pooling over time (rank 3), or over time alone of a conv2d's output (rank 4:
+    pool_size [n, 1]), and the time length it leaves: unknown (None) stays unknown."""
+    axes = rank - 2
+    layer: Data = {
+        "type": draw(st.sampled_from(("max", "average"))) + f"_pooling{axes}d"
+    }
+    pool = draw(st.integers(1, min(3, length) if length else 3))
+    stride = draw(st.integers(1, 2))
+    if axes == 1:  # Keras 3's average pooling takes no default pool_size
+        average = layer["type"].startswith("average")
+        put(layer, "pool_size", pool if average else draw(maybe(st.just(pool))))
+        pool = layer.get("pool_size", 2)  # Keras' default
+        put(layer, "strides", draw(maybe(st.just(stride))))
+        stride = layer.get("strides", pool)  # Keras' default: pool_size
+    else:
+        layer |= {"pool_size": [pool, 1], "strides": [stride, 1]}
+    padding = draw(st.sampled_from(("valid", "same")))
+    put(layer, "padding", draw(maybe(st.just(padding))))
+    padding = layer.get("padding", "valid")
+    if length is not None and padding == "valid" and pool > length:
+        layer["padding"] = padding = "same"
+    if length is not None:
+        time = {"kernel_size": pool, "strides": stride, "padding": padding}
+        length = conv_out(time, (length,))[0]
+    return layer, length
 
 
 @st.composite
@@ -82,12 +120,11 @@ def _conv_front(
 ) -> tuple[Data, int | None, int]:
     """A conv1d (over time) or conv2d (over time and features) front layer, and the
     time length and features it leaves. Where the length is not fixed (`length`
-    None) it keeps it: strides 1 and padding same (or causal)."""
+    None) it stays unknown."""
     paddings = {"conv1d": ("valid", "same", "causal"), "conv2d": ("valid", "same")}
-    padding = draw(st.sampled_from(paddings[kind] if length else ("same", "causal")))
-    padding = "same" if kind == "conv2d" and padding == "causal" else padding
+    padding = draw(st.sampled_from(paddings[kind]))
     k_time = draw(st.integers(1, min(3, length) if length else 3))
-    stride = draw(st.integers(1, 2)) if length else 1
+    stride = draw(st.integers(1, 2))
     layer: Data = {"type": kind, "filters": draw(st.integers(1, 3))}
     features = width
     if kind == "conv2d":
@@ -107,6 +144,7 @@ def _conv_front(
     )
     put(layer, "activation", draw(maybe(st.sampled_from(ACTIVATIONS))))
     put(layer, "use_bias", draw(maybe(st.booleans())))
+    _initialized(draw, layer, {"conv1d": 3, "conv2d": 4}[kind])
     if length is not None:  # causal pads the start only: the length same gives
         keeps = "valid" if padding == "valid" else "same"
         time = {"kernel_size": k_time, "strides": stride, "padding": keeps}
@@ -121,7 +159,7 @@ def front_layers(draw: st.DrawFn, features: int, timesteps: int | None) -> list[
     reshapes it back). `timesteps`: the sequence's fixed length, else None."""
     kinds = st.sampled_from(
         ("dense", "dropout", "spatial_dropout1d", "layer_normalization",
-         "batch_normalization", "activation", "conv1d", "conv2d")
+         "batch_normalization", "activation", "conv1d", "conv2d", "pooling")
     )  # fmt: skip
     layers: list[Data] = []
     rank, length, width = 3, timesteps, features
@@ -137,6 +175,8 @@ def front_layers(draw: st.DrawFn, features: int, timesteps: int | None) -> list[
             layer = {"type": kind, "activation": draw(st.sampled_from(ACTIVATIONS))}
         elif kind.endswith("normalization"):
             layer = _normalization(draw, kind)
+        elif kind == "pooling":
+            layer, length = draw(_pool_front(rank, length))
         else:
             if kind == "conv2d" and rank == 4:
                 continue  # one conv2d: its width is the features axis, not the last

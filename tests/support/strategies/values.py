@@ -8,7 +8,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from rnnspec.check.names import RESERVED
-from rnnspec.spec.models import CONV_RANK, INITIALIZERS
+from rnnspec.spec.initializers import NAMES as INITIALIZERS
+from rnnspec.spec.initializers import TYPES, VECTOR_NAMES
+from rnnspec.spec.models import CONV_RANK
 
 Data = dict[str, Any]
 Step = tuple[int, ...]  # one time step: (features,) or (*spatial, channels)
@@ -20,14 +22,55 @@ SCORES = ("additive", "dot")
 CONCATS = ("context_first", "output_first")
 INITIAL_STATES = ("zeros", "ones", "random", "input", "none")
 DTYPES = ("float32", "float64", "float16", "bfloat16")
-# Keras' Orthogonal initializer needs a 2-D shape; a bias is 1-D (refused by the spec),
-# except a GRU's with reset_after.
-BIAS_INITIALIZERS = tuple(name for name in INITIALIZERS if name != "orthogonal")
+# Keras' Orthogonal initializer needs a 2-D shape, Identity exactly 2-D; a bias is 1-D
+# (refused by the spec), except a GRU's with reset_after.
+BIAS_INITIALIZERS = VECTOR_NAMES
 NAME_POOL = ("source", "target", "frames", "encoder", "decoder", "tracker", "x", "mid")
 FORMATS = ("yaml", "json", "toml")
 SUFFIX = {"yaml": ".yaml", "json": ".json", "toml": ".toml"}
 
 OMIT = object()  # a key left out of the spec: its default
+
+
+_NUMBERS = st.sampled_from((-0.5, 0.0, 0.001, 0.05, 1, 1.5))
+_SEEDS = st.integers(0, 2**31 - 1)
+# An initializer object's keys, each a strategy for its value.
+_INITIALIZER_KEYS: dict[str, dict[str, st.SearchStrategy]] = {
+    "constant": {"value": _NUMBERS},
+    "identity": {"gain": _NUMBERS},
+    "orthogonal": {"gain": _NUMBERS, "seed": _SEEDS},
+    "random_normal": {"mean": _NUMBERS, "stddev": _NUMBERS, "seed": _SEEDS},
+    "truncated_normal": {"mean": _NUMBERS, "stddev": _NUMBERS, "seed": _SEEDS},
+    "random_uniform": {"minval": _NUMBERS, "maxval": _NUMBERS, "seed": _SEEDS},
+    "variance_scaling": {
+        "scale": st.sampled_from((0.1, 1.0, 2)),
+        "mode": st.sampled_from(("fan_in", "fan_out", "fan_avg")),
+        "distribution": st.sampled_from(
+            ("truncated_normal", "untruncated_normal", "uniform")
+        ),
+        "seed": _SEEDS,
+    },
+}
+
+
+@st.composite
+def initializers(draw: st.DrawFn, rank: int) -> Any:
+    """An initializer Keras builds for a weight of `rank`: a name, or an object with
+    some of its keys (identity only for a matrix, orthogonal for rank 2 or more)."""
+    types = [
+        name
+        for name in TYPES
+        if (name != "identity" or rank == 2) and (name != "orthogonal" or rank >= 2)
+    ]
+    name = draw(st.sampled_from(types))
+    if name in INITIALIZERS and draw(st.booleans()):
+        return name
+    given: Data = {"type": name}
+    plain = name in ("zeros", "ones")
+    keys = _INITIALIZER_KEYS.get(name, {} if plain else {"seed": _SEEDS})
+    for key, values in keys.items():
+        put(given, key, draw(maybe(values)))
+    return given
 
 
 def maybe(

@@ -9,9 +9,10 @@ import pytest
 
 from rnnspec import load_spec, make_plan, render_module
 from rnnspec.read.load import SpecError
-from rnnspec.check.names import RESERVED, SPEC_SCOPES, block_names
+from rnnspec.check.names import spec_names
+from rnnspec.plan.names import MODULE_NAMES, OWN_NAMES, SPEC_SCOPES
 
-from ..conftest import GRAPH_EXAMPLES, invoke
+from ..conftest import ALL_EXAMPLES, invoke
 
 BASE = """\
 name: s2s
@@ -147,11 +148,12 @@ def test_a_name_that_makes_a_generated_name_twice_is_refused_where_it_is_written
 
 
 NAMED_GRAPHS = (
-    GRAPH_EXAMPLES
+    ALL_EXAMPLES
     + sorted((SPECS / "graphs").glob("*.yaml"))
     + sorted((SPECS / "names").glob("ok_*.yaml"))
     + [SPECS / "stateful" / "graph.yaml"]
     + sorted((SPECS / "reserved").glob("*.yaml"))
+    + sorted((SPECS / "own_names").glob("*.yaml"))
 )
 
 
@@ -169,37 +171,72 @@ def _identifiers(node: ast.AST) -> set[str]:
     return found
 
 
-def _shared_names(source: str, made: set[str], stem: str) -> set[str]:
-    """The names that share a scope with the names the spec makes: the module level's,
-    and every name in a function of SPEC_SCOPES. A spec's name never appears in another
-    function, unless it is named like that function's local on purpose (freed_names)."""
+def _scope_names(source: str, made: set[str], own: dict[str, str]) -> set[str]:
+    """The module's own names (by their unrenamed form) in the functions where the
+    spec's names live (SPEC_SCOPES); each of them is renamed where it clashes."""
+    scopes = {own.get(name, name) for name in SPEC_SCOPES}
+    back = {renamed: name for name, renamed in own.items()}
     found = set()
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name not in SPEC_SCOPES:
-            if stem != "freed_names":
-                assert not _identifiers(node) & made, (stem, node.name)
-            found.add(node.name)
-        else:
-            found |= _identifiers(node)
+        if isinstance(node, ast.FunctionDef) and node.name in scopes:
+            if node.args.args and node.args.args[0].arg == "model":
+                continue  # window generation's decode_step(model, ...): no spec name
+            found |= {back.get(name, name) for name in _identifiers(node) - made}
     return found
 
 
-def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> None:
-    """Every name in a scope of a generated module where the spec's names live is either
-    one they make (inputs, block_names) or one of RESERVED, and every RESERVED name is
-    used so: a template change that adds a name fails here until RESERVED has it, and
-    RESERVED refuses no name that could not clash."""
+def _defined(source: str, own: dict[str, str]) -> set[str]:
+    """The module-level names of OWN_NAMES a module defines, by their own form."""
+    back = {renamed: name for name, renamed in own.items()}
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            found |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return {back.get(name, name) for name in found} & set(MODULE_NAMES)
+
+
+@pytest.mark.parametrize("target", ["keras3", "tf_keras"])
+def test_own_names_are_exactly_the_names_the_template_writes_where_the_spec_s_live(
+    target: str,
+) -> None:
+    """Every name in a function of a generated module where the spec's names live is
+    either one they make (spec_names) or one of OWN_NAMES, and every one of OWN_NAMES
+    is used so: a template change that adds a name fails here until OWN_NAMES has it
+    (and its templates write it as `own.NAME`), and OWN_NAMES lists no name that could
+    not clash."""
     used: set[str] = set()
     for path in NAMED_GRAPHS:
-        spec = load_spec(path)
+        spec = load_spec(path, target)
         plan = make_plan(spec)
-        made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
-        made |= {i.embedding_layer for i in plan.inputs if i.vocabulary}
-        made |= {i.tensor for i in plan.inputs}
-        names = _shared_names(render_module(spec), made, path.stem)
-        assert names - made - RESERVED == set(), path.stem
-        used |= names - made
-    assert used == RESERVED
+        made = spec_names(plan.inputs, plan.blocks)
+        source = render_module(spec, target)
+        names = _scope_names(source, made, plan.own)
+        assert names - set(OWN_NAMES) == set(), path.stem
+        assert _defined(source, plan.own) == plan.module_names, path.stem
+        used |= names
+    uppercase = {name for name in OWN_NAMES if not name.islower()}
+    others = {"keras3": {"tf", "cell", "len"}, "tf_keras": set()}[target]
+    assert used | uppercase >= set(OWN_NAMES) - others
+
+
+def test_the_module_renames_its_own_names_never_the_spec_s() -> None:
+    """Inputs named like the module's imports, functions, locals and builtins keep
+    their names, as Python variables and Keras layer names; the module's own become
+    NAME_ (a builtin gets an alias), and its interface keeps its names by alias."""
+    spec = load_spec(SPECS / "own_names" / "many.yaml")
+    plan, source = make_plan(spec), render_module(spec)
+    for name in ("keras", "np", "model", "main", "zip", "print", "batch_size"):
+        assert plan.own[name] == name + "_"
+        assert f"    {name} = keras_.Input(" in source
+        assert f'name="{name}",' in source
+    assert "import keras as keras_\nimport numpy as np_\n" in source
+    assert "\nzip_ = zip  # the spec names a variable zip\n" in source
+    assert source.endswith('if __name__ == "__main__":\n    main_()\n')
+    for name in ("make_initial_state", "build_model", "main"):  # its interface kept
+        assert f"\n{name} = {name}_\n" in source
+    assert plan.own["decode_step"] == "decode_step"  # no spec name makes it
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ import pytest
 from rnnspec import load_spec, make_plan, render_module
 from rnnspec.read.load import SpecError
 from rnnspec.check.names import spec_names
+from rnnspec.plan.layer_rows import layer_rows
 from rnnspec.plan.names import MODULE_NAMES, OWN_NAMES, SPEC_SCOPES
+from rnnspec.run.report import check_report
 
 from ..conftest import ALL_EXAMPLES, invoke
 
@@ -254,3 +256,19 @@ def test_names_only_other_functions_use_are_free_for_inputs_and_blocks() -> None
     result = invoke("smoke", str(SPECS / "reserved" / "freed_names.yaml"))
     assert result.returncode == 0, result.stderr
     assert "1 modules: 1 passed" in result.stdout
+
+
+def test_check_prints_every_layer_and_its_parameters_add_up() -> None:
+    """`rnnspec check`'s layer table (rnnspec/plan/layer_rows.py) adds up to the
+    model's parameters, Embeddings included, for every example; so do the parts of
+    its last line (held against Keras: tests/keras/test_check_layers.py)."""
+    for path in ALL_EXAMPLES:
+        plan = make_plan(load_spec(path))
+        rows = layer_rows(plan)
+        assert sum(row.params for row in rows) == plan.params, path.stem
+        last = check_report(str(path)).splitlines()[-1]
+        total, _, parts = last.removeprefix("parameters: ").partition(" (")
+        if parts:
+            counts = [p.rsplit(" ", 1)[1] for p in parts.rstrip(")").split(", ")]
+            assert sum(int(c.replace(",", "")) for c in counts) == plan.params
+        assert int(total.replace(",", "")) == plan.params

@@ -7,7 +7,8 @@ module's model is built once. For each module, imported (not run as ``__main__``
 - its ``build_model`` global is wrapped, so the model its ``main()`` builds is kept,
   with its fresh weights. Right after that build, before any call: on tensorflow (the
   reference) its weights go to FOLDER/NAME.weights.npz (and by layer name to
-  FOLDER/NAME.layers.npz) and the model to FOLDER/NAME.keras, so a stateful model's
+  FOLDER/NAME.layers.npz), each layer's class, output shape and parameter count to
+  FOLDER/NAME.summary.json, and the model to FOLDER/NAME.keras, so a stateful model's
   state starts at zero when read back; on another backend it takes those same weights
   (``set_weights``);
 - ``main()`` runs, what it prints captured: the smoke test, as ``python MODULE.py`` runs
@@ -122,6 +123,7 @@ def start_from_reference(model: keras.Model, folder: Path, name: str) -> None:
             for i, weight in enumerate(layer.get_weights())
         }
         np.savez(folder / f"{name}.layers.npz", **named)
+        (folder / f"{name}.summary.json").write_text(json.dumps(summary(model)))
         model.save(folder / f"{name}.keras")
         return
     with np.load(weights) as saved:
@@ -219,6 +221,19 @@ def ctc_losses(module: ModuleType) -> list[tuple[Any, np.ndarray, np.ndarray]]:
         for name, scores in (("ctc_loss", softmax), ("ctc_loss_from_logits", logits))
         if hasattr(module, name)
     ]
+
+
+def summary(model: keras.Model) -> dict[str, list[Any]]:
+    """Per layer, by name: its class, its (first) output's shape and count_params(),
+    what `rnnspec check` prints of it (tests/keras/test_check_layers.py)."""
+    found = {}
+    for layer in model.layers:
+        output = layer.output
+        while isinstance(output, (list, tuple)):
+            output = output[0]
+        shape = list(output.shape)
+        found[layer.name] = [type(layer).__name__, shape, layer.count_params()]
+    return found
 
 
 def probe(path: Path, folder: Path, mine: Path) -> None:

@@ -9,9 +9,12 @@ import pytest
 
 from rnnspec import load_spec, make_plan, render_module
 from rnnspec.read.load import SpecError
-from rnnspec.check.names import RESERVED, SPEC_SCOPES, block_names
+from rnnspec.check.names import spec_names
+from rnnspec.plan.layer_rows import layer_rows
+from rnnspec.plan.names import MODULE_NAMES, OWN_NAMES, SPEC_SCOPES
+from rnnspec.run.report import check_report
 
-from ..conftest import GRAPH_EXAMPLES, invoke
+from ..conftest import ALL_EXAMPLES, invoke
 
 BASE = """\
 name: s2s
@@ -85,10 +88,10 @@ CASES = {
 EXPECTED = {
     "unused block": "10:11: blocks[1].name: no model output depends on block decoder, so Keras would drop it: expected decoder in outputs, or read by a block below",
     "dropped head": "10:11: blocks[0].head: block encoder only hands its state on; its output is no model output and feeds no block, so Keras would drop its head: expected encoder in outputs, or no head",
-    "bidir no bridge": "16:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 4 [encoder_forward_lstm_h (16,), encoder_forward_lstm_c (16,), encoder_backward_lstm_h (16,), encoder_backward_lstm_c (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: concat joins forward and backward (the target's units must be twice the source's), or bridge: project maps each state with a Dense layer",
-    "gru to lstm": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 1 [encoder_gru_h (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project maps each state with a Dense layer",
-    "concat units": "16:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins 2 [encoder_forward_lstm_h (16,), encoder_backward_lstm_h (16,)] into (32,), but decoder_lstm_h is (16,): expected decoder's units to be twice encoder's, or bridge: project",
-    "concat not bidir": "15:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins a bidirectional source's forward and backward states for a one-directional target: expected bidirectional encoder and one-directional decoder",
+    "bidir no bridge": "16:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 4 [encoder_forward_lstm_h (16,), encoder_forward_lstm_c (16,), encoder_backward_lstm_h (16,), encoder_backward_lstm_c (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project, which maps each state with a Dense layer",
+    "gru to lstm": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 1 [encoder_gru_h (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project, which maps each state with a Dense layer",
+    "concat units": "16:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins 2 [encoder_forward_lstm_h (16,), encoder_backward_lstm_h (16,)] into (32,), but decoder_lstm_h is (16,): expected decoder's units to be twice encoder's; use bridge: project, which maps each state with a Dense layer",
+    "concat not bidir": "15:44: blocks[1].initial_state.bridge: block decoder starts from block encoder's state; bridge: concat joins a bidirectional source's forward and backward states for a one-directional target: expected bidirectional encoder and one-directional decoder; use bridge: none, which hands the states on as they are",
     "no return_state": "14:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but encoder does not return it: set return_state: true on encoder",
     "from below": "15:27: blocks[1].initial_state.from: block decoder can start only from a block above it, got 'decoder'",
     "depth": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but stacks map cell to cell: encoder has 1 cell(s), decoder has 2",
@@ -147,11 +150,12 @@ def test_a_name_that_makes_a_generated_name_twice_is_refused_where_it_is_written
 
 
 NAMED_GRAPHS = (
-    GRAPH_EXAMPLES
+    ALL_EXAMPLES
     + sorted((SPECS / "graphs").glob("*.yaml"))
     + sorted((SPECS / "names").glob("ok_*.yaml"))
     + [SPECS / "stateful" / "graph.yaml"]
     + sorted((SPECS / "reserved").glob("*.yaml"))
+    + sorted((SPECS / "own_names").glob("*.yaml"))
 )
 
 
@@ -169,37 +173,72 @@ def _identifiers(node: ast.AST) -> set[str]:
     return found
 
 
-def _shared_names(source: str, made: set[str], stem: str) -> set[str]:
-    """The names that share a scope with the names the spec makes: the module level's,
-    and every name in a function of SPEC_SCOPES. A spec's name never appears in another
-    function, unless it is named like that function's local on purpose (freed_names)."""
+def _scope_names(source: str, made: set[str], own: dict[str, str]) -> set[str]:
+    """The module's own names (by their unrenamed form) in the functions where the
+    spec's names live (SPEC_SCOPES); each of them is renamed where it clashes."""
+    scopes = {own.get(name, name) for name in SPEC_SCOPES}
+    back = {renamed: name for name, renamed in own.items()}
     found = set()
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name not in SPEC_SCOPES:
-            if stem != "freed_names":
-                assert not _identifiers(node) & made, (stem, node.name)
-            found.add(node.name)
-        else:
-            found |= _identifiers(node)
+        if isinstance(node, ast.FunctionDef) and node.name in scopes:
+            if node.args.args and node.args.args[0].arg == "model":
+                continue  # window generation's decode_step(model, ...): no spec name
+            found |= {back.get(name, name) for name in _identifiers(node) - made}
     return found
 
 
-def test_reserved_names_are_exactly_the_names_the_template_writes_itself() -> None:
-    """Every name in a scope of a generated module where the spec's names live is either
-    one they make (inputs, block_names) or one of RESERVED, and every RESERVED name is
-    used so: a template change that adds a name fails here until RESERVED has it, and
-    RESERVED refuses no name that could not clash."""
+def _defined(source: str, own: dict[str, str]) -> set[str]:
+    """The module-level names of OWN_NAMES a module defines, by their own form."""
+    back = {renamed: name for name, renamed in own.items()}
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign):
+            found |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return {back.get(name, name) for name in found} & set(MODULE_NAMES)
+
+
+@pytest.mark.parametrize("target", ["keras3", "tf_keras"])
+def test_own_names_are_exactly_the_names_the_template_writes_where_the_spec_s_live(
+    target: str,
+) -> None:
+    """Every name in a function of a generated module where the spec's names live is
+    either one they make (spec_names) or one of OWN_NAMES, and every one of OWN_NAMES
+    is used so: a template change that adds a name fails here until OWN_NAMES has it
+    (and its templates write it as `own.NAME`), and OWN_NAMES lists no name that could
+    not clash."""
     used: set[str] = set()
     for path in NAMED_GRAPHS:
-        spec = load_spec(path)
+        spec = load_spec(path, target)
         plan = make_plan(spec)
-        made = set(spec.inputs).union(*(block_names(b) for b in plan.blocks))
-        made |= {i.embedding_layer for i in plan.inputs if i.vocabulary}
-        made |= {i.tensor for i in plan.inputs}
-        names = _shared_names(render_module(spec), made, path.stem)
-        assert names - made - RESERVED == set(), path.stem
-        used |= names - made
-    assert used == RESERVED
+        made = spec_names(plan.inputs, plan.blocks)
+        source = render_module(spec, target)
+        names = _scope_names(source, made, plan.own)
+        assert names - set(OWN_NAMES) == set(), path.stem
+        assert _defined(source, plan.own) == plan.module_names, path.stem
+        used |= names
+    uppercase = {name for name in OWN_NAMES if not name.islower()}
+    others = {"keras3": {"tf", "cell", "len"}, "tf_keras": set()}[target]
+    assert used | uppercase >= set(OWN_NAMES) - others
+
+
+def test_the_module_renames_its_own_names_never_the_spec_s() -> None:
+    """Inputs named like the module's imports, functions, locals and builtins keep
+    their names, as Python variables and Keras layer names; the module's own become
+    NAME_ (a builtin gets an alias), and its interface keeps its names by alias."""
+    spec = load_spec(SPECS / "own_names" / "many.yaml")
+    plan, source = make_plan(spec), render_module(spec)
+    for name in ("keras", "np", "model", "main", "zip", "print", "batch_size"):
+        assert plan.own[name] == name + "_"
+        assert f"    {name} = keras_.Input(" in source
+        assert f'name="{name}",' in source
+    assert "import keras as keras_\nimport numpy as np_\n" in source
+    assert "\nzip_ = zip  # the spec names a variable zip\n" in source
+    assert source.endswith('if __name__ == "__main__":\n    main_()\n')
+    for name in ("make_initial_state", "build_model", "main"):  # its interface kept
+        assert f"\n{name} = {name}_\n" in source
+    assert plan.own["decode_step"] == "decode_step"  # no spec name makes it
 
 
 @pytest.mark.parametrize(
@@ -217,3 +256,19 @@ def test_names_only_other_functions_use_are_free_for_inputs_and_blocks() -> None
     result = invoke("smoke", str(SPECS / "reserved" / "freed_names.yaml"))
     assert result.returncode == 0, result.stderr
     assert "1 modules: 1 passed" in result.stdout
+
+
+def test_check_prints_every_layer_and_its_parameters_add_up() -> None:
+    """`rnnspec check`'s layer table (rnnspec/plan/layer_rows.py) adds up to the
+    model's parameters, Embeddings included, for every example; so do the parts of
+    its last line (held against Keras: tests/keras/test_check_layers.py)."""
+    for path in ALL_EXAMPLES:
+        plan = make_plan(load_spec(path))
+        rows = layer_rows(plan)
+        assert sum(row.params for row in rows) == plan.params, path.stem
+        last = check_report(str(path)).splitlines()[-1]
+        total, _, parts = last.removeprefix("parameters: ").partition(" (")
+        if parts:
+            counts = [p.rsplit(" ", 1)[1] for p in parts.rstrip(")").split(", ")]
+            assert sum(int(c.replace(",", "")) for c in counts) == plan.params
+        assert int(total.replace(",", "")) == plan.params

@@ -20,6 +20,7 @@ from .decoding import Generator, check_decoding, feedback_of, generator_of
 from .decoding import steppable_decoder
 from ..settle import settle
 from .inputs import InputShape, input_shapes
+from .names import spec_names
 from .shapes import BlockShape
 from ..spec.models import LongForm, ShortForm
 from ..spec.normalise import ModelSpec, normalise
@@ -42,6 +43,7 @@ class Checked(ModelSpec):
     feedback: str  # what that decoder's loop feeds back ("" without one)
     teacher_forced: TrainedOutput | None  # its trained output, fed its own classes
     generator: Generator | None  # None without a `decoding` section
+    python_names: frozenset[str]  # every Python name the inputs and blocks make
 
 
 def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked:
@@ -55,9 +57,10 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
     by_name = {shape.name: shape for shape in shapes}
     feedback = feedback_of(model, by_name[decoder]) if decoder else ""
     forced = training and feedback in ("token", "one_hot")
+    inputs = input_shapes(model)
     found = Checked(
         **{field.name: getattr(model, field.name) for field in fields(ModelSpec)},
-        input_shapes=input_shapes(model),
+        input_shapes=inputs,
         shapes=tuple(shapes),
         used=frozenset(needed(model.outputs, model.blocks)),
         training_plan=training,
@@ -67,6 +70,7 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
         teacher_forced=training.teacher_forced(decoder) if forced else None,
         # decoders only where the spec asks for them (its `decoding` section)
         generator=generator if model.decoding is not None else None,
+        python_names=frozenset(spec_names(inputs, shapes)),
     )
     return settle(found)  # its derived values too: the plan computes none of them
 

@@ -135,6 +135,9 @@ def _check_activation(handover: HandOver, where: Path) -> None:
         )
 
 
+BRIDGES = ("none", "concat", "per_layer", "project")  # in the order a fix is named
+
+
 def check_hand_over(
     source: BlockShape,
     target: BlockShape,
@@ -142,7 +145,8 @@ def check_hand_over(
     where: Path,
     target_handover: HandOver,
 ) -> None:
-    """The source's final state can start the target's, or say why not."""
+    """The source's final state can start the target's, or say why not, and name the
+    bridge that would make it start it where one would."""
     pair = f"block {target.name} starts from block {source.name}'s state"
     _check_activation(target_handover, where)
     if not source.return_state:
@@ -150,16 +154,47 @@ def check_hand_over(
             where + ("from",),
             f"{pair}, but {source.name} does not return it: set return_state: true on {source.name}",
         )
+    try:
+        _check_bridge(source, target, kind, where, pair)
+    except RuleError as error:
+        fit = fitting_bridge(source, target, kind)
+        if fit is None or f"bridge: {fit}" in error.message:
+            raise
+        fix = _FIXES[fit].format(source=source.name, target=target.name)
+        raise RuleError(error.path, f"{error.message}; use {fix}") from None
+
+
+_FIXES = {
+    "none": "bridge: none, which hands the states on as they are",
+    "concat": "bridge: concat, which joins {source}'s forward and backward states",
+    "per_layer": "bridge: per_layer to start {target}'s cells from {source}'s forward "
+    "and backward states in turn",
+    "project": "bridge: project, which maps each state with a Dense layer",
+}
+
+
+def fitting_bridge(source: BlockShape, target: BlockShape, kind: str) -> str | None:
+    """The first bridge but `kind` with which the source's state starts the target's,
+    or None."""
+    for other in BRIDGES:
+        if other != kind:
+            try:
+                _check_bridge(source, target, other, (), "")
+            except RuleError:
+                continue
+            return other
+    return None
+
+
+def _check_bridge(
+    source: BlockShape, target: BlockShape, kind: str, where: Path, pair: str
+) -> None:
+    """The rules of one bridge kind, for a source that returns its state."""
     have, want = source.state_tensors, target.state_tensors
     source_depth, target_depth = len({s.cell for s in have}), len(
         {s.cell for s in want}
     )
     bidirectional_source = any(s.direction for s in have)
-    per_layer_fits = (
-        bidirectional_source
-        and not any(s.direction for s in want)
-        and target_depth == 2 * source_depth
-    )
     if kind == "per_layer":
         if not bidirectional_source or any(s.direction for s in want):
             raise RuleError(
@@ -182,20 +217,14 @@ def check_hand_over(
                     where + ("bridge",),
                     f"{pair}; bridge: per_layer starts {state.name} {state.shape} from "
                     f"{', '.join(f'{s.name} {s.shape}' for s in match)}: expected equal "
-                    f"shapes, or bridge: project",
+                    f"shapes",
                 )
         return
     if source_depth != target_depth:
-        fix = (
-            f"; use bridge: per_layer to start {target.name}'s cells from "
-            f"{source.name}'s forward and backward states in turn"
-            if per_layer_fits
-            else ""
-        )
         raise RuleError(
             where + ("from",),
             f"{pair}, but stacks map cell to cell: {source.name} has {source_depth} cell(s), "
-            f"{target.name} has {target_depth}{fix}",
+            f"{target.name} has {target_depth}",
         )
     for state in want:
         if kind == "none":
@@ -203,7 +232,7 @@ def check_hand_over(
             if len(match) != 1 or match[0].shape != state.shape:
                 raise RuleError(
                     where + ("from",),
-                    _mismatch(pair, source, target, bidirectional_source),
+                    _mismatch(pair, source, target),
                 )
         elif kind == "concat":
             if not bidirectional_source or state.direction:
@@ -224,7 +253,7 @@ def check_hand_over(
                     where + ("bridge",),
                     f"{pair}; bridge: concat joins {_describe(match)} into {joined}, "
                     f"but {state.name} is {state.shape}: expected {target.name}'s units to be "
-                    f"twice {source.name}'s, or bridge: project",
+                    f"twice {source.name}'s",
                 )
         elif len(state.shape) > 1:
             raise RuleError(
@@ -233,18 +262,10 @@ def check_hand_over(
             )
 
 
-def _mismatch(
-    pair: str, source: BlockShape, target: BlockShape, bidirectional_source: bool
-) -> str:
-    fix = "bridge: project maps each state with a Dense layer"
-    if bidirectional_source and not any(s.direction for s in target.state_tensors):
-        fix = (
-            "bridge: concat joins forward and backward (the target's units must be twice the source's), or "
-            + fix
-        )
+def _mismatch(pair: str, source: BlockShape, target: BlockShape) -> str:
     return (
         f"{pair}, but they do not match: {source.name} returns {_describe(source.state_tensors)}, "
-        f"{target.name} takes {_describe(target.state_tensors)}; use {fix}"
+        f"{target.name} takes {_describe(target.state_tensors)}"
     )
 
 

@@ -1,16 +1,18 @@
-"""The Python names a long-form module writes, and the check that a spec's names make
-each one once.
+"""The Python names a long-form module writes for a spec, and the check that a spec's
+names make each one once.
 
 Input names become Python variables (and Keras layer names) as they are; block names
 are the prefix of every name a block makes: its layers, outputs and states, their
-state inputs, its head and its bridges. A name that is also one of the module's own
-(`keras`, `model`, `main`, ...) or that another input or block makes would shadow it,
-and the module would fail when run; such a spec is refused at load time instead.
+state inputs, its head and its bridges. A name that another input or block makes
+would shadow it, and the module would fail when run; such a spec is refused at load
+time instead. A name that is also one of the module's own (`keras`, `model`, `main`,
+...) is the spec's: the module renames its own (rnnspec/plan/names.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..spec.limits import Path, RuleError
@@ -18,46 +20,9 @@ from .shapes import input_mask, input_tensor
 
 if TYPE_CHECKING:
     from ..spec.models import LongForm
+    from .inputs import InputShape
     from .shapes import BlockShape
 
-# Every name graph.py.jinja writes itself: module constants, functions and classes,
-# the parameters and locals of its functions, and the builtins they call.
-# The module's functions in which the spec's names are variables; RESERVED holds their
-# names and the module level's, never a local of another function, which cannot clash.
-SPEC_SCOPES = frozenset(
-    {
-        "recurrent_part", "build_model", "build_inference_models", "check_returned",
-        "make_initial_state", "main", "decode_step",
-    }
-)  # fmt: skip
-RESERVED = frozenset(
-    {
-        # module level
-        "keras", "np", "NAME", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPES", "DTYPE",
-        "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
-        "make_initial_state", "check_shape", "check_returned", "build_model",
-        "recurrent_part", "outputs", "build_inference_models", "greedy_decode",
-        "main", "__name__",
-        # parameters and locals of the functions where the spec's names are variables
-        # (a local of any other function cannot meet them)
-        "batch_size", "classes", "decoder_model", "encoder_inputs", "encoder_model",
-        "initial_state", "kwargs", "model", "name", "returned", "rng", "self",
-        "sequence", "sequence_shape", "state", "states", "step", "tensor", "timesteps",
-        "__init__", "call", "compute_output_shape", "get_config",
-        # stateful modules (stateful.jinja, smoke.jinja)
-        "STATEFUL_LAYERS", "reset_states", "fresh", "again", "before", "after",
-        # training (training.jinja, training_smoke.jinja)
-        "TRAINED", "build_training_model", "compile_model", "teacher_forcing",
-        "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
-        "predicted", "finite", "shapes", "targets", "weights", "weight", "old", "loss",
-        # decoding (decoding.jinja, smoke.jinja)
-        "CLASSES", "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
-        "decode_step", "decode_with", "with_temperature", "sample_decode",
-        "beam_search_decode", "decode_beams", "carried", "scores",
-        # builtins
-        "all", "any", "max", "print", "super", "tuple", "zip",
-    }
-)  # fmt: skip
 # Keras names a layer that is given no name after its class: RepeatOverBatch's.
 AUTO_NAMED = re.compile(r"repeat_over_batch(_\d+)?")
 
@@ -78,6 +43,9 @@ def block_names(block: BlockShape) -> dict[str, str]:
             names[state.name] = "state"
             names[f"initial_{state.name}"] = "state input"
     names[block.output[0]] = "output"
+    if block.projection:  # a Dense layer of the input its state starts from
+        names[block.projection.name] = "project bridge"
+        names[block.projection.output] = "projected input"
     for where, layers in (("front", block.front), ("head", block.head)):
         for layer in layers:  # the old single Dense head is "its head"
             names[layer.name] = where if layer.path == ("head",) else f"{where} layer"
@@ -95,10 +63,23 @@ def block_names(block: BlockShape) -> dict[str, str]:
     return names
 
 
+def spec_names(inputs: Iterable[InputShape], blocks: Iterable[BlockShape]) -> set[str]:
+    """Every Python name the spec's inputs and blocks make in the module."""
+    names: set[str] = set()
+    for given in inputs:
+        names |= {given.name, given.tensor}
+        if given.embedding:
+            names.add(given.embedding_layer)
+        if given.mask_zero:
+            names.add(given.mask)
+    for block in blocks:
+        names |= set(block_names(block))
+    return names
+
+
 def _own(name: str) -> str | None:
-    """Why the module has this name itself, or None."""
-    if name in RESERVED:
-        return f"the generated module uses the name {name} itself"
+    """Why the module has this name itself, or None: a Keras layer name it leaves to
+    Keras (a Python name of its own it renames instead)."""
     if AUTO_NAMED.fullmatch(name):
         return f"Keras names the module's RepeatOverBatch layers {name} and alike"
     return None
@@ -139,7 +120,7 @@ def check_names(spec: LongForm, blocks: list[BlockShape]) -> None:
             if _own(name):
                 raise RuleError(
                     path,
-                    f"{made}, which the generated module uses itself; expected another "
+                    f"{made}, {_own(name)}; expected another "
                     f'block name, got "{block.name}"',
                 )
             if name not in taken:

@@ -28,6 +28,7 @@ from ..check.stack import (
     resolve_dims,
 )
 from ..check.shapes import Bridge
+from .names import builtin_aliases, own_names, public_aliases
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
 from ..check.training import TrainedOutput, TrainingPlan
@@ -133,7 +134,50 @@ class ModelPlan:
     @cached_property
     def array_dtype(self) -> str:
         """The module constant that numpy arrays use."""
-        return "DTYPE" if self.state_dtype == self.dtype else "ARRAY_DTYPE"
+        own = self.own
+        return own["DTYPE"] if self.state_dtype == self.dtype else own["ARRAY_DTYPE"]
+
+    @cached_property
+    def own(self) -> dict[str, str]:
+        """The module's own names, each renamed where the spec makes it too
+        (rnnspec/plan/names.py): the templates write `own.keras`, never `keras`."""
+        return own_names(self.spec.python_names)
+
+    @cached_property
+    def builtin_aliases(self) -> list[tuple[str, str]]:
+        """(alias, builtin) for each builtin the module renames."""
+        return builtin_aliases(self.own)
+
+    @cached_property
+    def public_aliases(self) -> list[tuple[str, str]]:
+        """(name, renamed) for each function or constant the module renames."""
+        return [a for a in public_aliases(self.own) if a[0] in self.module_names]
+
+    @cached_property
+    def module_names(self) -> frozenset[str]:
+        """The module-level names of rnnspec/plan/names.py the module defines."""
+        parts = {
+            ("STEP_SHAPES" if self.keyed else "STEP_SHAPE",): True,
+            ("ARRAY_DTYPE",): self.state_dtype != self.dtype,
+            ("RepeatOverBatch",): self.repeat_over_batch,
+            ("make_initial_state",): bool(self.initial_blocks),
+            ("build_inference_models",): self.decoder is not None,
+            ("reset_states",): self.stateful,
+            ("build_training_model", "compile_model"): self.training is not None,
+            ("teacher_forcing",): self.teacher_forced is not None,
+            ("CLASSES", "log_probabilities", "decode_step", "greedy_decode")
+            + ("sample_decode", "beam_search_decode"): self.generator
+            is not None,
+        }
+        always = ("NAME", "BATCH_SIZE", "TIMESTEPS", "DTYPE", "SEED", "RETURNED")
+        always += ("check_shape", "check_returned", "recurrent_part", "build_model")
+        return frozenset(
+            (
+                *always,
+                "main",
+                *(name for names, has in parts.items() if has for name in names),
+            )
+        )
 
     @cached_property
     def teacher_forced(self) -> TrainedOutput | None:

@@ -22,7 +22,7 @@ def render_source(plan: ModelPlan, target: str = DEFAULT, cache: bool = True) ->
     found = get_target(target)
     packages = (found.templates, *([found.base] if found.base else []))
     template = _environment(packages, cache).get_template("module.py.jinja")
-    return template.render(plan=plan, version=__version__)
+    return template.render(plan=plan, own=plan.own, version=__version__)
 
 
 @cache

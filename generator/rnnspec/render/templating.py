@@ -1,12 +1,15 @@
 """The jinja2 settings every template of rnnspec is rendered with: strict about
 undefined values, blocks without stray whitespace, no HTML escaping, and `py` (repr)
 as the only way a value becomes Python source, refusing a value that is not there;
-`docstring` lays out free text as a module docstring of lines that fit 88 columns."""
+`docstring` lays out free text as a module docstring of lines that fit 88 columns.
+A Keras object (an initializer) is written with the module's own name for keras."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+
+from ..spec.initializers import KerasObject
 
 if TYPE_CHECKING:
     import jinja2
@@ -26,17 +29,19 @@ def strict_environment(
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["py"] = _python
+    env.filters["py"] = jinja2.pass_context(_python)
     env.filters["docstring"] = docstring
     return env
 
 
-def _python(value: object) -> str:
+def _python(context: jinja2.runtime.Context, value: object) -> str:
     """A value as Python source; a value the plan does not have is an error, not text."""
     import jinja2
 
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
+    if isinstance(value, KerasObject):
+        return value.code(context.get("own", {}).get("keras", "keras"))
     return repr(value)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..plan.layer_rows import layer_rows
 from ..plan.model import BlockPlan, Dim, ModelPlan, StateTree, make_plan, resolve_dims
 from ..read.load import load_spec, load_stream
 
@@ -37,6 +38,10 @@ def describe_plan(plan: ModelPlan) -> str:
         lines = [f"{plan.name}: {len(plan.blocks[0].layers)} layer(s)"]
     for block in plan.blocks:
         lines += _block_lines(block, plan)
+    lines.append("layers:")
+    lines += _table(
+        ("#", "layer", "class", "output shape", "parameters"), _layers(plan)
+    )
     lines.append("returns:")
     lines += _table(("#", "tensor", "shape"), _rows(plan.returns, plan))
     if plan.decoder:
@@ -44,12 +49,22 @@ def describe_plan(plan: ModelPlan) -> str:
             f"build_inference_models(): encoder -> {plan.decoder}'s state, one-step {plan.decoder}"
             + (f"; memories: {', '.join(plan.memories)}" if plan.memories else "")
         )
+    embeddings = [(i.embedding_layer, i.params) for i in plan.inputs if i.embedding]
     if plan.keyed:
-        parts = [(b.name, b.params) for b in plan.model_blocks]
-        lines.append(_params(plan.params, parts))
+        parts = embeddings + [(b.name, b.params) for b in plan.model_blocks]
     else:
-        lines.append(_params(plan.params, _param_parts(plan.blocks[0])))
+        parts = embeddings + _param_parts(plan.blocks[0])
+    lines.append(_params(plan.params, parts))
     return "\n".join(lines)
+
+
+def _layers(plan: ModelPlan) -> list[tuple[str, ...]]:
+    """Every layer of the model, in the module's order (rnnspec/plan/layer_rows.py)."""
+    return [
+        (str(i), row.name, row.keras_class, str(concrete(row.shape, plan)))
+        + (f"{row.params:,}",)
+        for i, row in enumerate(layer_rows(plan))
+    ]
 
 
 def _block_lines(block: BlockPlan, plan: ModelPlan) -> list[str]:

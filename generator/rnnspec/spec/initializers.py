@@ -30,8 +30,13 @@ class KerasObject:
     keywords: tuple[tuple[str, object], ...]
 
     def __repr__(self) -> str:
+        return self.code()
+
+    def code(self, keras: str = "keras") -> str:
+        """Its construction, `keras` naming the keras module (the module's own name
+        for it: rnnspec/plan/names.py)."""
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.keywords)
-        return f"keras.{self.family}.{self.keras_class}({arguments})"
+        return f"{keras}.{self.family}.{self.keras_class}({arguments})"
 
 
 class _Initializer(BaseModel):

@@ -4,12 +4,14 @@ needs from the source's, and a hand-over that cannot is refused at its key."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from rnnspec.check.checked import checked
 from rnnspec.check.shapes import BlockShape
+from rnnspec.read.load import SpecError
 
 from ...support.specs import graph, refusal
 
@@ -180,3 +182,53 @@ def test_an_input_starts_a_state_only_through_project() -> None:
     problem = refusal({"name": "g", "inputs": inputs, "blocks": [block]})
     assert problem.path == "blocks[0].initial_state.bridge"
     assert "expected bridge: project, got none" in problem.message
+
+
+def gru(units: int) -> dict[str, Any]:
+    return {"type": "gru", "units": units}
+
+
+SOURCES = {
+    "lstm": encoder([lstm(8)]),
+    "gru": encoder([gru(8)]),
+    "bi-lstm": encoder([lstm(8)], bidirectional=True),
+    "bi-gru-2": encoder([gru(8), gru(8)], bidirectional=True, stacking="layers"),
+    "lstm-2": encoder([lstm(8), lstm(8)]),
+}
+TARGETS = {
+    "lstm": [lstm(8)],
+    "lstm-16": [lstm(16)],
+    "gru-16": [gru(16)],
+    "lstm-2": [lstm(8), lstm(8)],
+    "gru-4": [gru(8), gru(8), gru(8), gru(8)],
+}
+BRIDGES = ("none", "concat", "per_layer", "project")
+
+
+def loads(source: dict, cells: list[dict], bridge: str) -> bool:
+    try:
+        graph(INPUTS, [source, decoder(cells, bridge)])
+    except SpecError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=str)
+@pytest.mark.parametrize("target_", TARGETS, ids=str)
+@pytest.mark.parametrize("bridge", BRIDGES)
+def test_a_refused_hand_over_names_the_bridge_that_makes_it_load(
+    source: str, target_: str, bridge: str
+) -> None:
+    """Every refusal of a hand-over names a bridge (`; use bridge: X`) where one makes
+    the spec load, and that bridge does; where it names none, no bridge would."""
+    encoder_, cells = SOURCES[source], TARGETS[target_]
+    if loads(encoder_, cells, bridge):
+        return
+    _, message = refused(encoder_, decoder(cells, bridge))
+    named = re.findall(r"; use bridge: (\w+)", message)
+    fits = [other for other in BRIDGES if loads(encoder_, cells, other)]
+    if fits:
+        assert named and loads(encoder_, cells, named[0]), message
+        assert named[0] == fits[0]  # the first of none, concat, per_layer, project
+    else:
+        assert not named, message

@@ -20,6 +20,8 @@ from ..spec.training import (
     OPTIMIZERS,
     REGRESSION_METRICS,
     TEACHER_FORCED,
+    LossOptions,
+    loss_options,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +41,18 @@ class TrainedOutput:
     loss: str
     from_logits: bool | None  # crossentropy and ctc: None for the regression losses
     metrics: tuple[tuple[str, str], ...]  # (name, Keras metric class)
+    skip_steps: int = 0  # the first steps the loss leaves out
+    padding: int | float | None = None  # the target value of a step it leaves out
+
+    @cached_property
+    def own_loss(self) -> bool:
+        """Whether the module writes a loss function of its own for this output."""
+        return bool(self.skip_steps) or self.padding is not None
+
+    @cached_property
+    def function(self) -> str:
+        """The name of that function."""
+        return f"{self.name}_loss"
 
     @cached_property
     def keras_loss(self) -> str:
@@ -58,6 +72,14 @@ class TrainingPlan:
     @cached_property
     def ctc(self) -> bool:
         return any(output.loss == "ctc" for output in self.outputs)
+
+    @cached_property
+    def ctc_outputs(self) -> tuple[TrainedOutput, ...]:
+        return tuple(output for output in self.outputs if output.loss == "ctc")
+
+    @cached_property
+    def own_losses(self) -> tuple[TrainedOutput, ...]:
+        return tuple(output for output in self.outputs if output.own_loss)
 
     @cached_property
     def names(self) -> list[str]:
@@ -84,11 +106,8 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
     training = model.training
     if training is None:
         return None
-    losses = (
-        training.loss
-        if isinstance(training.loss, dict)
-        else {name: training.loss for name in model.outputs}
-    )
+    names = training.loss if isinstance(training.loss, dict) else model.outputs
+    losses = {name: loss_options(training.loss, name) for name in names}
     blocks = {block.name for block in model.blocks}
     for name in losses:
         if name not in model.outputs:
@@ -121,18 +140,23 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
 
 
 def _loss_path(training: Training, name: str) -> Path:
-    """Where a block's loss is written: under its name, or the one loss for all."""
-    return ("training", "loss") + ((name,) if isinstance(training.loss, dict) else ())
+    """Where a block's loss is written: under its name (its `type` in a mapping), or
+    the one loss for all."""
+    if not isinstance(training.loss, dict):
+        return ("training", "loss")
+    written = isinstance(training.loss[name], LossOptions)
+    return ("training", "loss", name) + (("type",) if written else ())
 
 
 def _trained(
     block: GraphBlock,
     shape: BlockShape,
-    loss: str,
+    options: LossOptions,
     metrics: list[str],
     path: Path,
 ) -> TrainedOutput:
     """One output block under its loss: its tensor, from_logits and metrics."""
+    loss = options.type
     if block.merge_mode == "none":
         raise RuleError(
             path,
@@ -156,6 +180,7 @@ def _trained(
             f"{loss} needs a class axis: expected block {block.name}'s output to "
             f"score 2 classes or more, got {_dims(dims)}",
         )
+    _check_options(block, options, dims, path[:-1])
     return TrainedOutput(
         block.name,
         name,
@@ -163,7 +188,54 @@ def _trained(
         loss,
         from_logits,
         tuple(_metric(metric, loss, index) for index, metric in enumerate(metrics)),
+        options.skip_steps,
+        options.padding,
     )
+
+
+def _check_options(
+    block: GraphBlock, options: LossOptions, dims: tuple[object, ...], path: Path
+) -> None:
+    """skip_steps and padding read a sequence of steps (batch, time, features), and
+    padding a class the output scores; ctc scores whole sequences: neither."""
+    given = [
+        key
+        for key, value in (
+            ("skip_steps", options.skip_steps),
+            ("padding", options.padding),
+        )
+        if value is not None and (key == "padding" or value)
+    ]
+    if not given:
+        return
+    where = path + (given[0],)
+    if options.type == "ctc":
+        raise RuleError(
+            where,
+            f"ctc scores each whole sequence and reads no {given[0]}: expected another "
+            f"loss, or no {given[0]}",
+        )
+    if len(dims) != 3 or not block.return_sequences:
+        raise RuleError(
+            where,
+            f"{given[0]} reads time steps: expected block {block.name}'s output to be "
+            f"(batch, time, features) (return_sequences: true), got {_dims(dims)}",
+        )
+    steps = dims[1]
+    if isinstance(steps, int) and options.skip_steps >= steps:
+        raise RuleError(
+            path + ("skip_steps",),
+            f"the loss needs a step left: expected skip_steps < {steps}, block "
+            f"{block.name}'s output steps, got {options.skip_steps}",
+        )
+    padding, classes = options.padding, dims[-1]
+    if options.type == "sparse_categorical_crossentropy" and padding is not None:
+        if type(padding) is not int or not 0 <= padding < classes:  # type: ignore[operator]
+            raise RuleError(
+                path + ("padding",),
+                f"sparse targets are class ids: expected an integer in [0, {classes}), "
+                f"got {padding}",
+            )
 
 
 def _from_logits(block: GraphBlock, loss: str, kind: str, path: Path) -> bool:

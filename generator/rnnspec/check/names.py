@@ -49,6 +49,7 @@ RESERVED = frozenset(
         # training (training.jinja, training_smoke.jinja)
         "TRAINED", "build_training_model", "compile_model", "teacher_forcing",
         "ctc_loss", "ctc_loss_from_logits", "training_model", "forced_targets",
+        "ctc_greedy_decode", "ctc_beam_decode", "ctc_inputs", "distributed",
         "predicted", "finite", "shapes", "targets", "weights", "weight", "old", "loss",
         # decoding (decoding.jinja, smoke.jinja)
         "CLASSES", "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",

@@ -128,9 +128,10 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
                 f"each metric once: expected no second {metric}, got {metric} twice",
             )
     blocks = {block.name: block for block in model.blocks}
+    lengths = {name: given.timesteps for name, given in model.inputs.items()}
     shaped = {shape.name: shape for shape in shapes}
     outputs = tuple(
-        _trained(blocks[name], shaped[name], loss, training.metrics, path)
+        _trained(blocks[name], shaped[name], loss, training.metrics, path, lengths)
         for name, loss in losses.items()
         for path in [_loss_path(training, name)]
     )
@@ -154,6 +155,7 @@ def _trained(
     options: LossOptions,
     metrics: list[str],
     path: Path,
+    lengths: dict[str, int | None],
 ) -> TrainedOutput:
     """One output block under its loss: its tensor, from_logits and metrics."""
     loss = options.type
@@ -180,7 +182,7 @@ def _trained(
             f"{loss} needs a class axis: expected block {block.name}'s output to "
             f"score 2 classes or more, got {_dims(dims)}",
         )
-    _check_options(block, options, dims, path[:-1])
+    _check_options(block, options, dims, path[:-1], _steps(dims, lengths))
     return TrainedOutput(
         block.name,
         name,
@@ -194,7 +196,11 @@ def _trained(
 
 
 def _check_options(
-    block: GraphBlock, options: LossOptions, dims: tuple[object, ...], path: Path
+    block: GraphBlock,
+    options: LossOptions,
+    dims: tuple[object, ...],
+    path: Path,
+    steps: int | None,
 ) -> None:
     """skip_steps and padding read a sequence of steps (batch, time, features), and
     padding a class the output scores; ctc scores whole sequences: neither."""
@@ -221,8 +227,7 @@ def _check_options(
             f"{given[0]} reads time steps: expected block {block.name}'s output to be "
             f"(batch, time, features) (return_sequences: true), got {_dims(dims)}",
         )
-    steps = dims[1]
-    if isinstance(steps, int) and options.skip_steps >= steps:
+    if steps is not None and options.skip_steps >= steps:
         raise RuleError(
             path + ("skip_steps",),
             f"the loss needs a step left: expected skip_steps < {steps}, block "
@@ -261,6 +266,19 @@ def _from_logits(block: GraphBlock, loss: str, kind: str, path: Path) -> bool:
         f"to end with a layer of activation {wanted} or none (add a head, e.g. "
         f"head: {{units: N, activation: {wanted}}}), got {found}",
     )
+
+
+def _steps(dims: tuple[object, ...], lengths: dict[str, int | None]) -> int | None:
+    """An output's steps (dims[1]) where the spec fixes them: a number, or the
+    timesteps of the input it names (`timesteps`, the short form's one input, or
+    `timesteps['name']`); None where they are open."""
+    steps = dims[1] if len(dims) > 1 else None
+    if not isinstance(steps, str):
+        return steps  # type: ignore[return-value]
+    named = {f"timesteps[{name!r}]": size for name, size in lengths.items()}
+    if len(lengths) == 1:
+        named["timesteps"] = next(iter(lengths.values()))
+    return named.get(steps)
 
 
 def _metric(metric: str, loss: str, index: int) -> tuple[str, str]:

@@ -100,7 +100,9 @@ def _options(block: str, value: dict[object, object]) -> LossOptions:
     path = ("training", "loss", block)
     for key in value:
         if key not in OPTION_KEYS:
-            message = hinted("unknown key", key, [str(k) for k in OPTION_KEYS])
+            expected = f"unknown key; expected one of {', '.join(OPTION_KEYS)}"
+            message = hinted("unknown key", key, OPTION_KEYS)
+            message = expected if message == "unknown key" else message
             raise RuleError(path + (key,), message, at_key=True)
     if "type" not in value:
         raise RuleError(

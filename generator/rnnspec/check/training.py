@@ -204,14 +204,11 @@ def _check_options(
 ) -> None:
     """skip_steps and padding read a sequence of steps (batch, time, features), and
     padding a class the output scores; ctc scores whole sequences: neither."""
-    given = [
-        key
-        for key, value in (
-            ("skip_steps", options.skip_steps),
-            ("padding", options.padding),
-        )
-        if value is not None and (key == "padding" or value)
-    ]
+    used = {
+        "skip_steps": options.skip_steps > 0,
+        "padding": options.padding is not None,
+    }
+    given = [key for key, written in used.items() if written]
     if not given:
         return
     where = path + (given[0],)

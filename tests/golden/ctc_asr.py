@@ -189,6 +189,36 @@ def compile_model(training_model):
     return training_model
 
 
+def distributed(devices=None):
+    """A scope in which the model is built, compiled and trained data parallel on
+    several devices: its weights on each, every batch split among them (a batch
+    size that is a multiple of their number), the gradients combined::
+
+        with distributed():
+            model = build_model()
+            training_model = compile_model(build_training_model(model))
+            training_model.fit(x, y, batch_size=64)
+
+    On JAX: keras.distribution.DataParallel, over `devices` such as ["gpu:0",
+    "gpu:1"] (default: every device keras.distribution.list_devices() finds). On
+    TensorFlow: tf.distribute.MirroredStrategy, over `devices` such as ["/gpu:0",
+    "/gpu:1"] (default: every GPU, else the CPU). Keras has no distribution for
+    torch: there this raises NotImplementedError.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return keras.distribution.DataParallel(devices=devices).scope()
+    if backend == "tensorflow":
+        import tensorflow as tf  # the TensorFlow backend's own package
+
+        return tf.distribute.MirroredStrategy(devices).scope()
+    raise NotImplementedError(
+        f"distributed(): Keras 3 has no data-parallel distribution for the {backend} "
+        "backend; train on one device, or wrap the model in torch's "
+        "DistributedDataParallel yourself (rnnspec's docs/training.md)"
+    )
+
+
 def ctc_loss(y_true, y_pred):
     """keras-io ctc_asr's CTCLoss (keras.backend.ctc_batch_cost) for softmax outputs:
     y_true (batch, labels) holds class ids, every one a label; y_pred (batch, time,
@@ -208,6 +238,66 @@ def ctc_loss_from_logits(y_true, y_pred):
         ones * keras.ops.shape(y_pred)[1],
         mask_index=y_pred.shape[-1] - 1,
     )
+
+
+def ctc_greedy_decode(predictions, lengths=None, from_logits=False):
+    """Best-path decoding of a ctc-trained output (keras.ops.ctc_decode, greedy): the
+    likeliest class of each step, repeats merged, blanks dropped; the blank is the
+    last class, as in ctc_loss().
+
+    predictions: (batch, time, classes), the model's output
+    (softmax probabilities: from_logits=False).
+    lengths: (batch,), the steps to read of each sequence; default: all of them.
+    Returns numpy (labels, scores): labels (batch, time), each sequence's class ids
+    and then -1; scores (batch,), minus the log-probability of each best path.
+    """
+    log_probabilities, lengths = ctc_inputs(predictions, lengths, from_logits)
+    labels, scores = keras.ops.ctc_decode(
+        log_probabilities,
+        lengths,
+        strategy="greedy",
+        mask_index=log_probabilities.shape[-1] - 1,
+    )
+    return (
+        keras.ops.convert_to_numpy(labels)[0],
+        keras.ops.convert_to_numpy(scores)[:, 0],
+    )
+
+
+def ctc_beam_decode(
+    predictions, beam_width=100, top_paths=1, lengths=None, from_logits=False
+):
+    """Beam search decoding of a ctc-trained output (keras.ops.ctc_decode,
+    beam_search), keeping `beam_width` prefixes; the blank is the last class, as in
+    ctc_loss(). predictions, lengths and from_logits as for ctc_greedy_decode().
+    Returns numpy (labels, scores): labels (top_paths, batch, time), the likeliest
+    path first, each sequence's class ids and then -1; scores (batch, top_paths),
+    the log-probability of each.
+    """
+    log_probabilities, lengths = ctc_inputs(predictions, lengths, from_logits)
+    labels, scores = keras.ops.ctc_decode(
+        log_probabilities,
+        lengths,
+        strategy="beam_search",
+        beam_width=beam_width,
+        top_paths=top_paths,
+        mask_index=log_probabilities.shape[-1] - 1,
+    )
+    return keras.ops.convert_to_numpy(labels), keras.ops.convert_to_numpy(scores)
+
+
+def ctc_inputs(predictions, lengths, from_logits):
+    """The decoders' inputs: log-probabilities, as ctc_loss() reads the output, and
+    each sequence's length (every step where `lengths` is None)."""
+    predictions = keras.ops.convert_to_tensor(predictions)
+    if from_logits:
+        log_probabilities = keras.ops.log_softmax(predictions, axis=-1)
+    else:
+        log_probabilities = keras.ops.log(predictions + keras.config.epsilon())
+    if lengths is None:
+        batch, steps = keras.ops.shape(predictions)[:2]
+        lengths = np.full((batch,), steps)
+    return log_probabilities, keras.ops.convert_to_tensor(lengths, "int32")
 
 
 def main():

@@ -175,9 +175,8 @@ YAML_CASES = {
     ),
     "a block's loss given as a mapping": (
         GOOD + "head: {units: 2}\ntraining: {loss: {good: {mse: 1}}}\n",
-        "6:18: training.loss: must be one of sparse_categorical_crossentropy, "
-        "categorical_crossentropy, binary_crossentropy, mse, mae, huber, ctc for each "
-        "block (good: {'mse': 1}), got a mapping",
+        "6:26: training.loss.good.mse: unknown key; expected one of type, skip_steps, "
+        "padding",
     ),
     "vocabulary without embedding before a front": (
         GOOD.replace("features: 10", "vocabulary: 10")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..spec.layers.base import keras_value
 from .shapes import input_mask, input_tensor
+from ..spec.training import smoke_steps_at_least
 from .stack import smoke_timesteps
 
 if TYPE_CHECKING:
@@ -57,12 +58,13 @@ class InputShape:
 
 def input_shapes(model: ModelSpec) -> tuple[InputShape, ...]:
     """Each of the model's inputs, in order."""
+    least = smoke_steps_at_least(model.training)
     return tuple(
         InputShape(
             name,
             given.timesteps,
             () if given.embedding else given.step_shape,
-            smoke_timesteps(given.timesteps, index),
+            smoke_timesteps(given.timesteps, index, least),
             input_tensor(name, given),
             given.vocabulary,
             given.embedding,

@@ -18,6 +18,7 @@ from ..spec.initializers import check_rank
 from ..spec.limits import Path, RuleError
 from .names import check_names
 from ..spec.normalise import normalise
+from ..spec.training import smoke_steps_at_least
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
 from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
@@ -50,7 +51,8 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
     parts.add_input(("input",), "the input", "timesteps", spec.input)
     parts.add_stack((), "", block.layers, block)
     batch = spec.input.batch_size or SMOKE_BATCH_SIZE
-    parts.check(batch, smoke_timesteps(spec.input.timesteps))
+    least = smoke_steps_at_least(spec.training)
+    parts.check(batch, smoke_timesteps(spec.input.timesteps, least=least))
     return [block]
 
 
@@ -67,11 +69,12 @@ def check_graph(spec: LongForm) -> list[BlockShape]:
     check_every_block_is_used(spec)
     parts = Parts()
     timesteps = {}
+    least = smoke_steps_at_least(spec.training)
     for index, (name, given) in enumerate(spec.inputs.items()):
         parts.add_input(
             ("inputs", name), f"input {name}", f"timesteps[{name!r}]", given
         )
-        timesteps[name] = smoke_timesteps(given.timesteps, index)
+        timesteps[name] = smoke_timesteps(given.timesteps, index, least)
     for index, block in enumerate(blocks):
         parts.add_stack(
             ("blocks", index), f"block {block.name}'s ", block.layers, block

@@ -30,9 +30,10 @@ StateTree = Union["StateTensor", list["StateTree"]]
 SMOKE_BATCH_SIZE = 2  # the smoke test's batch where the spec leaves it open
 
 
-def smoke_timesteps(timesteps: int | None, index: int = 0) -> int:
-    """The smoke test's timesteps of input number `index`, where the spec leaves them open."""
-    return timesteps or 7 + index
+def smoke_timesteps(timesteps: int | None, index: int = 0, least: int = 0) -> int:
+    """The smoke test's timesteps of input number `index`, where the spec leaves them
+    open: at least `least` (a loss that skips steps needs some left)."""
+    return timesteps or max(7 + index, least)
 
 
 @dataclass(frozen=True)

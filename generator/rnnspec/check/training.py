@@ -20,6 +20,8 @@ from ..spec.training import (
     OPTIMIZERS,
     REGRESSION_METRICS,
     TEACHER_FORCED,
+    LossOptions,
+    loss_options,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +41,18 @@ class TrainedOutput:
     loss: str
     from_logits: bool | None  # crossentropy and ctc: None for the regression losses
     metrics: tuple[tuple[str, str], ...]  # (name, Keras metric class)
+    skip_steps: int = 0  # the first steps the loss leaves out
+    padding: int | float | None = None  # the target value of a step it leaves out
+
+    @cached_property
+    def own_loss(self) -> bool:
+        """Whether the module writes a loss function of its own for this output."""
+        return bool(self.skip_steps) or self.padding is not None
+
+    @cached_property
+    def function(self) -> str:
+        """The name of that function."""
+        return f"{self.name}_loss"
 
     @cached_property
     def keras_loss(self) -> str:
@@ -58,6 +72,14 @@ class TrainingPlan:
     @cached_property
     def ctc(self) -> bool:
         return any(output.loss == "ctc" for output in self.outputs)
+
+    @cached_property
+    def ctc_outputs(self) -> tuple[TrainedOutput, ...]:
+        return tuple(output for output in self.outputs if output.loss == "ctc")
+
+    @cached_property
+    def own_losses(self) -> tuple[TrainedOutput, ...]:
+        return tuple(output for output in self.outputs if output.own_loss)
 
     @cached_property
     def names(self) -> list[str]:
@@ -84,11 +106,8 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
     training = model.training
     if training is None:
         return None
-    losses = (
-        training.loss
-        if isinstance(training.loss, dict)
-        else {name: training.loss for name in model.outputs}
-    )
+    names = training.loss if isinstance(training.loss, dict) else model.outputs
+    losses = {name: loss_options(training.loss, name) for name in names}
     blocks = {block.name for block in model.blocks}
     for name in losses:
         if name not in model.outputs:
@@ -109,9 +128,10 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
                 f"each metric once: expected no second {metric}, got {metric} twice",
             )
     blocks = {block.name: block for block in model.blocks}
+    lengths = {name: given.timesteps for name, given in model.inputs.items()}
     shaped = {shape.name: shape for shape in shapes}
     outputs = tuple(
-        _trained(blocks[name], shaped[name], loss, training.metrics, path)
+        _trained(blocks[name], shaped[name], loss, training.metrics, path, lengths)
         for name, loss in losses.items()
         for path in [_loss_path(training, name)]
     )
@@ -121,18 +141,24 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
 
 
 def _loss_path(training: Training, name: str) -> Path:
-    """Where a block's loss is written: under its name, or the one loss for all."""
-    return ("training", "loss") + ((name,) if isinstance(training.loss, dict) else ())
+    """Where a block's loss is written: under its name (its `type` in a mapping), or
+    the one loss for all."""
+    if not isinstance(training.loss, dict):
+        return ("training", "loss")
+    written = isinstance(training.loss[name], LossOptions)
+    return ("training", "loss", name) + (("type",) if written else ())
 
 
 def _trained(
     block: GraphBlock,
     shape: BlockShape,
-    loss: str,
+    options: LossOptions,
     metrics: list[str],
     path: Path,
+    lengths: dict[str, int | None],
 ) -> TrainedOutput:
     """One output block under its loss: its tensor, from_logits and metrics."""
+    loss = options.type
     if block.merge_mode == "none":
         raise RuleError(
             path,
@@ -156,6 +182,7 @@ def _trained(
             f"{loss} needs a class axis: expected block {block.name}'s output to "
             f"score 2 classes or more, got {_dims(dims)}",
         )
+    _check_options(block, options, dims, path[:-1], _steps(dims, lengths))
     return TrainedOutput(
         block.name,
         name,
@@ -163,7 +190,54 @@ def _trained(
         loss,
         from_logits,
         tuple(_metric(metric, loss, index) for index, metric in enumerate(metrics)),
+        options.skip_steps,
+        options.padding,
     )
+
+
+def _check_options(
+    block: GraphBlock,
+    options: LossOptions,
+    dims: tuple[object, ...],
+    path: Path,
+    steps: int | None,
+) -> None:
+    """skip_steps and padding read a sequence of steps (batch, time, features), and
+    padding a class the output scores; ctc scores whole sequences: neither."""
+    used = {
+        "skip_steps": options.skip_steps > 0,
+        "padding": options.padding is not None,
+    }
+    given = [key for key, written in used.items() if written]
+    if not given:
+        return
+    where = path + (given[0],)
+    if options.type == "ctc":
+        raise RuleError(
+            where,
+            f"ctc scores each whole sequence and reads no {given[0]}: expected another "
+            f"loss, or no {given[0]}",
+        )
+    if len(dims) != 3 or not block.return_sequences:
+        raise RuleError(
+            where,
+            f"{given[0]} reads time steps: expected block {block.name}'s output to be "
+            f"(batch, time, features) (return_sequences: true), got {_dims(dims)}",
+        )
+    if steps is not None and options.skip_steps >= steps:
+        raise RuleError(
+            path + ("skip_steps",),
+            f"the loss needs a step left: expected skip_steps < {steps}, block "
+            f"{block.name}'s output steps, got {options.skip_steps}",
+        )
+    padding, classes = options.padding, dims[-1]
+    if options.type == "sparse_categorical_crossentropy" and padding is not None:
+        if type(padding) is not int or not 0 <= padding < classes:  # type: ignore[operator]
+            raise RuleError(
+                path + ("padding",),
+                f"sparse targets are class ids: expected an integer in [0, {classes}), "
+                f"got {padding}",
+            )
 
 
 def _from_logits(block: GraphBlock, loss: str, kind: str, path: Path) -> bool:
@@ -189,6 +263,19 @@ def _from_logits(block: GraphBlock, loss: str, kind: str, path: Path) -> bool:
         f"to end with a layer of activation {wanted} or none (add a head, e.g. "
         f"head: {{units: N, activation: {wanted}}}), got {found}",
     )
+
+
+def _steps(dims: tuple[object, ...], lengths: dict[str, int | None]) -> int | None:
+    """An output's steps (dims[1]) where the spec fixes them: a number, or the
+    timesteps of the input it names (`timesteps`, the short form's one input, or
+    `timesteps['name']`); None where they are open."""
+    steps = dims[1] if len(dims) > 1 else None
+    if not isinstance(steps, str):
+        return steps  # type: ignore[return-value]
+    named = {f"timesteps[{name!r}]": size for name, size in lengths.items()}
+    if len(lengths) == 1:
+        named["timesteps"] = next(iter(lengths.values()))
+    return named.get(steps)
 
 
 def _metric(metric: str, loss: str, index: int) -> tuple[str, str]:

@@ -11,9 +11,15 @@ that does not suit its loss, is refused at its key when the spec is loaded. The 
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from .limits import MAX_SIZE, RuleError
+from .problems import hinted
 
 # loss name -> (Keras class, or the module's own function for ctc; its kind)
 LOSSES = {
@@ -58,17 +64,98 @@ Optimizer = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
 Metric = Literal[tuple(METRICS)]  # type: ignore[valid-type]
 
 
-def _loss_setting(value: object) -> str | dict[str, str]:
-    """One loss name, or block name -> loss name."""
+@dataclass(frozen=True)
+class LossOptions:
+    """One block's loss written as a mapping: the loss, the warm-up steps it skips and
+    the target value that marks a padding step (docs/training.md)."""
+
+    type: str
+    skip_steps: int = 0
+    padding: int | float | None = None
+
+
+OPTION_KEYS = ("type", "skip_steps", "padding")
+
+
+def _loss_setting(value: object) -> str | dict[str, str | LossOptions]:
+    """One loss name, or block name -> loss name or LossOptions."""
     names = ", ".join(LOSSES)
     if isinstance(value, str) and value in LOSSES:
         return value
     if isinstance(value, dict) and value:
         for block, loss in value.items():
+            if isinstance(loss, dict):
+                continue
             if not isinstance(loss, str) or loss not in LOSSES:  # a list: unhashable
                 raise ValueError(f"one of {names} for each block ({block}: {loss!r})")
-        return value
+        return {
+            block: _options(block, loss) if isinstance(loss, dict) else loss
+            for block, loss in value.items()
+        }
     raise ValueError(f"one of {names}, or a mapping of output block -> loss")
+
+
+def _options(block: str, value: dict[object, object]) -> LossOptions:
+    """`{type: mse, skip_steps: 50, padding: 0}`: each key checked at its place."""
+    path = ("training", "loss", block)
+    for key in value:
+        if key not in OPTION_KEYS:
+            expected = f"unknown key; expected one of {', '.join(OPTION_KEYS)}"
+            message = hinted("unknown key", key, OPTION_KEYS)
+            message = expected if message == "unknown key" else message
+            raise RuleError(path + (key,), message, at_key=True)
+    if "type" not in value:
+        raise RuleError(
+            path, f"required key type is missing: one of {', '.join(LOSSES)}"
+        )
+    loss, skip, padding = (value.get(key) for key in OPTION_KEYS)
+    if not isinstance(loss, str) or loss not in LOSSES:
+        message = hinted(
+            f"expected one of {', '.join(LOSSES)}, got {_shown(loss)}", loss, LOSSES
+        )
+        raise RuleError(path + ("type",), message)
+    if "skip_steps" in value and not (type(skip) is int and 1 <= skip <= MAX_SIZE):
+        raise RuleError(
+            path + ("skip_steps",),
+            f"the steps to leave out: expected an integer >= 1 and <= {MAX_SIZE}, "
+            f"got {_shown(skip)}",
+        )
+    if "padding" in value and not (
+        type(padding) in (int, float) and math.isfinite(padding)
+    ):
+        raise RuleError(
+            path + ("padding",),
+            f"the target value of a padding step: expected a number, got {_shown(padding)}",
+        )
+    return LossOptions(loss, skip or 0, padding)  # type: ignore[arg-type]
+
+
+def _shown(value: object) -> str:
+    """A value as the spec writes it."""
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return json.dumps(value)
+
+
+def loss_options(
+    setting: str | dict[str, str | LossOptions], block: str
+) -> LossOptions:
+    """A block's loss as options, however it is written."""
+    loss = setting if isinstance(setting, str) else setting[block]
+    return loss if isinstance(loss, LossOptions) else LossOptions(loss)
+
+
+def smoke_steps_at_least(training: Training | None) -> int:
+    """The fewest output steps the smoke test's training step needs: one more than the
+    most steps a loss skips (else nothing would be left to score)."""
+    if training is None or not isinstance(training.loss, dict):
+        return 0
+    skips = [
+        loss.skip_steps
+        for loss in training.loss.values()
+        if isinstance(loss, LossOptions)
+    ]
+    return max(skips, default=-1) + 1
 
 
 def _learning_rate(value: float) -> float:
@@ -78,6 +165,25 @@ def _learning_rate(value: float) -> float:
 
 
 LOSS_SCHEMA = {"enum": list(LOSSES)}
+OPTIONS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": LOSS_SCHEMA,
+        "skip_steps": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_SIZE,
+            "description": "leave the first N steps out of the loss (a warm-up)",
+        },
+        "padding": {
+            "type": "number",
+            "description": "leave out the steps whose target is this value (every "
+            "feature of it): padding",
+        },
+    },
+    "required": ["type"],
+    "additionalProperties": False,
+}
 LossSetting = Annotated[
     object,
     AfterValidator(_loss_setting),
@@ -87,7 +193,7 @@ LossSetting = Annotated[
                 LOSS_SCHEMA,
                 {
                     "type": "object",
-                    "additionalProperties": LOSS_SCHEMA,
+                    "additionalProperties": {"anyOf": [LOSS_SCHEMA, OPTIONS_SCHEMA]},
                     "minProperties": 1,
                 },
             ]
@@ -111,7 +217,7 @@ class Training(BaseModel):
 
     loss: LossSetting = Field(
         description="one loss for every output block, or output block -> its loss "
-        "(only those blocks are trained)"
+        "(only those blocks are trained), a name or {type, skip_steps, padding}"
     )
     optimizer: Optimizer = "adam"
     learning_rate: LearningRate | None = Field(

@@ -190,6 +190,21 @@ def compile_model(training_model):
     return training_model
 
 
+def distributed(devices=None):
+    """A scope in which the model is built, compiled and trained data parallel on
+    several devices (tf.distribute.MirroredStrategy): its weights on each, every
+    batch split among them, the gradients combined::
+
+        with distributed():
+            model = build_model()
+            training_model = compile_model(build_training_model(model))
+            training_model.fit(x, y, batch_size=64)
+
+    `devices`: names such as ["/gpu:0", "/gpu:1"]; default: every GPU, else the CPU.
+    """
+    return tf.distribute.MirroredStrategy(devices).scope()
+
+
 def ctc_loss(y_true, y_pred):
     """keras-io ctc_asr's CTCLoss (keras.backend.ctc_batch_cost) for softmax outputs:
     y_true (batch, labels) holds class ids, every one a label; y_pred (batch, time,
@@ -217,6 +232,67 @@ def ctc_loss_from_logits(y_true, y_pred):
         blank_index=y_pred.shape[-1] - 1,
     )
     return tf.cast(loss, y_pred.dtype) if y_pred.dtype == tf.float64 else loss
+
+
+def ctc_greedy_decode(predictions, lengths=None, from_logits=False):
+    """Best-path decoding of a ctc-trained output (tf.nn.ctc_greedy_decoder, as
+    Keras 3's ops.ctc_decode runs it on TensorFlow): the likeliest class of
+    each step, repeats merged, blanks dropped; the blank is the last class, as in
+    ctc_loss().
+
+    predictions: (batch, time, classes), the model's output
+    (softmax probabilities: from_logits=False).
+    lengths: (batch,), the steps to read of each sequence; default: all of them.
+    Returns numpy (labels, scores): labels (batch, time), each sequence's class ids
+    and then -1; scores (batch,), minus the log-probability of each best path.
+    """
+    log_probabilities, lengths = ctc_inputs(predictions, lengths, from_logits)
+    (decoded,), scores = tf.nn.ctc_greedy_decoder(log_probabilities, lengths)
+    steps, batch = log_probabilities.shape[:2]
+    labels = tf.SparseTensor(decoded.indices, decoded.values, (batch, steps))
+    labels = tf.sparse.to_dense(labels, default_value=-1)
+    return tf.cast(labels, "int32").numpy(), scores.numpy()[:, 0]
+
+
+def ctc_beam_decode(
+    predictions, beam_width=100, top_paths=1, lengths=None, from_logits=False
+):
+    """Beam search decoding of a ctc-trained output (tf.nn.ctc_beam_search_decoder,
+    as Keras 3's ops.ctc_decode runs it on TensorFlow), keeping `beam_width`
+    prefixes; the blank is the last class, as in ctc_loss(). predictions, lengths and
+    from_logits as for ctc_greedy_decode().
+    Returns numpy (labels, scores): labels (top_paths, batch, time), the likeliest
+    path first, each sequence's class ids and then -1; scores (batch, top_paths),
+    the log-probability of each.
+    """
+    log_probabilities, lengths = ctc_inputs(predictions, lengths, from_logits)
+    decoded, scores = tf.nn.ctc_beam_search_decoder(
+        log_probabilities, lengths, beam_width=beam_width, top_paths=top_paths
+    )
+    steps, batch = log_probabilities.shape[:2]
+    labels = [
+        tf.sparse.to_dense(
+            tf.SparseTensor(path.indices, path.values, (batch, steps)), default_value=-1
+        )
+        for path in decoded
+    ]
+    return tf.cast(tf.stack(labels), "int32").numpy(), scores.numpy()
+
+
+def ctc_inputs(predictions, lengths, from_logits):
+    """The decoders' inputs: log-probabilities, as ctc_loss() reads the output, time
+    major, and each sequence's length (every step where `lengths` is None)."""
+    predictions = tf.convert_to_tensor(predictions)
+    if predictions.dtype != tf.float64:  # TensorFlow decodes float32 or float64
+        predictions = tf.cast(predictions, "float32")
+    if from_logits:
+        log_probabilities = tf.nn.log_softmax(predictions, axis=-1)
+    else:
+        log_probabilities = tf.math.log(predictions + keras.backend.epsilon())
+    if lengths is None:
+        batch, steps = predictions.shape[:2]
+        lengths = np.full((batch,), steps)
+    return tf.transpose(log_probabilities, (1, 0, 2)), tf.cast(lengths, "int32")
 
 
 def main():

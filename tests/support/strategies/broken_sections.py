@@ -24,6 +24,13 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
         "nll", "MSE", {"nowhere": "mse"}, {}, ["mse"], 3, "ctc",
         "sparse_categorical_crossentropy", "binary_crossentropy", "categorical_crossentropy",
     ),
+    "loss options": (
+        {"type": "mse", "skip_steps": 0}, {"type": "mse", "skip_steps": True},
+        {"type": "mse", "skip_steps": 70000}, {"type": "mse", "padding": "0"},
+        {"type": "mse", "padding": None}, {"skip_steps": 2}, {"type": "nll"},
+        {"type": "ctc", "padding": 0}, {"type": "mse", "warmup": 2},
+        {"type": "sparse_categorical_crossentropy", "padding": 70000},
+    ),
     "optimizer": ("adamx", "Adam", 1, {"name": "adam"}),
     "learning_rate": (
         0, -1, 0.0, 10.5, 1e308, float("nan"), float("inf"), "0.1", True, _BIG,
@@ -72,6 +79,10 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     elif key == "loss" and draw(st.booleans()):  # a known loss for a named block
         section["loss"] = {
             draw(st.sampled_from(names)): draw(st.sampled_from(tuple(LOSSES)))
+        }
+    elif key == "loss" and draw(st.booleans()):  # a block's loss with bad options
+        section["loss"] = {
+            draw(st.sampled_from(names)): draw(st.sampled_from(_BAD["loss options"]))
         }
     else:
         section[key] = draw(st.sampled_from(_BAD[key]))

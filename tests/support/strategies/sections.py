@@ -24,10 +24,19 @@ def add_sections(
     outputs = spec.get("outputs") or [drawn[-1].name]
     trained = [by_name[name] for name in outputs]
     if any(_losses(block) for block in trained) and _tame(inputs, blocks):
-        put(spec, "training", draw(maybe(_training(trained))))
+        put(spec, "training", draw(maybe(_training(trained, _open(inputs, blocks)))))
     generates = _generator(inputs, blocks, drawn, outputs)
     if generates and not (generates[2] and generates[1] < 2):  # padding only: no start
         put(spec, "decoding", draw(maybe(_decoding(*generates), omit=1)))
+
+
+def _open(inputs: Data, blocks: list[Data]) -> bool:
+    """Whether a loss may skip up to 3 steps: every input of open length (the smoke
+    test gives it steps enough) or 4 steps or more, and no layer or repeat that
+    changes the length (a strided front, `repeat: N`)."""
+    lengths = [given.get("timesteps") for given in inputs.values()]
+    changed = any(block.get("front") or block.get("repeat") for block in blocks)
+    return not changed and all(size is None or size >= 4 for size in lengths)
 
 
 def _tame(inputs: Data, blocks: list[Data]) -> bool:
@@ -73,8 +82,9 @@ def _one_loss(losses: list[str]) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _training(draw: st.DrawFn, outputs: list[Drawn]) -> Data:
-    """A `training` section whose losses suit the outputs they train."""
+def _training(draw: st.DrawFn, outputs: list[Drawn], skips: bool) -> Data:
+    """A `training` section whose losses suit the outputs they train; where `skips`,
+    a loss written as a mapping may skip steps."""
     options = {block.name: _losses(block) for block in outputs}
     trainable = [name for name, losses in options.items() if losses]
     shared = [
@@ -88,8 +98,13 @@ def _training(draw: st.DrawFn, outputs: list[Drawn]) -> Data:
         used = {loss}
     else:
         names = draw(st.lists(st.sampled_from(trainable), min_size=1, unique=True))
-        loss = {name: draw(_one_loss(options[name])) for name in names}
-        used = set(loss.values())
+        chosen = {name: draw(_one_loss(options[name])) for name in names}
+        used = set(chosen.values())
+        by_name = {block.name: block for block in outputs}
+        loss = {
+            name: draw(_loss_options(by_name[name], kind, skips))
+            for name, kind in chosen.items()
+        }
     training: Data = {"loss": loss}
     put(training, "optimizer", draw(maybe(st.sampled_from(tuple(OPTIMIZERS)))))
     rates = st.one_of(
@@ -102,6 +117,25 @@ def _training(draw: st.DrawFn, outputs: list[Drawn]) -> Data:
     )
     put(training, "metrics", draw(maybe(metrics)))
     return training
+
+
+@st.composite
+def _loss_options(draw: st.DrawFn, block: Drawn, loss: str, skips: bool) -> str | Data:
+    """The loss, or maybe a mapping that leaves padding steps out or skips the first
+    steps, where the output is a sequence of steps (docs/training.md)."""
+    sequence = block.output is not None and not block.conv and block.width is not None
+    if loss == "ctc" or not sequence or not draw(st.booleans()):
+        return loss
+    written: Data = {"type": loss}
+    paddings = (
+        st.integers(0, block.width - 1)  # type: ignore[operator]
+        if loss == "sparse_categorical_crossentropy"
+        else st.sampled_from((0, -1, 0.5))
+    )
+    put(written, "padding", draw(maybe(paddings, omit=1)))
+    if skips:
+        put(written, "skip_steps", draw(maybe(st.integers(1, 3), omit=1)))
+    return written
 
 
 @st.composite

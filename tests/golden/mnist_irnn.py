@@ -115,6 +115,36 @@ def compile_model(training_model):
     return training_model
 
 
+def distributed(devices=None):
+    """A scope in which the model is built, compiled and trained data parallel on
+    several devices: its weights on each, every batch split among them (a batch
+    size that is a multiple of their number), the gradients combined::
+
+        with distributed():
+            model = build_model()
+            training_model = compile_model(build_training_model(model))
+            training_model.fit(x, y, batch_size=64)
+
+    On JAX: keras.distribution.DataParallel, over `devices` such as ["gpu:0",
+    "gpu:1"] (default: every device keras.distribution.list_devices() finds). On
+    TensorFlow: tf.distribute.MirroredStrategy, over `devices` such as ["/gpu:0",
+    "/gpu:1"] (default: every GPU, else the CPU). Keras has no distribution for
+    torch: there this raises NotImplementedError.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return keras.distribution.DataParallel(devices=devices).scope()
+    if backend == "tensorflow":
+        import tensorflow as tf  # the TensorFlow backend's own package
+
+        return tf.distribute.MirroredStrategy(devices).scope()
+    raise NotImplementedError(
+        f"distributed(): Keras 3 has no data-parallel distribution for the {backend} "
+        "backend; train on one device, or wrap the model in torch's "
+        "DistributedDataParallel yourself (rnnspec's docs/training.md)"
+    )
+
+
 def main():
     """Smoke test: run the model on seeded random data, check every returned tensor."""
     batch_size, timesteps = 2, {"pixels": 784}

@@ -36,6 +36,7 @@ from pydantic import ValidationError
 
 from rnnspec.read.load import SUFFIXES, load_text, parse
 from rnnspec.read.schema import EDITOR_KEY, SCHEMA_FILE
+from rnnspec.spec.limits import RuleError
 from rnnspec.spec.models import LongForm, ShortForm
 from rnnspec.spec.problems import SpecError
 
@@ -63,7 +64,7 @@ def _single_key(data: Any) -> bool:
     data = {key: value for key, value in data.items() if key != EDITOR_KEY}
     try:
         (LongForm if "blocks" in data else ShortForm).model_validate(data)
-    except ValidationError:
+    except (ValidationError, RuleError):  # RuleError: a key checked at its place
         return True
     return False
 

@@ -23,7 +23,7 @@ import yaml
 
 from rnnspec import render_spec
 from rnnspec.check import attention
-from rnnspec.spec import around
+from rnnspec.spec.layers import LAYER_MODELS
 from rnnspec.cells import CELLS, VERSION_DEFAULTS
 
 from ..support.keras2_defaults import KERAS2_DEFAULTS
@@ -53,10 +53,11 @@ def emitted_classes() -> set[str]:
     """Every keras class a keras3 module can build: the registries' and the templates'."""
     names = {kind.keras_layer for kind in CELLS.values()}
     names |= {kind.keras_cell for kind in CELLS.values() if kind.keras_cell}
-    names |= set(around.KERAS_CLASS.values()) | {"Reshape"}  # conv2d's reshapes
+    names |= {model.keras_class for model in LAYER_MODELS.values()} | {"Reshape"}
     names |= set(attention.KERAS_CLASS.values()) | {"Input"}
     for template in TEMPLATES.glob("*.jinja"):
-        names |= set(re.findall(r"keras\.layers\.([A-Z]\w+)\(", template.read_text()))
+        text = template.read_text()  # keras, as the module's own name for it
+        names |= set(re.findall(r"keras(?: \}\})?\.layers\.([A-Z]\w+)\(", text))
     return names - {"Layer"}  # RepeatOverBatch's base class: no arguments of its own
 
 

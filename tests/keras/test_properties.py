@@ -172,11 +172,14 @@ def _line_count(data: bytes) -> int:
 
 
 def _assert_marked(message: str, path: Path, data: bytes) -> None:
-    """Every line is `path:line:col: ...`, the place inside the file."""
+    """Every line is `path:line:col: ...`, the place inside the file, or a syntax
+    error's excerpt under it (`  4 | <the line>`, then the caret)."""
     lines = message.splitlines()
     assert lines, "a refusal without a message"
     pattern = re.compile(rf"{re.escape(str(path))}:(\d+):(\d+): \S")
-    for line in lines:
+    excerpt = re.compile(r"  \d* +\| ")
+    assert not excerpt.match(lines[0]), lines[0]
+    for line in (line for line in lines if not excerpt.match(line)):
         mark = pattern.match(line)
         assert mark, f"not a file:line:col message: {line!r}"
         assert 1 <= int(mark[1]) <= _line_count(data) and int(mark[2]) >= 1, line

@@ -21,6 +21,18 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
     'Attention': {
         'use_scale': 'False', 'score_mode': "'dot'",
     },
+    'AveragePooling1D': {
+        'pool_size': '2', 'strides': 'None', 'padding': "'valid'",
+        'data_format': "'channels_last'",
+    },
+    'AveragePooling2D': {
+        'pool_size': '(2, 2)', 'strides': 'None', 'padding': "'valid'",
+        'data_format': 'None',
+    },
+    'AveragePooling3D': {
+        'pool_size': '(2, 2, 2)', 'strides': 'None', 'padding': "'valid'",
+        'data_format': 'None',
+    },
     'BatchNormalization': {
         'axis': '-1', 'momentum': '0.99', 'epsilon': '0.001', 'center': 'True',
         'scale': 'True', 'beta_initializer': "'zeros'", 'gamma_initializer': "'ones'",
@@ -112,9 +124,12 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
         'activity_regularizer': 'None', 'embeddings_constraint': 'None',
         'mask_zero': 'False', 'input_length': 'None', 'sparse': 'False',
     },
+    'Flatten': {
+        'data_format': 'None',
+    },
     'GRU': {
-        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'",
-        'use_bias': 'True', 'kernel_initializer': "'glorot_uniform'",
+        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'", 'use_bias': 'True',
+        'kernel_initializer': "'glorot_uniform'",
         'recurrent_initializer': "'orthogonal'", 'bias_initializer': "'zeros'",
         'kernel_regularizer': 'None', 'recurrent_regularizer': 'None',
         'bias_regularizer': 'None', 'activity_regularizer': 'None',
@@ -125,13 +140,31 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
         'reset_after': 'True',
     },
     'GRUCell': {
-        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'",
-        'use_bias': 'True', 'kernel_initializer': "'glorot_uniform'",
+        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'", 'use_bias': 'True',
+        'kernel_initializer': "'glorot_uniform'",
         'recurrent_initializer': "'orthogonal'", 'bias_initializer': "'zeros'",
         'kernel_regularizer': 'None', 'recurrent_regularizer': 'None',
         'bias_regularizer': 'None', 'kernel_constraint': 'None',
         'recurrent_constraint': 'None', 'bias_constraint': 'None', 'dropout': '0.0',
         'recurrent_dropout': '0.0', 'reset_after': 'True',
+    },
+    'GlobalAveragePooling1D': {
+        'data_format': "'channels_last'",
+    },
+    'GlobalAveragePooling2D': {
+        'data_format': 'None', 'keepdims': 'False',
+    },
+    'GlobalAveragePooling3D': {
+        'data_format': 'None', 'keepdims': 'False',
+    },
+    'GlobalMaxPooling1D': {
+        'data_format': "'channels_last'", 'keepdims': 'False',
+    },
+    'GlobalMaxPooling2D': {
+        'data_format': 'None', 'keepdims': 'False',
+    },
+    'GlobalMaxPooling3D': {
+        'data_format': 'None', 'keepdims': 'False',
     },
     'Input': {
         'shape': 'None', 'batch_size': 'None', 'name': 'None', 'dtype': 'None',
@@ -139,8 +172,8 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
         'optional': 'False',
     },
     'LSTM': {
-        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'",
-        'use_bias': 'True', 'kernel_initializer': "'glorot_uniform'",
+        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'", 'use_bias': 'True',
+        'kernel_initializer': "'glorot_uniform'",
         'recurrent_initializer': "'orthogonal'", 'bias_initializer': "'zeros'",
         'unit_forget_bias': 'True', 'kernel_regularizer': 'None',
         'recurrent_regularizer': 'None', 'bias_regularizer': 'None',
@@ -151,8 +184,8 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
         'time_major': 'False', 'unroll': 'False',
     },
     'LSTMCell': {
-        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'",
-        'use_bias': 'True', 'kernel_initializer': "'glorot_uniform'",
+        'activation': "'tanh'", 'recurrent_activation': "'sigmoid'", 'use_bias': 'True',
+        'kernel_initializer': "'glorot_uniform'",
         'recurrent_initializer': "'orthogonal'", 'bias_initializer': "'zeros'",
         'unit_forget_bias': 'True', 'kernel_regularizer': 'None',
         'recurrent_regularizer': 'None', 'bias_regularizer': 'None',
@@ -164,6 +197,23 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
         'beta_initializer': "'zeros'", 'gamma_initializer': "'ones'",
         'beta_regularizer': 'None', 'gamma_regularizer': 'None',
         'beta_constraint': 'None', 'gamma_constraint': 'None',
+    },
+    'Masking': {
+        'mask_value': '0.0',
+    },
+    'MaxPooling1D': {
+        'pool_size': '2', 'strides': 'None', 'padding': "'valid'",
+        'data_format': "'channels_last'",
+    },
+    'MaxPooling2D': {
+        'pool_size': '(2, 2)', 'strides': 'None', 'padding': "'valid'",
+        'data_format': 'None',
+    },
+    'MaxPooling3D': {
+        'pool_size': '(2, 2, 2)', 'strides': 'None', 'padding': "'valid'",
+        'data_format': 'None',
+    },
+    'Permute': {
     },
     'RNN': {
         'return_sequences': 'False', 'return_state': 'False', 'go_backwards': 'False',

@@ -250,14 +250,6 @@ def test_wiring_mistakes_are_refused_at_their_place(spec: Path) -> None:
     assert str(caught.value).replace(f"{spec}:", "") == expected_error(spec)
 
 
-def test_names_only_other_functions_use_are_free_for_inputs_and_blocks() -> None:
-    """An input named like a decoder's local (prefix, k) and blocks named like others
-    (best, seed) load, and their module runs: decodes, trains and checks its shapes."""
-    result = invoke("smoke", str(SPECS / "reserved" / "freed_names.yaml"))
-    assert result.returncode == 0, result.stderr
-    assert "1 modules: 1 passed" in result.stdout
-
-
 def test_check_prints_every_layer_and_its_parameters_add_up() -> None:
     """`rnnspec check`'s layer table (rnnspec/plan/layer_rows.py) adds up to the
     model's parameters, Embeddings included, for every example; so do the parts of

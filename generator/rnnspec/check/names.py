@@ -37,7 +37,7 @@ RESERVED = frozenset(
         "ARRAY_DTYPE", "SEED", "STATE_SIZE", "RETURNED", "RepeatOverBatch",
         "make_initial_state", "check_shape", "check_returned", "build_model",
         "recurrent_part", "outputs", "build_inference_models", "greedy_decode",
-        "main", "__name__",
+        "main", "__name__", "load_model",
         # parameters and locals of the functions where the spec's names are variables
         # (a local of any other function cannot meet them)
         "batch_size", "classes", "decoder_model", "encoder_inputs", "encoder_model",
@@ -53,7 +53,10 @@ RESERVED = frozenset(
         # decoding (decoding.jinja, smoke.jinja)
         "CLASSES", "START", "STOP", "MAX_LENGTH", "log_probabilities", "start_decoding",
         "decode_step", "decode_with", "with_temperature", "sample_decode",
-        "beam_search_decode", "decode_beams", "carried", "scores",
+        "beam_search_decode", "carried", "scores", "SCORES", "DECODING", "weakref",
+        "compile_loop", "compiled", "weights_of", "inference_models", "step_model_of",
+        "encode", "chosen_at", "decode_loop", "greedy_choice", "sample_choice",
+        "beam_loop", "output",
         # builtins
         "all", "any", "max", "print", "super", "tuple", "zip",
     }

@@ -153,11 +153,7 @@ class ModelPlan:
     ) -> list[InputPlan]:
         """The inputs whose masks `blocks` pass as `mask=`, each once: those of the
         blocks called with their initial state (all, in a one-step model: `step`)."""
-        found = (
-            self.mask(block)
-            for block in blocks
-            if step or block.initial_state_mode != "none"
-        )
+        found = (self.mask(block) for block in blocks if step or block.passes_state)
         return list({given.name: given for given in found if given}.values())
 
     def block(self, name: str) -> BlockPlan:
@@ -238,9 +234,10 @@ class ModelPlan:
 
     @cached_property
     def repeat_over_batch(self) -> bool:
-        """A fixed initial state with a dynamic batch: repeat it inside the model."""
+        """A fixed initial state other than zeros with a dynamic batch: repeat it
+        inside the model (zeros: Keras' own, passed as none)."""
         return self.batch_size is None and any(
-            b.initial_state_mode in CONSTANT for b in self.blocks
+            b.initial_state_mode in CONSTANT and not b.keras_zeros for b in self.blocks
         )
 
     @cached_property
@@ -294,6 +291,8 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
+            keras_zeros=block.initial_state_mode == "zeros"
+            and first.batch_size is None,
         )
         for shape, block in zip(model.shapes, model.blocks)
     )

@@ -6,7 +6,8 @@ Each backend runs in a process of its own (Keras fixes its backend at import); t
 generated module is rendered from the example by this checkout's generator. The
 hand-written loops call the model's own layers (the decoder's cell, its attention with
 the keys projected once), with no stop class and float32 scores, as one would write
-them. Every figure is the median of REPEATS timed calls after one call that compiles.
+them. Every figure is the median of REPEATS timed calls after one call that compiles; the
+four decoders of a model are timed in turn, REPEATS rounds.
 
     python benchmarks/bench_decoding.py            # batch 64, 50 steps
     python benchmarks/bench_decoding.py --small    # batch 8, 10 steps (CI)
@@ -101,12 +102,14 @@ def measure(name: str, batch: int, steps: int) -> dict:
         "greedy_by_hand": lambda: by_hand.greedy(source),
         "beam_by_hand": lambda: by_hand.beam(source),
     }
+    chosen = {label: np.asarray(run()) for label, run in runs.items()}  # compiles
+    times: dict[str, list[float]] = {label: [] for label in runs}
+    for _ in range(REPEATS):  # in turn, so a busy moment slows each alike
+        for label, run in runs.items():
+            times[label].append(timed(run))
     row: dict = {"model": name}
-    chosen = {}
-    for label, run in runs.items():
-        chosen[label] = np.asarray(run())  # compiles
-        seconds = statistics.median(timed(run) for _ in range(REPEATS))
-        row[label] = batch * steps / seconds
+    for label, seconds in times.items():
+        row[label] = batch * steps / statistics.median(seconds)
     for how in ("greedy", "beam"):
         row[f"{how}_same"] = bool(np.array_equal(chosen[how], chosen[f"{how}_by_hand"]))
     return row

@@ -27,7 +27,7 @@ from ..check.stack import (
     StateTree,
     resolve_dims,
 )
-from ..check.shapes import Bridge
+from ..check.shapes import BlockShape, Bridge
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
 from ..check.training import TrainedOutput, TrainingPlan
@@ -291,8 +291,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
-            keras_zeros=block.initial_state_mode == "zeros"
-            and first.batch_size is None,
+            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size),
         )
         for shape, block in zip(model.shapes, model.blocks)
     )
@@ -316,6 +315,14 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         generator=model.generator,
     )
     return settle(plan)
+
+
+def _keras_zeros(mode: str, shape: BlockShape, batch_size: int | None) -> bool:
+    """Zeros for any batch size that Keras' own zeros give: not for a stack of one
+    one-state cell (flat_state), whose default state JAX's lax.scan refuses
+    (tests/keras/test_stacked_one_state.py): that one is passed, repeated."""
+    flat = any(layer.flat_state for layer in shape.layers)
+    return mode == "zeros" and batch_size is None and not flat
 
 
 def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:

@@ -24,7 +24,7 @@ class BlockPlan(BlockShape):
     stateful: bool
     reads: str  # the input or block it reads, by its spec name
     # zeros for a dynamic batch: it passes no initial_state, Keras starts from the
-    # same zeros (no custom layer to repeat them over the batch)
+    # same zeros (no custom layer to repeat them over the batch; model._keras_zeros)
     keras_zeros: bool = False
 
     @property

@@ -56,7 +56,7 @@ RESERVED = frozenset(
         "beam_search_decode", "carried", "scores", "SCORES", "DECODING", "weakref",
         "compile_loop", "compiled", "weights_of", "inference_models", "step_model_of",
         "encode", "chosen_at", "decode_loop", "greedy_choice", "sample_choice",
-        "beam_loop", "output",
+        "beam_loop", "best_of", "output",
         # builtins
         "all", "any", "max", "print", "super", "tuple", "zip",
     }

@@ -87,6 +87,7 @@ bench: $(TESTED)
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_smoke.py
 	$(BIN)/python benchmarks/bench_training_step.py
+	$(BIN)/python benchmarks/bench_decoding.py
 	$(BIN)/python benchmarks/bench_suite.py
 
 # Re-render the golden modules after a reviewed change to the generator.

@@ -34,7 +34,15 @@ import pytest
 from rnnspec.run import verify
 
 from ..conftest import GOLDEN, ROOT, invoke, run_cli
-from ..support.probes import REFERENCE, numbers_of, probe, probed, smoke_of
+from ..support.probes import (
+    REFERENCE,
+    loaded_numbers,
+    numbers_of,
+    probe,
+    probed,
+    read_back,
+    smoke_of,
+)
 from ..support.sample import SAMPLE
 
 OTHERS = ("jax", "torch")  # the backends besides this process's TensorFlow
@@ -106,6 +114,30 @@ def test_same_weights_same_numbers(backend: str) -> None:
     problems, largest = _number_problems(folder, backend, MODULES)
     assert not problems, f"{backend} vs tensorflow:\n" + "\n".join(problems)
     print(f"{backend}: largest difference from tensorflow {largest:.3g}")
+
+
+@pytest.mark.parametrize("backend", verify.BACKENDS)
+def test_saved_models_load_in_a_fresh_process(backend: str) -> None:
+    """Every golden model TensorFlow saved to .keras, read back by its module's
+    load_model() in a fresh process on the backend that imports the module and builds
+    nothing, gives the outputs TensorFlow's model gave within TOLERANCE."""
+    folder = read_back(backend, MODULES)
+    problems = []
+    for module in MODULES:
+        got = loaded_numbers(folder, backend, module.stem)
+        want = numbers_of(folder, REFERENCE, module.stem)
+        if isinstance(got, str) or isinstance(want, str):
+            problems.append(f"{module.stem}: {got if isinstance(got, str) else want}")
+            continue
+        expected = {key: v for key, v in want.items() if key.startswith("model/")}
+        if set(got) != set(expected):
+            problems.append(f"{module.stem}: outputs {sorted(got)} vs {sorted(want)}")
+            continue
+        for key, value in expected.items():
+            difference = _difference(got[key], value)
+            if not difference <= TOLERANCE:
+                problems.append(f"{module.stem} {key}: differs by {difference:.3g}")
+    assert not problems, f"read back on {backend}:\n" + "\n".join(problems)
 
 
 # Two modules with one build_model: main() of the second changes the model's weights

@@ -157,6 +157,12 @@ def build_model():
     )
 
 
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back:
+    it holds Keras' layers alone, so keras.saving.load_model(path) reads it too."""
+    return keras.saving.load_model(path)
+
+
 def main():
     """Smoke test: run the model on seeded random data, check every returned tensor."""
     batch_size, timesteps = 2, {"frames": 16}

@@ -24,7 +24,7 @@ STATE_SIZE = 32
 RETURNED = ["output", "gru_h"]
 
 
-@keras.saving.register_keras_serializable(package="rnnspec")
+@keras.saving.register_keras_serializable(package=NAME)
 class RepeatOverBatch(keras.layers.Layer):
     """Repeats one sequence's initial state for every sequence in the batch."""
 
@@ -106,6 +106,13 @@ def build_model():
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
     return keras.Model(sequence, outputs, name=NAME)
+
+
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back
+    in any process that imports this module: it registers RepeatOverBatch, the one
+    layer of its own the model holds, with Keras."""
+    return keras.saving.load_model(path)
 
 
 def main():

@@ -12,6 +12,9 @@ state starts its second, and a projection onto the target vocabulary without bia
 #   decoder (target_embedded): RNN(StackedRNNCells([LSTMCell(128), LSTMCell(128)])),
 #     initial state from encoder (bridge: per_layer), head Dense(17191)
 
+import importlib
+import weakref
+
 import keras
 import numpy as np
 
@@ -161,6 +164,12 @@ def build_model():
     return keras.Model([source, target], outputs, name=NAME)
 
 
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back:
+    it holds Keras' layers alone, so keras.saving.load_model(path) reads it too."""
+    return keras.saving.load_model(path)
+
+
 def build_inference_models(model):
     """The encoder (its inputs -> decoder's initial state) and a one-step decoder (one
     step and its state -> output and next state), sharing model's layers.
@@ -269,88 +278,168 @@ CLASSES = 17191
 START = 0
 STOP = None
 MAX_LENGTH = 20
+# The decoders' scores: float64, as numpy's, where the backend has it (JAX only with
+# jax_enable_x64: float32 otherwise).
+SCORES = keras.backend.standardize_dtype(keras.ops.convert_to_tensor(np.zeros(1)).dtype)
+# Per model: its inference models and its compiled decoding loops.
+DECODING = weakref.WeakKeyDictionary()
 
 
 def log_probabilities(output):
-    """The log-probability of each of decoder's CLASSES classes, float64: the
+    """The log-probability of each of decoder's CLASSES classes, in SCORES: the
     log_softmax of its head's logits.
     """
-    output = keras.ops.convert_to_numpy(output).astype("float64")
-    output = output.reshape(output.shape[0], -1)
-    check_shape("log_probabilities", output, (None, CLASSES))
-    output = output - output.max(axis=-1, keepdims=True)
-    return output - np.log(np.exp(output).sum(axis=-1, keepdims=True))
+    output = keras.ops.reshape(keras.ops.cast(output, SCORES), (-1, CLASSES))
+    return keras.ops.log_softmax(output, axis=-1)
+
+
+def compile_loop(loop):
+    """loop compiled on Keras' backend, once per shape of its arguments: XLA through
+    tf.function on TensorFlow, jax.jit on JAX (each imported by name: the module runs
+    on any backend); on PyTorch it runs eagerly, step by step."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        tensorflow = importlib.import_module("tensorflow")
+        return tensorflow.function(loop, jit_compile=True, autograph=False)
+    if backend == "jax":
+        return importlib.import_module("jax").jit(loop)
+    return loop
+
+
+def weights_of(model):
+    """model's variable values, trainable then not, as stateless_call() takes them: a
+    compiled loop gets them as arguments, so it reads the weights of each call and
+    holds no copy of them."""
+    return (
+        [variable.value for variable in model.trainable_variables],
+        [variable.value for variable in model.non_trainable_variables],
+    )
+
+
+def compiled(function, model, *settings):
+    """function(*settings, ...) compiled (compile_loop()) at model's first use of it
+    with these settings (the models it runs, class counts, stop, ...), then kept with
+    model.
+    """
+    kept = DECODING.setdefault(model, {})
+    key = (function.__name__, *settings)
+    if key not in kept:
+        kept[key] = compile_loop(lambda *args: function(*settings, *args))
+    return kept[key]
+
+
+def inference_models(model):
+    """build_inference_models(model), built at its first decoding and kept with it."""
+    kept = DECODING.setdefault(model, {})
+    if "models" not in kept:
+        kept["models"] = build_inference_models(model)
+    return kept["models"]
+
+
+def step_model_of(model):
+    """What decode_step() runs: model's one-step decoder."""
+    return inference_models(model)[1]
+
+
+def encode(encoder_model, weights, encoder_inputs):
+    """What the encoder hands the one-step decoder, as a list."""
+    return keras.tree.flatten(encoder_model.stateless_call(*weights, encoder_inputs)[0])
 
 
 def start_decoding(model, encoder_inputs, first_step=None):
-    """Encode once. Returns the one-step decoder, the class each example's first step
-    feeds (first_step, or START), and what it carries from step to step: its state.
+    """Encode once. Returns the class each example's first step feeds (first_step, or
+    START) and what the one-step decoder carries from step to step: its state, as
+    backend tensors.
     """
-    encoder_model, decoder_model = build_inference_models(model)
-    carried = [
-        keras.ops.convert_to_numpy(tensor)
-        for tensor in keras.tree.flatten(encoder_model(encoder_inputs))
-    ]
+    encoder_model, _ = inference_models(model)
+    encoded = compiled(encode, model, encoder_model)
+    carried = encoded(weights_of(encoder_model), encoder_inputs)
     batch_size = carried[0].shape[0]
     if first_step is None:
         first_step = np.full((batch_size,), START)
     classes = np.asarray(first_step).astype("int32").reshape(batch_size)
-    return decoder_model, classes, carried
+    return keras.ops.convert_to_tensor(classes), carried
 
 
-def decode_step(decoder_model, classes, carried):
-    """One step of decoder: each example's class (a class id per example, fed as a
-    token) and what it carries. Returns the next class's log-probabilities and what it
-    carries on.
+def decode_step(decoder_model, weights, classes, carried):
+    """One step of decoder (decoder_model, with weights: weights_of()'s): each example's
+    class (a class id per example, fed as a token) and what it carries. Returns the
+    head's output for the next class, (batch, CLASSES), and what it carries on.
     """
     batch_size = classes.shape[0]
-    step = classes.reshape(-1, 1)
+    step = classes[:, None]
     (
         decoder_output,
         decoder_lstm_1_h,
         decoder_lstm_1_c,
         decoder_lstm_2_h,
         decoder_lstm_2_c,
-    ) = decoder_model(
-        [keras.ops.convert_to_tensor(tensor) for tensor in [step, *carried]]
-    )
+    ) = decoder_model.stateless_call(*weights, [step, *carried])[0]
     check_shape("decoder_output", decoder_output, (batch_size, 1, 17191))
     check_shape("decoder_lstm_1_h", decoder_lstm_1_h, (batch_size, 128))
     check_shape("decoder_lstm_1_c", decoder_lstm_1_c, (batch_size, 128))
     check_shape("decoder_lstm_2_h", decoder_lstm_2_h, (batch_size, 128))
     check_shape("decoder_lstm_2_c", decoder_lstm_2_c, (batch_size, 128))
-    states = [
-        keras.ops.convert_to_numpy(state)
-        for state in [
-            decoder_lstm_1_h,
-            decoder_lstm_1_c,
-            decoder_lstm_2_h,
-            decoder_lstm_2_c,
-        ]
-    ]
-    return log_probabilities(decoder_output), states
+    states = [decoder_lstm_1_h, decoder_lstm_1_c, decoder_lstm_2_h, decoder_lstm_2_c]
+    output = keras.ops.reshape(decoder_output, (batch_size, CLASSES))
+    return output, states
 
 
-def decode_with(choose, model, encoder_inputs, first_step, max_length, stop):
+def chosen_at(chosen, step, classes):
+    """chosen (rows, length) with column step set to classes (rows,)."""
+    return keras.ops.where(
+        keras.ops.arange(chosen.shape[1])[None] == step, classes[:, None], chosen
+    )
+
+
+def decode_loop(step_model, choose, max_length, stop, weights, classes, carried, drawn):
     """The loop greedy and sampled decoding share: step, choose a class per example
-    (choose(log_probabilities) -> classes), feed it back. After an example's stop class
-    it chooses stop again; the loop ends when every example has stopped, or after
-    max_length classes. Returns the chosen classes, (batch, length).
+    (choose(output, drawn, step) -> classes), feed it back. After an example's stop
+    class it chooses stop again; the loop ends when every example has stopped, or after
+    max_length classes. Returns the chosen classes, (batch, max_length), and how many
+    steps ran.
     """
-    step_model, classes, carried = start_decoding(model, encoder_inputs, first_step)
-    prefix = np.zeros((classes.shape[0], 0), "int32")
-    finished = np.zeros(classes.shape[0], bool)
-    for _ in range(max_length):
-        scores, carried = decode_step(step_model, classes, carried)
-        classes = np.asarray(choose(scores)).astype("int32")
-        check_shape("classes", classes, (prefix.shape[0],))
+    batch_size = classes.shape[0]
+
+    def going(step, classes, carried, chosen, finished):
+        return keras.ops.logical_and(
+            step < max_length, keras.ops.logical_not(keras.ops.all(finished))
+        )
+
+    def one_step(step, classes, carried, chosen, finished):
+        output, carried = decode_step(step_model, weights, classes, carried)
+        classes = keras.ops.cast(choose(output, drawn, step), "int32")
         if stop is not None:
-            classes[finished] = stop
-            finished = finished | (classes == stop)
-        prefix = np.concatenate([prefix, classes[:, None]], axis=1)
-        if finished.all():
-            break
-    return prefix
+            classes = keras.ops.where(finished, stop, classes)
+            finished = keras.ops.logical_or(finished, classes == stop)
+        return step + 1, classes, carried, chosen_at(chosen, step, classes), finished
+
+    state = (
+        keras.ops.convert_to_tensor(0, "int32"),
+        classes,
+        carried,
+        keras.ops.zeros((batch_size, max_length), "int32"),
+        keras.ops.zeros((batch_size,), "bool"),
+    )
+    steps, _, _, chosen, _ = keras.ops.while_loop(going, one_step, state)
+    return chosen, steps
+
+
+def decode_with(choose, drawn, model, encoder_inputs, first_step, max_length, stop):
+    """decode_loop() for model, as one compiled call (drawn(batch_size): what choose
+    reads besides the output). Returns the chosen classes, (batch, length <=
+    max_length)."""
+    classes, carried = start_decoding(model, encoder_inputs, first_step)
+    step_model = step_model_of(model)
+    loop = compiled(decode_loop, model, step_model, choose, max_length, stop)
+    weights = weights_of(step_model)
+    chosen, steps = loop(weights, classes, carried, drawn(classes.shape[0]))
+    return keras.ops.convert_to_numpy(chosen)[:, : int(steps)]
+
+
+def greedy_choice(output, drawn, step):
+    """The most likely class: the head's largest output."""
+    return keras.ops.argmax(output, axis=-1)
 
 
 def greedy_decode(
@@ -360,21 +449,24 @@ def greedy_decode(
     step. Returns the chosen classes, (batch, length <= max_length).
     """
     return decode_with(
-        lambda scores: np.argmax(scores, axis=-1),
-        model,
-        encoder_inputs,
-        first_step,
-        max_length,
-        stop,
+        greedy_choice, lambda _: (), model, encoder_inputs, first_step, max_length, stop
     )
 
 
 def with_temperature(scores, temperature):
     """keras-io's sample(): log-probabilities divided by the temperature, then
     renormalised into probabilities (a low temperature sharpens them)."""
-    scores = scores / temperature
-    scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return scores / scores.sum(axis=-1, keepdims=True)
+    return keras.ops.softmax(scores / temperature, axis=-1)
+
+
+def sample_choice(output, drawn, step):
+    """The class where the cumulative probabilities with_temperature() gives pass
+    this step's uniform draw (drawn: the draws, (steps, batch), and the temperature)."""
+    draws, temperature = drawn
+    probabilities = with_temperature(log_probabilities(output), temperature)
+    below = keras.ops.cumsum(probabilities, axis=-1) < draws[step][:, None]
+    classes = keras.ops.sum(keras.ops.cast(below, "int32"), axis=-1)
+    return keras.ops.minimum(classes, CLASSES - 1)
 
 
 def sample_decode(
@@ -387,33 +479,96 @@ def sample_decode(
     stop=STOP,
 ):
     """As greedy_decode(), drawing each class from the probabilities with_temperature()
-    gives instead: one draw per example from a numpy Generator seeded with seed.
+    gives instead: one draw per example and step from a numpy Generator seeded with
+    seed, drawn before the loop.
     """
     assert temperature > 0, f"temperature: expected > 0, got {temperature}"
     rng = np.random.default_rng(seed)
 
-    def choose(scores):
-        probabilities = with_temperature(scores, temperature)
-        drawn = rng.random((probabilities.shape[0], 1))
-        classes = (np.cumsum(probabilities, axis=-1) < drawn).sum(axis=-1)
-        return np.minimum(classes, probabilities.shape[-1] - 1)
-
-    return decode_with(choose, model, encoder_inputs, first_step, max_length, stop)
-
-
-def decode_beams(step_model, classes, carried, beam_width):
-    """decode_step() on every beam. Rows k * batch to (k + 1) * batch are beam k: each
-    beam is one batch of the model's batch size."""
-    batch_size = classes.shape[0] // beam_width
-    parts = [
-        decode_step(step_model, classes[rows], [tensor[rows] for tensor in carried])
-        for rows in (
-            slice(k * batch_size, (k + 1) * batch_size) for k in range(beam_width)
+    def drawn(batch_size):
+        draws = rng.random((max_length, batch_size))  # as one draw a step would be
+        return (
+            keras.ops.convert_to_tensor(draws, SCORES),
+            keras.ops.convert_to_tensor(temperature, SCORES),
         )
-    ]
-    scores, carried = zip(*parts, strict=True)  # per beam: its scores, what it carries
-    carried = [np.concatenate(tensors) for tensors in zip(*carried, strict=True)]
-    return np.concatenate(scores), carried
+
+    return decode_with(
+        sample_choice, drawn, model, encoder_inputs, first_step, max_length, stop
+    )
+
+
+def best_of(total, beam_width):
+    """top_k(total, beam_width), ranked in SCORES but chosen fast: the 2 * beam_width
+    best in float32 (whose top_k every backend runs fast, float64's not), then those
+    ranked again in SCORES."""
+    if SCORES == "float32":
+        return keras.ops.top_k(total, beam_width)
+    near = keras.ops.top_k(
+        keras.ops.cast(total, "float32"), min(2 * beam_width, total.shape[1])
+    )[1]
+    best_scores, best = keras.ops.top_k(
+        keras.ops.take_along_axis(total, near, axis=1), beam_width
+    )
+    return best_scores, keras.ops.take_along_axis(near, best, axis=1)
+
+
+def beam_loop(step_model, beam_width, max_length, stop, weights, classes, carried):
+    """Beam search as one loop over rows k * batch + b, beam k of example b: one call of
+    the one-step decoder per step on every row, then top_k over each example's beams by
+    classes. Returns the chosen classes, their scores and how many steps ran.
+    """
+    rows = classes.shape[0]
+    batch_size = rows // beam_width
+    examples = keras.ops.arange(batch_size)[:, None]
+    # A finished beam can only repeat stop, at no cost.
+    only_stop = np.where(np.arange(CLASSES) == stop, 0.0, -np.inf).astype(SCORES)
+
+    def going(step, classes, carried, scores, chosen, finished):
+        return keras.ops.logical_and(
+            step < max_length, keras.ops.logical_not(keras.ops.all(finished))
+        )
+
+    def one_step(step, classes, carried, scores, chosen, finished):
+        output, carried = decode_step(step_model, weights, classes, carried)
+        step_scores = log_probabilities(output)
+        if stop is not None:
+            step_scores = keras.ops.where(
+                finished[:, None], only_stop[None], step_scores
+            )
+        total = keras.ops.reshape(
+            scores[:, None] + step_scores, (beam_width, batch_size, CLASSES)
+        )
+        total = keras.ops.reshape(
+            keras.ops.transpose(total, (1, 0, 2)), (batch_size, -1)
+        )
+        best_scores, best = best_of(total, beam_width)  # (batch, beam_width)
+        picked = keras.ops.reshape(
+            keras.ops.transpose(best // CLASSES * batch_size + examples), (-1,)
+        )
+        classes = keras.ops.cast(
+            keras.ops.reshape(keras.ops.transpose(best % CLASSES), (-1,)), "int32"
+        )
+        carried = [keras.ops.take(tensor, picked, axis=0) for tensor in carried]
+        chosen = chosen_at(keras.ops.take(chosen, picked, axis=0), step, classes)
+        if stop is not None:
+            finished = keras.ops.logical_or(
+                keras.ops.take(finished, picked, axis=0), classes == stop
+            )
+        scores = keras.ops.reshape(keras.ops.transpose(best_scores), (-1,))
+        return step + 1, classes, carried, scores, chosen, finished
+
+    # Every beam of an example starts alike: only the first one is expanded at first.
+    scores = np.repeat([0.0] + [-np.inf] * (beam_width - 1), batch_size)
+    state = (
+        keras.ops.convert_to_tensor(0, "int32"),
+        classes,
+        carried,
+        keras.ops.convert_to_tensor(scores, SCORES),
+        keras.ops.zeros((rows, max_length), "int32"),
+        keras.ops.zeros((rows,), "bool"),
+    )
+    steps, _, _, scores, chosen, _ = keras.ops.while_loop(going, one_step, state)
+    return chosen, scores, steps
 
 
 def beam_search_decode(
@@ -430,35 +585,18 @@ def beam_search_decode(
     example's best sequence, (batch, length <= max_length), and its score, (batch,).
     """
     assert beam_width >= 1, f"beam_width: expected >= 1, got {beam_width}"
-    step_model, classes, carried = start_decoding(model, encoder_inputs, first_step)
+    classes, carried = start_decoding(model, encoder_inputs, first_step)
     batch_size = classes.shape[0]
-    classes = np.tile(classes, beam_width)  # beam k of example b is row k * batch + b
-    carried = [np.concatenate([tensor] * beam_width) for tensor in carried]
-    # Every beam of an example starts alike: only the first one is expanded at first.
-    scores = np.repeat([0.0] + [-np.inf] * (beam_width - 1), batch_size)
-    prefix = np.zeros((batch_size * beam_width, 0), "int32")
-    finished = np.zeros(batch_size * beam_width, bool)
-    for _ in range(max_length):
-        step_scores, carried = decode_beams(step_model, classes, carried, beam_width)
-        if stop is not None:  # a finished beam can only repeat stop, at no cost
-            step_scores[finished] = -np.inf
-            step_scores[finished, stop] = 0.0
-        total = scores[:, None] + step_scores  # (beam * batch, classes)
-        total = total.reshape(beam_width, batch_size, -1).transpose(1, 0, 2)
-        total = total.reshape(batch_size, -1)  # per example: beam by beam, each class
-        best = np.argsort(-total, axis=-1, kind="stable")[:, :beam_width]
-        scores = np.take_along_axis(total, best, axis=-1).T.reshape(-1)
-        beams, classes = np.divmod(best, CLASSES)  # each (batch, beam_width)
-        rows = (beams * batch_size + np.arange(batch_size)[:, None]).T.reshape(-1)
-        classes = classes.T.reshape(-1).astype("int32")
-        carried = [tensor[rows] for tensor in carried]
-        prefix = np.concatenate([prefix[rows], classes[:, None]], axis=1)
-        check_shape("beams", prefix, (batch_size * beam_width, None))
-        if stop is not None:
-            finished = finished[rows] | (classes == stop)
-            if finished.all():
-                break
-    return prefix[:batch_size], scores[:batch_size]  # beam 0: the best
+    # Beam k of example b is row k * batch + b.
+    classes = keras.ops.tile(classes, (beam_width,))
+    carried = [
+        keras.ops.concatenate([tensor] * beam_width, axis=0) for tensor in carried
+    ]
+    step_model = step_model_of(model)
+    loop = compiled(beam_loop, model, step_model, beam_width, max_length, stop)
+    chosen, scores, steps = loop(weights_of(step_model), classes, carried)
+    chosen = keras.ops.convert_to_numpy(chosen)[:batch_size, : int(steps)]
+    return chosen, keras.ops.convert_to_numpy(scores)[:batch_size]  # beam 0: the best
 
 
 def main():

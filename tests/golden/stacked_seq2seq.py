@@ -149,6 +149,12 @@ def build_model():
     return keras.Model([source, target], outputs, name=NAME)
 
 
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back:
+    it holds Keras' layers alone, so keras.saving.load_model(path) reads it too."""
+    return keras.saving.load_model(path)
+
+
 def build_inference_models(model):
     """The encoder (its inputs -> decoder's initial state) and a one-step decoder (one
     step and its state -> output and next state), sharing model's layers.

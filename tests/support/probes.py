@@ -22,6 +22,7 @@ from rnnspec.run.verify import result_of
 
 REFERENCE = "tensorflow"  # the test process's backend: what the others are held to
 PROBE = Path(__file__).resolve().parent / "backend_probe.py"
+LOAD_PROBE = PROBE.with_name("load_probe.py")  # saved models read back, fresh
 SCRATCH = "RNNSPEC_TESTS_SCRATCH"  # the session's folder, set by conftest.py
 
 
@@ -41,10 +42,43 @@ def probed(backend: str, modules: Sequence[Path]) -> Path:
     return folder
 
 
-def probe(backend: str, folder: Path, modules: Sequence[Path]) -> None:
-    """One probe process on the backend for ``modules``, results under ``folder``."""
+def read_back(backend: str, modules: Sequence[Path]) -> Path:
+    """The folder that holds, for ``modules``, the outputs of the models TensorFlow's
+    probe saved, each read back by its module's load_model() in a fresh process on the
+    backend (one for the modules not read back yet this session)."""
+    folder = probed(REFERENCE, modules)
+    with locked(Path(os.environ[SCRATCH]) / f"loaded-{backend}.lock"):
+        done = folder / backend
+        todo = [
+            m
+            for m in modules
+            if not (done / f"{m.stem}.loaded.npz").exists()
+            and not (done / f"{m.stem}.loaded.error").exists()
+        ]
+        if todo:
+            probe(backend, folder, todo, LOAD_PROBE)
+    return folder
+
+
+def loaded_numbers(
+    folder: Path, backend: str, name: str
+) -> dict[str, np.ndarray] | str:
+    """A module's saved model's outputs, read back on the backend, or the traceback of
+    its failure."""
+    error = folder / backend / f"{name}.loaded.error"
+    if error.exists():
+        return f"failed to load on {backend}:\n{error.read_text()}"
+    with np.load(folder / backend / f"{name}.loaded.npz") as kept:
+        return {key: kept[key] for key in kept.files}
+
+
+def probe(
+    backend: str, folder: Path, modules: Sequence[Path], script: Path = PROBE
+) -> None:
+    """One probe process (``script``) on the backend for ``modules``, results under
+    ``folder``."""
     done = subprocess.run(
-        [sys.executable, str(PROBE), str(folder), *map(str, modules)],
+        [sys.executable, str(script), str(folder), *map(str, modules)],
         capture_output=True,
         text=True,
         env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},

@@ -145,7 +145,9 @@ def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
         returned=block.name in plan.outputs,
         starts=[b.name for b in plan.blocks if b.source == block.name],
         offered=block in plan.initial_blocks,
-        repeated=plan.batch_size is None and block.initial_state_mode in CONSTANT,
+        repeated=plan.repeat_over_batch
+        and block.initial_state_mode in CONSTANT
+        and not block.keras_zeros,
         stateful=block.stateful,
         bidirectional=any(layer.merge_mode for layer in block.layers),
         stacked=any(layer.form == "stacked" for layer in block.layers),

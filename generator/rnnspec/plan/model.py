@@ -27,7 +27,7 @@ from ..check.stack import (
     StateTree,
     resolve_dims,
 )
-from ..check.shapes import Bridge
+from ..check.shapes import BlockShape, Bridge
 from .names import builtin_aliases, own_names, public_aliases
 from .parts import CONSTANT, BlockPlan, InputPlan
 from .summary import summary_lines
@@ -197,11 +197,7 @@ class ModelPlan:
     ) -> list[InputPlan]:
         """The inputs whose masks `blocks` pass as `mask=`, each once: those of the
         blocks called with their initial state (all, in a one-step model: `step`)."""
-        found = (
-            self.mask(block)
-            for block in blocks
-            if step or block.initial_state_mode != "none"
-        )
+        found = (self.mask(block) for block in blocks if step or block.passes_state)
         return list({given.name: given for given in found if given}.values())
 
     def block(self, name: str) -> BlockPlan:
@@ -282,9 +278,10 @@ class ModelPlan:
 
     @cached_property
     def repeat_over_batch(self) -> bool:
-        """A fixed initial state with a dynamic batch: repeat it inside the model."""
+        """A fixed initial state other than zeros with a dynamic batch: repeat it
+        inside the model (zeros: Keras' own, passed as none)."""
         return self.batch_size is None and any(
-            b.initial_state_mode in CONSTANT for b in self.blocks
+            b.initial_state_mode in CONSTANT and not b.keras_zeros for b in self.blocks
         )
 
     @cached_property
@@ -338,6 +335,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
+            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size),
         )
         for shape, block in zip(model.shapes, model.blocks)
     )
@@ -361,6 +359,14 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         generator=model.generator,
     )
     return settle(plan)
+
+
+def _keras_zeros(mode: str, shape: BlockShape, batch_size: int | None) -> bool:
+    """Zeros for any batch size that Keras' own zeros give: not for a stack of one
+    one-state cell (flat_state), whose default state JAX's lax.scan refuses
+    (tests/keras/test_stacked_one_state.py): that one is passed, repeated."""
+    flat = any(layer.flat_state for layer in shape.layers)
+    return mode == "zeros" and batch_size is None and not flat
 
 
 def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:

@@ -39,7 +39,7 @@ LOCAL_NAMES = (
     "decoder_model", "encoder_inputs", "prefix", "carried", "classes", "scores",
     "step", "fresh", "again", "before", "after", "training_model", "sequence",
     "forced_targets", "predicted", "shapes", "finite", "targets", "weights",
-    "weight", "old", "loss",
+    "weight", "old", "loss", "output",
 )  # fmt: skip
 # The builtins they call.
 BUILTINS = ("all", "any", "len", "max", "print", "tuple", "zip")

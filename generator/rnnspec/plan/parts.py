@@ -23,6 +23,14 @@ class BlockPlan(BlockShape):
     source: str | None  # the block whose state starts this one
     stateful: bool
     reads: str  # the input or block it reads, by its spec name
+    # zeros for a dynamic batch: it passes no initial_state, Keras starts from the
+    # same zeros (no custom layer to repeat them over the batch; model._keras_zeros)
+    keras_zeros: bool = False
+
+    @property
+    def passes_state(self) -> bool:
+        """Its layers are called with `initial_state=`."""
+        return self.initial_state_mode != "none" and not self.keras_zeros
 
     @cached_property
     def state_size(self) -> object:

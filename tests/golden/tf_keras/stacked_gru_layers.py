@@ -32,29 +32,12 @@ RETURNED = [
 ]
 
 
-@keras.saving.register_keras_serializable(package="rnnspec")
-class RepeatOverBatch(keras.layers.Layer):
-    """Repeats one sequence's initial state for every sequence in the batch."""
-
-    def __init__(self, state, **kwargs):
-        super().__init__(**kwargs)
-        self.state = np.asarray(state)
-
-    def call(self, sequence):
-        state = tf.convert_to_tensor(self.state, self.compute_dtype)
-        return tf.repeat(state, tf.shape(sequence)[0], axis=0)
-
-    def compute_output_shape(self, sequence_shape):
-        return (sequence_shape[0], *self.state.shape[1:])
-
-    def get_config(self):
-        return {**super().get_config(), "state": self.state.tolist()}
-
-
 def make_initial_state(batch_size=BATCH_SIZE):
     """The initial state, nested as `initial_state=` takes it: [[h, h], [h, h]].
 
     BATCH_SIZE is None (any batch size): pass the batch size you need.
+
+    build_model() passes none: Keras starts from these zeros itself.
     """
     forward_gru_1_h = np.zeros((batch_size, 24), DTYPE)
     backward_gru_1_h = np.zeros((batch_size, 24), DTYPE)
@@ -90,27 +73,19 @@ def recurrent_part(sequence):
     sequence: (batch, time, 6).
     Returns the tensors build_model() returns, by name, after checking their shapes.
     """
-    initial_state = tf.nest.map_structure(
-        lambda state: RepeatOverBatch(state, dtype=DTYPE)(sequence),
-        make_initial_state(batch_size=1),
-    )
 
     gru_1 = keras.layers.Bidirectional(
         keras.layers.GRU(24, return_sequences=True, return_state=True),
         merge_mode="ave",
         name="gru_1",
     )
-    gru_1_output, forward_gru_1_h, backward_gru_1_h = gru_1(
-        sequence, initial_state=initial_state[0]
-    )
+    gru_1_output, forward_gru_1_h, backward_gru_1_h = gru_1(sequence)
     gru_2 = keras.layers.Bidirectional(
         keras.layers.GRU(12, dropout=0.1, return_state=True),
         merge_mode="ave",
         name="gru_2",
     )
-    output, forward_gru_2_h, backward_gru_2_h = gru_2(
-        gru_1_output, initial_state=initial_state[1]
-    )
+    output, forward_gru_2_h, backward_gru_2_h = gru_2(gru_1_output)
 
     check_returned(
         [output, forward_gru_1_h, backward_gru_1_h, forward_gru_2_h, backward_gru_2_h],
@@ -143,6 +118,12 @@ def build_model():
     returned = recurrent_part(sequence)
     outputs = [returned[name] for name in RETURNED]
     return keras.Model(sequence, outputs, name=NAME)
+
+
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back:
+    it holds Keras' layers alone, so keras.saving.load_model(path) reads it too."""
+    return keras.saving.load_model(path)
 
 
 def main():

@@ -65,8 +65,9 @@ def test_state_inputs_follow_the_inputs() -> None:
 @pytest.mark.parametrize(
     ("keys", "repeat"),
     [
-        ({}, True),
+        ({}, False),  # zeros: Keras' own, for any batch size
         ({"initial_state": "ones"}, True),
+        ({"initial_state": "random"}, True),
         ({"input": {"batch_size": 2, "features": 3}}, False),
     ],
 )

@@ -137,6 +137,8 @@ def init_notes(plan: ModelPlan, block: BlockPlan) -> list[str]:
     lines = [f"initial_state: {block.initial_state_mode}"]
     if block.stateful:
         lines += ["not passed: stateful,", "carried between calls"]
-    if plan.repeat_over_batch and block.initial_state_mode in CONSTANT:
+    if block.keras_zeros:
+        lines.append("not passed: Keras' zeros")
+    elif plan.repeat_over_batch and block.initial_state_mode in CONSTANT:
         lines.append("repeated over the batch")
     return lines

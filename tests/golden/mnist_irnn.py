@@ -88,6 +88,12 @@ def build_model():
     return keras.Model(pixels, outputs, name=NAME)
 
 
+def load_model(path):
+    """A model of build_model() saved with model.save(path), a .keras file, read back:
+    it holds Keras' layers alone, so keras.saving.load_model(path) reads it too."""
+    return keras.saving.load_model(path)
+
+
 # The tensors build_training_model() returns, in order: the trained outputs.
 TRAINED = ["irnn_output"]
 

@@ -165,7 +165,7 @@ class ModelPlan:
             ("reset_states",): self.stateful,
             ("build_training_model", "compile_model"): self.training is not None,
             ("teacher_forcing",): self.teacher_forced is not None,
-            ("CLASSES", "log_probabilities", "decode_step", "greedy_decode")
+            ("CLASSES", "decode_step", "greedy_decode")
             + ("sample_decode", "beam_search_decode"): self.generator
             is not None,
         }

@@ -29,7 +29,7 @@ MODULE_NAMES = (
     "STEP_SHAPES", "DTYPE", "ARRAY_DTYPE", "SEED", "RETURNED", "CLASSES",
     "RepeatOverBatch", "make_initial_state", "check_shape", "check_returned",
     "recurrent_part", "build_model", "build_inference_models", "reset_states",
-    "build_training_model", "compile_model", "teacher_forcing", "log_probabilities",
+    "build_training_model", "compile_model", "teacher_forcing",
     "decode_step", "greedy_decode", "sample_decode", "beam_search_decode", "main",
 )  # fmt: skip
 # Their parameters and locals (lambda and comprehension variables included).

@@ -27,7 +27,7 @@ class BlockPlan(BlockShape):
     # same zeros (no custom layer to repeat them over the batch; model._keras_zeros)
     keras_zeros: bool = False
 
-    @property
+    @cached_property
     def passes_state(self) -> bool:
         """Its layers are called with `initial_state=`."""
         return self.initial_state_mode != "none" and not self.keras_zeros

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import pytest
 
-from rnnspec import SpecError, load_spec, render_spec
+from rnnspec import load_spec, make_plan, render_module, render_spec
 
 from ..conftest import ROOT
 from ..support.compare_models import TOLERANCE, copy_weights, numbers
@@ -303,9 +303,11 @@ def test_modules_without_a_stateful_layer_have_no_reset_states() -> None:
 
 
 @pytest.mark.parametrize("name", ["reset_states", "fresh", "again", "before"])
-def test_an_input_cannot_take_the_modules_stateful_names(
+def test_an_input_may_take_the_modules_stateful_names(
     name: str, tmp_path: Path
 ) -> None:
+    """The spec keeps the name; the module renames its own (rnnspec/plan/names.py),
+    and reset_states stays its interface (tests/data/specs/own_names/ runs such)."""
     spec = tmp_path / "clash.yaml"
     spec.write_text(
         f"name: clash\ninputs:\n  {name}: {{batch_size: 2, timesteps: 3, features: 2}}\n"
@@ -313,5 +315,11 @@ def test_an_input_cannot_take_the_modules_stateful_names(
         " stateful: true}\n",
         encoding="utf-8",
     )
-    with pytest.raises(SpecError, match=f"uses the name {name} itself"):
-        load_spec(spec)
+    loaded = load_spec(spec)
+    assert make_plan(loaded).own[name] == f"{name}_"
+    source = render_module(loaded)
+    compile(source, "clash.py", "exec")
+    assert f"    {name} = keras.Input(" in source
+    assert (
+        "\ndef reset_states" in source or "\nreset_states = reset_states_\n" in source
+    )

@@ -317,7 +317,8 @@ def test_a_page_describes_the_module_its_plan_makes(built: dict[str, str]) -> No
             if block.stateful:
                 assert "is stateful, so it starts from zeros and carries" in page
                 assert "Keras starts from zeros" not in page
-            if plan.batch_size is None and block.initial_state_mode in CONSTANT:
+            repeated = block.initial_state_mode in CONSTANT and not block.keras_zeros
+            if plan.batch_size is None and repeated:  # zeros: Keras' own, none passed
                 assert "repeats it over the batch of each call" in page
     lstm = built["lstm.md"]
     assert "- input `sequence`: a batch of 1, 5 steps, 10 features a step" in lstm

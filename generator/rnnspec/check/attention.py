@@ -303,3 +303,10 @@ def _check_masked_chain(
                     f"block {name}, or mask_zero: false",
                 )
         name = given.input
+    if name not in spec.inputs:  # a layer node between
+        raise RuleError(
+            ("attention", "over"),
+            f"the memory of block {block.name} comes from an input with mask_zero: "
+            f"true through layer node {name}, and its mask is rebuilt from the token "
+            "ids: expected blocks alone between them, or mask_zero: false",
+        )

@@ -18,6 +18,7 @@ from .stack import Dim, LayerPlan, resolve_dims
 
 if TYPE_CHECKING:
     from ..spec.models import InputSpec
+    from .nodes import NodeShape
     from .shapes import BlockShape
 
 Timesteps = Union[int, dict[str, int]]
@@ -66,6 +67,14 @@ class Parts:
             self.tensors.append((path, layer.shape, f"the tensor {layer.output}"))
         bridge = where + ("initial_state", "bridge")
         self.weights.append((bridge, block.bridge_params, f"{owner}bridge"))
+
+    def add_node(self, where: Path, node: NodeShape) -> None:
+        """A layer node's merge and layers, and the tensors they make."""
+        for layer in (node.merge, *node.layers):
+            if layer is not None:
+                path = where + layer.path
+                self.weights.append((path, layer.params, f"layer {layer.name}"))
+                self.tensors.append((path, layer.shape, f"the tensor {layer.output}"))
 
     def check(self, batch: int, timesteps: Timesteps) -> None:
         """Raise RuleError when the weights, or one tensor of a batch, are too many:

@@ -21,6 +21,7 @@ from .decoding import steppable_decoder
 from ..settle import settle
 from .inputs import InputShape, input_shapes
 from .names import spec_names
+from .nodes import NodeShape
 from .shapes import BlockShape
 from ..spec.models import LongForm, ShortForm
 from ..spec.normalise import ModelSpec, normalise
@@ -36,6 +37,7 @@ class Checked(ModelSpec):
 
     input_shapes: tuple[InputShape, ...]
     shapes: tuple[BlockShape, ...]
+    node_shapes: tuple[NodeShape, ...]  # every layer node's, in order
     used: frozenset[str]  # the blocks and inputs the outputs depend on
     training_plan: TrainingPlan | None
     decoder: str | None  # the block stepped one time step at a time, if any
@@ -46,11 +48,15 @@ class Checked(ModelSpec):
     python_names: frozenset[str]  # every Python name the inputs and blocks make
 
 
-def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked:
-    """Training's and decoding's rules on the shapes the rules computed; what the
-    whole check found."""
+def check_model(
+    spec: ShortForm | LongForm,
+    shapes: list[BlockShape],
+    nodes: list[NodeShape] | None = None,
+) -> Checked:
+    """Training's and decoding's rules on the shapes the rules computed (`nodes`: the
+    layer nodes'); what the whole check found."""
     model = normalise(spec)
-    training = plan_training(model, shapes)  # its rules raise at their keys
+    training = plan_training(model, shapes, nodes or ())  # rules raise at their keys
     generator = generator_of(model, shapes)
     check_decoding(model, generator)
     decoder = steppable_decoder(model)
@@ -62,7 +68,8 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
         **{field.name: getattr(model, field.name) for field in fields(ModelSpec)},
         input_shapes=inputs,
         shapes=tuple(shapes),
-        used=frozenset(needed(model.outputs, model.blocks)),
+        node_shapes=tuple(nodes or ()),
+        used=frozenset(needed(model.outputs, model.entries)),
         training_plan=training,
         decoder=decoder,
         encoder=_encoder(model, decoder),
@@ -70,7 +77,7 @@ def check_model(spec: ShortForm | LongForm, shapes: list[BlockShape]) -> Checked
         teacher_forced=training.teacher_forced(decoder) if forced else None,
         # decoders only where the spec asks for them (its `decoding` section)
         generator=generator if model.decoding is not None else None,
-        python_names=frozenset(spec_names(inputs, shapes)),
+        python_names=frozenset(spec_names(inputs, shapes, nodes or ())),
     )
     return settle(found)  # its derived values too: the plan computes none of them
 
@@ -105,5 +112,5 @@ class GraphSpec(LongForm):
 
     @model_validator(mode="after")
     def _rules(self) -> GraphSpec:
-        self._model = check_model(self, rules.check_graph(self))
+        self._model = check_model(self, *rules.check_graph(self))
         return self

@@ -52,7 +52,7 @@ def steppable_decoder(model: ModelSpec) -> str | None:
     step). Every block of a checked spec is in the model
     (rules.check_every_block_is_used)."""
     targets = [b for b in model.blocks if b.initial_state_mode == "from"]
-    if len(targets) != 1:
+    if len(targets) != 1 or model.nodes:  # layer nodes are stepped by no decoder
         return None
     (block,) = targets
     steppable = block.input in model.inputs and not (
@@ -82,6 +82,8 @@ def feedback_of(model: ModelSpec, block: BlockShape) -> str:
 
 def generator_of(model: ModelSpec, shapes: Sequence[BlockShape]) -> Generator | None:
     """How the model generates classes, or None where it generates none."""
+    if model.nodes:
+        return None
     by_name = {shape.name: shape for shape in shapes}
     decoder = steppable_decoder(model)
     kind: Literal["decoder", "window"] = "decoder" if decoder else "window"
@@ -154,7 +156,7 @@ def _check_stepped_front(model: ModelSpec) -> None:
     """Refuse, at the layer, the front that keeps the one seq2seq decoder from being
     run a step at a time (a long form's: a short form has no such decoder)."""
     targets = [b for b in model.blocks if b.initial_state_mode == "from"]
-    if len(targets) != 1:
+    if len(targets) != 1 or model.nodes:  # layer nodes are stepped by no decoder
         return
     (block,) = targets
     index = model.blocks.index(block)
@@ -174,6 +176,13 @@ def check_decoding(model: ModelSpec, found: Generator | None) -> None:
     decoding = model.decoding
     if decoding is None:
         return
+    if model.nodes:
+        raise RuleError(
+            ("decoding",),
+            "the decoders step recurrent blocks one step at a time, and a model with "
+            "layer nodes has no one-step model: expected no decoding section, or no "
+            f"layer nodes (got {', '.join(node.name for node in model.nodes)})",
+        )
     if found is None:
         _check_stepped_front(model)
         raise RuleError(

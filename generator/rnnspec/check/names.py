@@ -21,6 +21,7 @@ from .shapes import input_mask, input_tensor
 if TYPE_CHECKING:
     from ..spec.models import LongForm
     from .inputs import InputShape
+    from .nodes import NodeShape
     from .shapes import BlockShape
 
 # Keras names a layer that is given no name after its class: RepeatOverBatch's.
@@ -63,8 +64,12 @@ def block_names(block: BlockShape) -> dict[str, str]:
     return names
 
 
-def spec_names(inputs: Iterable[InputShape], blocks: Iterable[BlockShape]) -> set[str]:
-    """Every Python name the spec's inputs and blocks make in the module."""
+def spec_names(
+    inputs: Iterable[InputShape],
+    blocks: Iterable[BlockShape],
+    nodes: Iterable[NodeShape] = (),
+) -> set[str]:
+    """Every Python name the spec's inputs, blocks and nodes make in the module."""
     names: set[str] = set()
     for given in inputs:
         names |= {given.name, given.tensor}
@@ -74,6 +79,8 @@ def spec_names(inputs: Iterable[InputShape], blocks: Iterable[BlockShape]) -> se
             names.add(given.mask)
     for block in blocks:
         names |= set(block_names(block))
+    for node in nodes:
+        names |= set(node.names)
     return names
 
 
@@ -85,8 +92,10 @@ def _own(name: str) -> str | None:
     return None
 
 
-def check_names(spec: LongForm, blocks: list[BlockShape]) -> None:
-    """Refuse an input or block name that makes a name the module already has."""
+def check_names(
+    spec: LongForm, blocks: list[BlockShape], nodes: Iterable[NodeShape] = ()
+) -> None:
+    """Refuse an input, block or node name that makes a name the module already has."""
     taken: dict[str, tuple[Path, str]] = {}  # name -> its owner's path, and who
     for name in spec.inputs:
         path = ("inputs", name)
@@ -113,29 +122,32 @@ def check_names(spec: LongForm, blocks: list[BlockShape]) -> None:
                     at_key=True,
                 )
             taken[made] = (path, f"input {name}'s embedding")
-    for index, block in enumerate(blocks):
-        path = ("blocks", index, "name")
-        for name, what in block_names(block).items():
-            made = f"block {block.name} would make the Python name {name} (its {what})"
+    made_by = {block.name: ("block", block_names(block)) for block in blocks}
+    made_by |= {node.name: ("node", node.names) for node in nodes}
+    for entry in spec.entries:
+        kind, names = made_by[entry.name]
+        path = spec.path_of(entry.name) + ("name",)
+        for name, what in names.items():
+            made = f"{kind} {entry.name} would make the Python name {name} (its {what})"
             if _own(name):
                 raise RuleError(
                     path,
                     f"{made}, {_own(name)}; expected another "
-                    f'block name, got "{block.name}"',
+                    f'{kind} name, got "{entry.name}"',
                 )
             if name not in taken:
-                taken[name] = (path, f"block {block.name}'s {what}")
+                taken[name] = (path, f"{kind} {entry.name}'s {what}")
                 continue
             owner, who = taken[name]
-            if owner[0] == "inputs":  # the input took a block's name: blame the input
+            if owner[0] == "inputs":  # the input took an entry's name: blame the input
                 raise RuleError(
                     owner,
-                    f"{who} is also the Python name of block {block.name}'s {what}"
+                    f"{who} is also the Python name of {kind} {entry.name}'s {what}"
                     f'; expected another input name, got "{owner[1]}"',
                     at_key=True,
                 )
             raise RuleError(
                 path,
-                f"{made}, which is also {who}; expected another block name, "
-                f'got "{block.name}"',
+                f"{made}, which is also {who}; expected another {kind} name, "
+                f'got "{entry.name}"',
             )

@@ -24,6 +24,7 @@ from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
 
 if TYPE_CHECKING:
+    from .nodes import NodeShape
     from .shapes import BlockShape
     from ..spec.models import Block, LongForm, InputSpec, ShortForm
 
@@ -56,16 +57,16 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
     return [block]
 
 
-def check_graph(spec: LongForm) -> list[BlockShape]:
-    """The long form's rules: wiring and each block's, its Python names, its budget.
-    Returns every block's shapes."""
+def check_graph(spec: LongForm) -> tuple[list[BlockShape], list[NodeShape]]:
+    """The long form's rules: wiring and each block's and node's, its Python names,
+    its budget. Returns every block's shapes and every node's."""
     for name, given in spec.inputs.items():
         if given.sequence:  # a front reads it and takes its place in check_block
-            _check_tokens(given, ("inputs", name))
-    blocks = check_wiring(spec, check_block)
-    for index, (block, shape) in enumerate(zip(spec.blocks, blocks)):
-        check_masked_stack(block, shape, ("blocks", index))
-    check_names(spec, blocks)
+            _check_tokens(given, ("inputs", name), raw=True)
+    blocks, nodes = check_wiring(spec, check_block)
+    for block, shape in zip(spec.blocks, blocks):
+        check_masked_stack(block, shape, spec.path_of(block.name))
+    check_names(spec, blocks, nodes)
     check_every_block_is_used(spec)
     parts = Parts()
     timesteps = {}
@@ -75,13 +76,15 @@ def check_graph(spec: LongForm) -> list[BlockShape]:
             ("inputs", name), f"input {name}", f"timesteps[{name!r}]", given
         )
         timesteps[name] = smoke_timesteps(given.timesteps, index, least)
-    for index, block in enumerate(blocks):
+    for block in blocks:
         parts.add_stack(
-            ("blocks", index), f"block {block.name}'s ", block.layers, block
+            spec.path_of(block.name), f"block {block.name}'s ", block.layers, block
         )
+    for node in nodes:
+        parts.add_node(spec.path_of(node.name), node)
     first = next(iter(spec.inputs.values()))
     parts.check(first.batch_size or SMOKE_BATCH_SIZE, timesteps)
-    return blocks
+    return blocks, nodes
 
 
 def check_masked_stack(block: Block, shape: BlockShape, where: Path) -> None:
@@ -229,10 +232,11 @@ def _check_block(spec: Block, input: InputSpec) -> None:
         )
 
 
-def _check_tokens(input: InputSpec, at: Path = ("input",)) -> None:
-    """Integer tokens come with an embedding, and only they (`at`: the input's path)."""
+def _check_tokens(input: InputSpec, at: Path = ("input",), raw: bool = False) -> None:
+    """Integer tokens come with an embedding, and only they (`at`: the input's path);
+    `raw`: or alone, for a layer node's embedding (the long form's)."""
     try:
-        _check_token_keys(input)
+        _check_token_keys(input, raw)
     except RuleError as error:
         raise RuleError(at + error.path[1:], error.message) from None
 
@@ -243,8 +247,8 @@ _EMBEDDING_KEYS = {
 }
 
 
-def _check_token_keys(input: InputSpec) -> None:
-    if input.vocabulary is None and input.embedding is None:
+def _check_token_keys(input: InputSpec, raw: bool = False) -> None:
+    if input.embedding is None:
         for key, what in _EMBEDDING_KEYS.items():
             if getattr(input, key):
                 raise RuleError(
@@ -252,9 +256,10 @@ def _check_token_keys(input: InputSpec) -> None:
                     f"{key} {what} of a token input: expected input.vocabulary and "
                     f"input.embedding, or no {key}",
                 )
+    if input.vocabulary is None and input.embedding is None:
         return
     for key, other in (("vocabulary", "embedding"), ("embedding", "vocabulary")):
-        if getattr(input, key) is None:
+        if getattr(input, key) is None and not (raw and key == "embedding"):
             raise RuleError(
                 ("input", other),
                 f"a token input has both vocabulary (its ids) and embedding (the size "
@@ -362,21 +367,25 @@ def _check_window(cell: CellSpec, index: int, spatial: tuple[int, ...]) -> None:
 
 
 def check_every_block_is_used(spec: LongForm) -> None:
-    """Keras drops what no model output depends on: a block, or a head nothing reads."""
+    """Keras drops what no model output depends on: a block or node, or a head
+    nothing reads."""
     outputs = set(spec.output_blocks)
     reads = {block.input for block in spec.blocks} | outputs
     reads |= {block.attention.over for block in spec.blocks if block.attention}
-    used = needed(outputs, spec.blocks)
-    for index, block in enumerate(spec.blocks):
-        if block.name not in used:
+    reads |= {name for node in spec.nodes for name in node.reads}
+    used = needed(outputs, spec.entries)
+    for entry in spec.entries:
+        if entry.name not in used:
+            what = "node" if entry in spec.nodes else "block"
             raise RuleError(
-                ("blocks", index, "name"),
-                f"no model output depends on block {block.name}, so Keras would drop it: "
-                f"expected {block.name} in outputs, or read by a block below",
+                spec.path_of(entry.name) + ("name",),
+                f"no model output depends on {what} {entry.name}, so Keras would drop "
+                f"it: expected {entry.name} in outputs, or read by a block or node below",
             )
+    for block in spec.blocks:
         if block.head_layers and block.name not in reads:
             raise RuleError(
-                ("blocks", index, "head"),
+                spec.path_of(block.name) + ("head",),
                 f"block {block.name} only hands its state on; its output is no model "
                 f"output and feeds no block, so Keras would drop its head: expected "
                 f"{block.name} in outputs, or no head",

@@ -16,12 +16,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
+from ..spec.layers import show
 from .attention import AttentionPlan, plan_attention
 from ..spec.limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
 
 if TYPE_CHECKING:
+    from .nodes import NodeShape
     from ..spec.normalise import ModelSpec
     from ..spec.models import GraphBlock, LongForm, InputSpec
 
@@ -127,6 +129,44 @@ def upstream_of(block: GraphBlock, above: list[BlockShape]) -> BlockShape | None
     return next((b for b in above if b.name == block.input), None)
 
 
+Nodes = dict[str, "NodeShape"]  # the layer nodes above a block, by name
+
+
+def input_from_node(
+    block: GraphBlock, node: NodeShape, where: Path, spec: LongForm
+) -> InputSpec:
+    """The input a block gets from a layer node: its output sequence of known steps,
+    or with `repeat` its one vector repeated."""
+    shape = node.output[1]
+    if block.repeat is not None and len(shape) != 2:
+        raise RuleError(
+            where + ("repeat",),
+            f"repeat repeats one vector (batch, features), and node {node.name} makes "
+            f"{show(shape)}: expected no repeat",
+        )
+    if block.repeat is None and len(shape) < 3:
+        raise RuleError(
+            where + ("input",),
+            f"block {block.name} reads a sequence (batch, time, ...), and node "
+            f"{node.name} makes {show(shape)}: expected a node that makes a sequence, "
+            "or repeat: N to repeat its vector N times",
+        )
+    step = shape[1:] if block.repeat is not None else shape[2:]
+    if not all(isinstance(size, int) for size in step):
+        raise RuleError(
+            where + ("input",),
+            f"the recurrent layers need the size of each step, and node {node.name} "
+            f"makes {show(shape)}: expected steps of known size",
+        )
+    given = spec.inputs[node.model_input]
+    time = shape[1]
+    timesteps = block.repeat or (
+        time if isinstance(time, int) else known_lengths(spec).get(str(time))
+    )
+    read = _reading(given, tuple(step))  # type: ignore[arg-type]
+    return read.model_copy(update={"timesteps": timesteps, "sequence": True})
+
+
 def input_from(
     block: GraphBlock, upstream: BlockShape, where: Path, spec: LongForm
 ) -> InputSpec:
@@ -193,32 +233,57 @@ def input_mask(name: str) -> str:
 
 
 def _reads(
-    spec: LongForm | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
+    spec: LongForm | ModelSpec,
+    block: GraphBlock,
+    above: list[BlockShape],
+    keyed: bool,
+    nodes: Nodes,
 ) -> tuple[str, str, tuple[Dim, ...], dict[str, int]]:
     """What a block reads: the tensor's Python name, the model input its time axis
-    comes from, the tensor's shape, and the known size of that time axis by name."""
+    comes from, the tensor's shape, and the known size of each named time axis."""
     upstream = upstream_of(block, above)
+    repeat = getattr(block, "repeat", None)
+    if block.input in nodes:
+        node = nodes[block.input]
+        shape = node.output[1]
+        if repeat:
+            shape = (shape[0], repeat, *shape[1:])
+        return node.name, node.model_input, shape, known_lengths(spec)
+    time: Dim
     if upstream is None:
         given = spec.inputs[block.input]
         model_input, step = block.input, given.step_shape
         read = input_tensor(block.input, given)
+        time = f"timesteps[{model_input!r}]" if keyed else "timesteps"
     else:
         model_input, step, read = (
             upstream.model_input,
             _step_of(upstream),
             upstream.output[0],
         )
-    time: Dim = f"timesteps[{model_input!r}]" if keyed else "timesteps"
-    repeat = getattr(block, "repeat", None)
+        time = upstream.output[1][1]  # its steps (a front may change their number)
     known = spec.inputs[model_input].timesteps
-    sizes = {time: known} if isinstance(time, str) and known else {}
+    sizes = known_lengths(spec) if keyed else {"timesteps": known} if known else {}
     return read, model_input, ("batch_size", repeat or time, *step), sizes
 
 
+def known_lengths(spec: LongForm | ModelSpec) -> dict[str, int]:
+    """The known length of each input's named time axis (`timesteps['name']`)."""
+    return {
+        f"timesteps[{name!r}]": given.timesteps
+        for name, given in spec.inputs.items()
+        if given.timesteps
+    }
+
+
 def _front(
-    spec: LongForm | ModelSpec, block: GraphBlock, above: list[BlockShape], keyed: bool
+    spec: LongForm | ModelSpec,
+    block: GraphBlock,
+    above: list[BlockShape],
+    keyed: bool,
+    nodes: Nodes,
 ) -> tuple[AroundPlan, ...]:
-    _, _, shape, sizes = _reads(spec, block, above, keyed)
+    _, _, shape, sizes = _reads(spec, block, above, keyed, nodes)
     prefix = f"{block.name}_" if keyed else ""
     if masks_steps(block.front) and block.initial_state_mode != "none":
         index = next(i for i, layer in enumerate(block.front) if layer.makes_mask)
@@ -238,9 +303,10 @@ def recurrent_input(
     given: InputSpec,
     above: list[BlockShape],
     keyed: bool = True,
+    nodes: Nodes | None = None,
 ) -> InputSpec:
     """The input as its recurrent layers see it: `given`, or its front's output."""
-    front = _front(spec, block, above, keyed)
+    front = _front(spec, block, above, keyed, nodes or {})
     if not front:
         return given
     step = tuple(int(size) for size in front[-1].shape[2:])  # type: ignore[arg-type]
@@ -252,12 +318,15 @@ def shape_of(
     block: GraphBlock,
     above: list[BlockShape],
     keyed: bool = True,
+    nodes: Nodes | None = None,
 ) -> BlockShape:
     """A block's layers and output; its bridges come after its hand-over is checked.
-    Unkeyed (the short form's one block), names have no prefix and time no key."""
-    read, model_input, shape, sizes = _reads(spec, block, above, keyed)
+    Unkeyed (the short form's one block), names have no prefix and time no key;
+    `nodes`: the layer nodes above it, by name."""
+    nodes = nodes or {}
+    read, model_input, shape, sizes = _reads(spec, block, above, keyed, nodes)
     prefix = f"{block.name}_" if keyed else ""
-    front = _front(spec, block, above, keyed)
+    front = _front(spec, block, above, keyed, nodes)
     if front:
         shape = front[-1].shape
     head_layers = block.head_layers
@@ -294,7 +363,7 @@ def shape_of(
         projection=None,
         projected=None,
         attention=attention,
-        masked=_masked(spec, block, above, front),
+        masked=_masked(spec, block, above, front, nodes),
     )
 
 
@@ -303,6 +372,7 @@ def _masked(
     block: GraphBlock,
     above: list[BlockShape],
     front: tuple[AroundPlan, ...],
+    nodes: Nodes,
 ) -> bool:
     """Whether a mask_zero input's mask reaches the block's recurrent layers, as Keras
     passes it on: through every layer of its front that keeps it (no RepeatVector),
@@ -312,12 +382,20 @@ def _masked(
         return False
     if not all(layer.keeps_mask for layer in front):
         return False
+    if block.input in nodes:
+        return nodes[block.input].masked
     upstream = upstream_of(block, above)
     if upstream is None:
         return bool(spec.inputs[block.input].mask_zero)
-    vector = (upstream.attention.vector,) if upstream.attention else ()
+    return output_masked(upstream)
+
+
+def output_masked(block: BlockShape) -> bool:
+    """Whether a Keras mask rides on a block's output: its masked sequence, through
+    an attention vector and a head that keep it."""
+    vector = (block.attention.vector,) if block.attention else ()
     return (
-        upstream.masked
-        and upstream.layers[-1].return_sequences
-        and all(layer.keeps_mask for layer in (*vector, *upstream.head) if layer)
+        block.masked
+        and block.layers[-1].return_sequences
+        and all(layer.keeps_mask for layer in (*vector, *block.head) if layer)
     )

@@ -26,6 +26,9 @@ from ..spec.training import (
 
 if TYPE_CHECKING:
     from ..spec.normalise import ModelSpec
+    from collections.abc import Sequence
+
+    from .nodes import NodeShape
     from .shapes import BlockShape
     from ..spec.models import GraphBlock
     from ..spec.training import Training
@@ -68,6 +71,7 @@ class TrainingPlan:
     optimizer: str  # Keras' class
     learning_rate: float | None
     outputs: tuple[TrainedOutput, ...]
+    loss_weights: tuple[float, ...] | None = None  # per trained output, in order
 
     @cached_property
     def ctc(self) -> bool:
@@ -99,10 +103,22 @@ class TrainingPlan:
         return None
 
 
-def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | None:
-    """The training plan of a model spec (`shapes`: every block's, as the rules
-    computed them), checking each rule at its key: the check pass's
-    (rnnspec/check/checked.py); the plan reads what it found."""
+@dataclass(frozen=True)
+class _Scored:
+    """A layer node as a loss reads it: its layers end in what it scores."""
+
+    name: str
+    head_layers: list[object]
+    merge_mode: None = None
+    return_sequences: bool = True  # its output's rank tells
+
+
+def plan_training(
+    model: ModelSpec, shapes: list[BlockShape], nodes: Sequence[NodeShape] = ()
+) -> TrainingPlan | None:
+    """The training plan of a model spec (`shapes`, `nodes`: every block's and layer
+    node's, as the rules computed them), checking each rule at its key: the check
+    pass's (rnnspec/check/checked.py); the plan reads what it found."""
     training = model.training
     if training is None:
         return None
@@ -127,17 +143,42 @@ def plan_training(model: ModelSpec, shapes: list[BlockShape]) -> TrainingPlan | 
                 ("training", "metrics", index),
                 f"each metric once: expected no second {metric}, got {metric} twice",
             )
-    blocks = {block.name: block for block in model.blocks}
+    scored: dict[str, object] = {block.name: block for block in model.blocks}
+    scored |= {node.name: _Scored(node.name, node.layers) for node in model.nodes}
     lengths = {name: given.timesteps for name, given in model.inputs.items()}
-    shaped = {shape.name: shape for shape in shapes}
+    shaped: dict[str, BlockShape | NodeShape] = {shape.name: shape for shape in shapes}
+    shaped |= {node.name: node for node in nodes}
     outputs = tuple(
-        _trained(blocks[name], shaped[name], loss, training.metrics, path, lengths)
+        _trained(scored[name], shaped[name], loss, training.metrics, path, lengths)  # type: ignore[arg-type]
         for name, loss in losses.items()
         for path in [_loss_path(training, name)]
     )
     return TrainingPlan(
-        OPTIMIZERS[training.optimizer], training.learning_rate, outputs=outputs
+        OPTIMIZERS[training.optimizer],
+        training.learning_rate,
+        outputs=outputs,
+        loss_weights=_loss_weights(training, [output.name for output in outputs]),
     )
+
+
+def _loss_weights(training: Training, trained: list[str]) -> tuple[float, ...] | None:
+    """Each trained output's loss weight, in order: 1.0 where the spec gives none."""
+    weights = training.loss_weights
+    if weights is None:
+        return None
+    for name in weights:
+        if name not in trained:
+            raise RuleError(
+                ("training", "loss_weights", name),
+                hinted(
+                    f"a loss weight is for a trained output: expected one of "
+                    f"{', '.join(trained)}, got {name}",
+                    name,
+                    trained,
+                ),
+                at_key=True,
+            )
+    return tuple(float(weights.get(name, 1.0)) for name in trained)
 
 
 def _loss_path(training: Training, name: str) -> Path:

@@ -11,6 +11,7 @@ from ..check.stack import Dim, LayerPlan
 from .parts import BlockPlan
 
 if TYPE_CHECKING:
+    from ..check.nodes import NodeShape
     from ..spec.around import AroundPlan
     from .model import ModelPlan
 
@@ -28,8 +29,9 @@ class LayerRow:
 
 def layer_rows(plan: ModelPlan) -> list[LayerRow]:
     """The model's layers: each token input's Embedding, then block by block its
-    bridge, repeat, front, recurrent (and Dropout), attention and head layers. Only
-    the blocks the outputs depend on: Keras drops any other."""
+    bridge, repeat, front, recurrent (and Dropout), attention and head layers, and
+    node by node its merge and layers. Only those the outputs depend on: Keras drops
+    any other."""
     rows = [
         LayerRow(
             given.embedding_layer,
@@ -40,10 +42,20 @@ def layer_rows(plan: ModelPlan) -> list[LayerRow]:
         for given in plan.inputs
         if given.embedding
     ]
-    for block in plan.model_blocks:
+    used = plan.spec.used
+    for kind, entry in plan.graph:
+        if entry.name not in used:
+            continue
+        if kind == "node":
+            node: NodeShape = entry  # type: ignore[assignment]
+            merge = (node.merge,) if node.merge else ()
+            rows += [_around(layer) for layer in (*merge, *node.layers)]
+            continue
+        block: BlockPlan = entry  # type: ignore[assignment]
         rows += _bridge_rows(block)
         if block.repeated:
-            width = plan.block(block.reads).output[1][-1]
+            read = plan.named_nodes.get(block.reads) or plan.block(block.reads)
+            width = read.output[1][-1]
             rows.append(
                 LayerRow(
                     block.repeat_layer,

@@ -27,6 +27,7 @@ from ..check.stack import (
     StateTree,
     resolve_dims,
 )
+from ..check.nodes import NodeShape
 from ..check.shapes import BlockShape, Bridge
 from .names import builtin_aliases, own_names, public_aliases
 from .parts import CONSTANT, BlockPlan, InputPlan
@@ -70,6 +71,24 @@ class ModelPlan:
     training: TrainingPlan | None = None  # how compile_model() trains it (issue 12)
     feedback: str = ""  # what the decoder's loop feeds back (rnnspec/check/decoding.py)
     generator: Generator | None = None  # how the model generates classes, if it does
+    nodes: tuple[NodeShape, ...] = ()  # the layer nodes, in order
+
+    @cached_property
+    def graph(self) -> tuple[tuple[str, BlockPlan | NodeShape], ...]:
+        """("block" or "node", its plan) for each entry, in the spec's order: each
+        reads only those above it."""
+        kinds = {block.name: ("block", block) for block in self.blocks}
+        kinds |= {node.name: ("node", node) for node in self.nodes}
+        return tuple(kinds[entry.name] for entry in self.spec.entries)  # type: ignore[misc]
+
+    @cached_property
+    def named_nodes(self) -> dict[str, NodeShape]:
+        return {node.name: node for node in self.nodes}
+
+    @cached_property
+    def model_nodes(self) -> tuple[NodeShape, ...]:
+        """The nodes the outputs depend on."""
+        return tuple(n for n in self.nodes if n.name in self.spec.used)
 
     def _constant(self, values: dict[str, object]) -> object:
         """A module constant: keyed by name, or the one value unkeyed."""
@@ -127,8 +146,10 @@ class ModelPlan:
     @cached_property
     def params(self) -> int:
         """The model's weights: Keras' count_params()."""
-        return sum(b.params for b in self.model_blocks) + sum(
-            i.params for i in self.inputs
+        return (
+            sum(b.params for b in self.model_blocks)
+            + sum(n.params for n in self.model_nodes)
+            + sum(i.params for i in self.inputs)
         )
 
     @cached_property
@@ -248,8 +269,17 @@ class ModelPlan:
 
     @cached_property
     def returns(self) -> tuple[tuple[str, tuple[Dim, ...]], ...]:
-        """What build_model() returns, in order: per output block, its returns."""
-        return tuple(item for name in self.outputs for item in self.block(name).returns)
+        """What build_model() returns, in order: per output block, its returns; per
+        output node, its output."""
+        return tuple(
+            item
+            for name in self.outputs
+            for item in (
+                (self.named_nodes[name].output,)
+                if name in self.named_nodes
+                else self.block(name).returns
+            )
+        )
 
     @cached_property
     def state_inputs(self) -> tuple[StateTensor, ...]:
@@ -319,7 +349,7 @@ class ModelPlan:
     @cached_property
     def summary(self) -> list[str]:
         """The header comment: inputs and blocks, a line each."""
-        return summary_lines(self.inputs, self.blocks, self.batch_size)
+        return summary_lines(self.inputs, self.graph, self.batch_size)
 
 
 def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
@@ -357,6 +387,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         training=model.training_plan,
         feedback=model.feedback,
         generator=model.generator,
+        nodes=model.node_shapes,
     )
     return settle(plan)
 

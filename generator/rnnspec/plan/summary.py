@@ -1,18 +1,22 @@
-"""The module's header comment: the plan's inputs and blocks, a line each."""
+"""The module's header comment: the plan's inputs, blocks and nodes, a line each."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..check.nodes import NodeShape
     from ..spec.around import AroundPlan
     from .parts import BlockPlan, InputPlan
 
 
 def summary_lines(
-    inputs: tuple[InputPlan, ...], blocks: tuple[BlockPlan, ...], batch_size: int | None
+    inputs: tuple[InputPlan, ...],
+    graph: tuple[tuple[str, BlockPlan | NodeShape], ...],
+    batch_size: int | None,
 ) -> list[str]:
-    """Inputs, then blocks: their layers, how they start, the layers around them."""
+    """Inputs, then blocks and nodes in order: their layers, how blocks start, the
+    layers around them, what nodes merge."""
     lines = []
     for given in inputs:
         if not given.sequence:
@@ -21,7 +25,9 @@ def summary_lines(
             )
             continue
         if given.vocabulary is not None:
-            step = f"tokens of {given.vocabulary}, embedding={given.embedding}"
+            step = f"tokens of {given.vocabulary}" + (
+                f", embedding={given.embedding}" if given.embedding else ""
+            )
         elif len(given.step_shape) > 1:
             step = f"shape={given.step_shape}"
         else:
@@ -29,7 +35,11 @@ def summary_lines(
         lines.append(
             f"{given.name}: batch_size={batch_size}, timesteps={given.timesteps}, {step}"
         )
-    for block in blocks:
+    for kind, entry in graph:
+        if kind == "node":
+            lines.append(_node_line(entry))  # type: ignore[arg-type]
+            continue
+        block: BlockPlan = entry  # type: ignore[assignment]
         text = " -> ".join(layer.summary for layer in block.layers)
         if block.source:
             bridge = block.bridges[0].kind
@@ -51,3 +61,10 @@ def summary_lines(
 def _layers(layers: tuple[AroundPlan, ...]) -> str:
     """Layers around a block, briefly: "Dense(93, softmax) -> Dropout(0.5)"."""
     return " -> ".join(layer.brief for layer in layers)
+
+
+def _node_line(node: NodeShape) -> str:
+    """A layer node: "features (title, body): Concatenate -> Dense(1)"."""
+    merge = [node.merge.keras_class] if node.merge else []
+    text = " -> ".join(merge + [_layers(node.layers)] * bool(node.layers))
+    return f"{node.name} ({', '.join(node.reads)}): {text}"

@@ -31,8 +31,10 @@ def describe_plan(plan: ModelPlan) -> str:
     parameters; then what the model returns. Unkeyed (the short form), the one block's
     lines stand alone."""
     if plan.keyed:
+        nodes = f", {len(plan.nodes)} layer node(s)" if plan.nodes else ""
         lines = [
             f"{plan.name}: {len(plan.inputs)} input(s), {len(plan.blocks)} block(s)"
+            + nodes
         ]
     else:
         lines = [f"{plan.name}: {len(plan.blocks[0].layers)} layer(s)"]
@@ -51,7 +53,11 @@ def describe_plan(plan: ModelPlan) -> str:
         )
     embeddings = [(i.embedding_layer, i.params) for i in plan.inputs if i.embedding]
     if plan.keyed:
-        parts = embeddings + [(b.name, b.params) for b in plan.model_blocks]
+        parts = embeddings + [
+            (entry.name, entry.params)
+            for kind, entry in plan.graph
+            if entry.name in plan.spec.used and (kind == "block" or entry.params)
+        ]
     else:
         parts = embeddings + _param_parts(plan.blocks[0])
     lines.append(_params(plan.params, parts))

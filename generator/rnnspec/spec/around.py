@@ -8,6 +8,7 @@ the layer's key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -139,8 +140,23 @@ def plan_head(
     Unlisted, the head is one Dense layer given by its keys at `where`."""
     names = _names(f"{prefix}head", layers)
     outputs = [f"{name}_output" for name in names[:-1]] + [f"{prefix}output"]
+    return plan_chain(layers, shape, names, outputs, where, sizes, listed)
+
+
+def plan_chain(
+    layers: list[KerasLayer],
+    shape: Shape,
+    names: Sequence[str],
+    outputs: Sequence[str],
+    where: Path,
+    sizes: dict[str, int],
+    listed: bool = True,
+) -> tuple[AroundPlan, ...]:
+    """Layers called one on the other's output, each under its name; a layer's output
+    is `outputs`' entry, or `<name>_output` past their end."""
     plans: list[AroundPlan] = []
-    for index, (layer, name, output) in enumerate(zip(layers, names, outputs)):
+    for index, (layer, name) in enumerate(zip(layers, names)):
+        output = outputs[index] if index < len(outputs) else f"{name}_output"
         at = where + (index,) if listed else where
         plans.append(_plan(layer, name, output, shape, at, sizes))
         shape = plans[-1].shape

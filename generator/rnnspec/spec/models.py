@@ -9,10 +9,9 @@ can point at it. Each cell type's Keras facts are in the cell registry (rnnspec/
 
 from __future__ import annotations
 
-import keyword
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
 from .layers import AroundLayer, Dense
 from .attention import Attention
@@ -21,28 +20,13 @@ from .decoding import Decoding
 from .training import Training
 from .initializers import Initializer
 from .layers.base import keras_value
-from .values import Activation, LayerActivation, Rate, Size
+from .nodes import LayerNode, entry_kind
+from .values import Activation, Identifier, LayerActivation, Rate, Size
 from .limits import MAX_BLOCKS, MAX_CELLS
 
 CONV_RANK = {name: kind.rank for name, kind in CELLS.items() if kind.rank}
 
 
-def _identifier(name: str) -> str:
-    if keyword.iskeyword(name):
-        raise ValueError("an identifier that is not a Python keyword")
-    return name
-
-
-_KEYWORDS = [word for word in keyword.kwlist if word.islower()]  # the pattern's case
-Identifier = Annotated[
-    str,
-    Field(
-        pattern=r"^[a-z_][a-z0-9_]*$",
-        max_length=64,
-        json_schema_extra={"not": {"enum": _KEYWORDS}},  # as _identifier refuses
-    ),
-    AfterValidator(_identifier),
-]
 Dtype = Literal["float32", "float64", "float16", "bfloat16"]
 InitialState = Literal["zeros", "ones", "random", "input", "none"]
 MergeMode = Literal["concat", "sum", "mul", "ave", "none"]
@@ -144,10 +128,12 @@ class InputSpec(_Strict):
 
     @property
     def step_shape(self) -> tuple[int, ...]:
-        """One time step as the blocks read it: (features,), (*spatial, channels), or a
-        token's (embedding,)."""
+        """One time step as the blocks read it: (features,), (*spatial, channels), a
+        token's (embedding,), or () for raw tokens (a node embeds them)."""
         if self.embedding is not None:
             return (self.embedding,)
+        if self.vocabulary is not None:
+            return ()
         return tuple(self.shape) if self.shape else (self.features,)  # type: ignore[arg-type]
 
 
@@ -294,6 +280,12 @@ class GraphBlock(Block):
         return self.initial_state or "none"
 
 
+Entry = Annotated[
+    Union[Annotated[GraphBlock, Tag("block")], Annotated[LayerNode, Tag("node")]],
+    Discriminator(entry_kind),
+]
+
+
 class LongForm(_Strict):
     """The long form's keys, each checked alone (checked across keys: `GraphSpec`)."""
 
@@ -302,9 +294,15 @@ class LongForm(_Strict):
     name: Identifier
     description: str = ""
     inputs: dict[Identifier, InputSpec] = Field(min_length=1, max_length=MAX_BLOCKS)
-    blocks: list[GraphBlock] = Field(min_length=1, max_length=MAX_BLOCKS)
+    entries: list[Entry] = Field(
+        alias="blocks",
+        min_length=1,
+        max_length=MAX_BLOCKS,
+        description="recurrent blocks (with cells) and layer nodes (with layers or a "
+        "merge), in order: each reads what is named above it",
+    )
     outputs: list[Identifier] | None = Field(
-        default=None, min_length=1, description="default: the last block"
+        default=None, min_length=1, description="default: the last block or node"
     )
     training: Training | None = Field(
         default=None, description="loss, optimizer and metrics (docs/training.md)"
@@ -316,5 +314,19 @@ class LongForm(_Strict):
     )
 
     @property
+    def blocks(self) -> list[GraphBlock]:
+        """The recurrent blocks, in order."""
+        return [entry for entry in self.entries if isinstance(entry, GraphBlock)]
+
+    @property
+    def nodes(self) -> list[LayerNode]:
+        """The layer nodes, in order."""
+        return [entry for entry in self.entries if isinstance(entry, LayerNode)]
+
+    def path_of(self, name: str) -> tuple[str, int]:
+        """Where an entry is written: ("blocks", its index)."""
+        return ("blocks", [entry.name for entry in self.entries].index(name))
+
+    @property
     def output_blocks(self) -> list[str]:
-        return self.outputs or [self.blocks[-1].name]
+        return self.outputs or [self.entries[-1].name]

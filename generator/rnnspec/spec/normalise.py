@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models import Block, GraphBlock, LongForm, InputSpec, ShortForm
+from .nodes import LayerNode
 from .decoding import Decoding
 from .training import Training
 
@@ -31,6 +32,9 @@ class ModelSpec:
     keyed: bool  # constants keyed by input and block name, names prefixed by block
     training: Training | None = None  # the training section (rnnspec/spec/training.py)
     decoding: Decoding | None = None  # the decoding section (rnnspec/spec/decoding.py)
+    nodes: tuple[LayerNode, ...] = ()  # the long form's layer nodes
+    # blocks and nodes in the spec's order (each reads only those above it)
+    entries: tuple[GraphBlock | LayerNode, ...] = ()
 
     def prefix(self, block: GraphBlock) -> str:
         """What the names a block makes start with: "encoder_", or "" unkeyed."""
@@ -55,6 +59,8 @@ def normalise(spec: ShortForm | LongForm | ModelSpec) -> ModelSpec:
             keyed=True,
             training=spec.training,
             decoding=spec.decoding,
+            nodes=tuple(spec.nodes),
+            entries=tuple(spec.entries),
         )
     block = GraphBlock.model_construct(  # checked as a short form already
         **{key: getattr(spec, key) for key in Block.model_fields},
@@ -71,4 +77,5 @@ def normalise(spec: ShortForm | LongForm | ModelSpec) -> ModelSpec:
         keyed=False,
         training=spec.training,
         decoding=spec.decoding,
+        entries=(block,),
     )

@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from .values import Identifier
 from .limits import MAX_SIZE, RuleError
 from .problems import hinted
 
@@ -210,6 +211,9 @@ LearningRate = Annotated[
 ]
 
 
+LossWeight = Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)]
+
+
 class Training(BaseModel):
     """The `training` section of either form."""
 
@@ -225,4 +229,9 @@ class Training(BaseModel):
     )
     metrics: list[Metric] = Field(
         default=[], max_length=len(METRICS), description="for every trained output"
+    )
+    loss_weights: dict[Identifier, LossWeight] | None = Field(
+        default=None,
+        description="trained output -> the weight of its loss in the total (Keras' "
+        "compile(loss_weights=...)); default 1.0 each",
     )

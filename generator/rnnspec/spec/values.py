@@ -3,9 +3,10 @@ the layer registry (rnnspec/spec/layers/): sizes, rates, activation names."""
 
 from __future__ import annotations
 
+import keyword
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .limits import MAX_SIZE
 
@@ -21,3 +22,21 @@ Size = Annotated[int, Field(ge=1, le=MAX_SIZE)]
 Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 LayerActivation = Literal[LAYER_ACTIVATIONS]  # type: ignore[valid-type]
+
+
+def _identifier(name: str) -> str:
+    if keyword.iskeyword(name):
+        raise ValueError("an identifier that is not a Python keyword")
+    return name
+
+
+_KEYWORDS = [word for word in keyword.kwlist if word.islower()]  # the pattern's case
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z_][a-z0-9_]*$",
+        max_length=64,
+        json_schema_extra={"not": {"enum": _KEYWORDS}},  # as _identifier refuses
+    ),
+    AfterValidator(_identifier),
+]

@@ -11,7 +11,7 @@ from pydantic import Field
 from ..initializers import Initializer, Number
 from ..limits import Path
 from ..values import LayerActivation, Rate, Size
-from .base import KerasLayer, Shape, check_rank
+from .base import KerasLayer, Keywords, Shape, check_rank
 
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 Epsilon = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -118,3 +118,40 @@ class Masking(_MaskKeeping):
     makes_mask = True
     type: Literal["masking"]
     mask_value: Number | None = None
+
+
+class Embedding(KerasLayer):
+    """keras.layers.Embedding: each integer token of (batch, time) becomes a vector of
+    `output_dim`. A layer node's first layer, on an input of raw tokens
+    (`vocabulary` without `embedding`); Keras' own mask_zero is the input's."""
+
+    keras_class = "Embedding"
+    type: Literal["embedding"]
+    input_dim: Size
+    output_dim: Size
+    embeddings_initializer: Initializer | None = None
+
+    def keras_args(self) -> tuple[tuple[object, ...], Keywords]:
+        """Embedding(input_dim, output_dim, ...), as keras.io writes it."""
+        _, keywords = super().keras_args()
+        rest = tuple(item for item in keywords if item[0] not in _EMBEDDING_SIZES)
+        return (self.input_dim, self.output_dim), rest
+
+    def output_shape(self, shape: Shape, where: Path, sizes: dict[str, int]) -> Shape:
+        check_rank(self, shape, 2, where, "reads integer tokens (batch, time)")
+        return (*shape, self.output_dim)
+
+    def params(self, shape: Shape) -> int:
+        return self.input_dim * self.output_dim
+
+    def initialized(self) -> tuple[tuple[str, int, str], ...]:
+        return (
+            (
+                "embeddings_initializer",
+                2,
+                "an Embedding matrix (input_dim, output_dim)",
+            ),
+        )
+
+
+_EMBEDDING_SIZES = ("input_dim", "output_dim")

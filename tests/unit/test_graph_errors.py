@@ -86,7 +86,7 @@ CASES = {
 }
 
 EXPECTED = {
-    "unused block": "10:11: blocks[1].name: no model output depends on block decoder, so Keras would drop it: expected decoder in outputs, or read by a block below",
+    "unused block": "10:11: blocks[1].name: no model output depends on block decoder, so Keras would drop it: expected decoder in outputs, or read by a block or node below",
     "dropped head": "10:11: blocks[0].head: block encoder only hands its state on; its output is no model output and feeds no block, so Keras would drop its head: expected encoder in outputs, or no head",
     "bidir no bridge": "16:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 4 [encoder_forward_lstm_h (16,), encoder_forward_lstm_c (16,), encoder_backward_lstm_h (16,), encoder_backward_lstm_c (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project, which maps each state with a Dense layer",
     "gru to lstm": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but they do not match: encoder returns 1 [encoder_gru_h (16,)], decoder takes 2 [decoder_lstm_h (16,), decoder_lstm_c (16,)]; use bridge: project, which maps each state with a Dense layer",
@@ -95,9 +95,9 @@ EXPECTED = {
     "no return_state": "14:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but encoder does not return it: set return_state: true on encoder",
     "from below": "15:27: blocks[1].initial_state.from: block decoder can start only from a block above it, got 'decoder'",
     "depth": "15:27: blocks[1].initial_state.from: block decoder starts from block encoder's state, but stacks map cell to cell: encoder has 1 cell(s), decoder has 2",
-    "unknown input": "11:12: blocks[1].input: expected a name from inputs or a block above (src, tgt, encoder), got 'target'; did you mean 'tgt'?",
-    "unused input": "5:10: inputs.extra: input 'extra' feeds no block",
-    "bad output": "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decoderr'; did you mean 'decoder'?",
+    "unknown input": "11:12: blocks[1].input: expected a name from inputs, or a block or node above (src, tgt, encoder), got 'target'; did you mean 'tgt'?",
+    "unused input": "5:10: inputs.extra: input 'extra' feeds no block or node",
+    "bad output": "16:11: outputs[0]: expected a block or node name (encoder, decoder), got 'decoderr'; did you mean 'decoder'?",
     "dup name": "10:11: blocks[1].name: names must be unique: 'encoder' is already a block",
     "needs sequence": "10:12: blocks[1].input: block decoder takes block encoder's output, which must be one sequence: expected return_sequences: true (and no merge_mode: none) on encoder, or repeat: N to repeat its last output N times",
     "batch mismatch": "4:34: inputs.tgt.batch_size: all inputs share one batch_size: expected null like the first input, got 3",
@@ -212,7 +212,7 @@ def test_own_names_are_exactly_the_names_the_template_writes_where_the_spec_s_li
     for path in NAMED_GRAPHS:
         spec = load_spec(path, target)
         plan = make_plan(spec)
-        made = spec_names(plan.inputs, plan.blocks)
+        made = spec_names(plan.inputs, plan.blocks, plan.nodes)
         source = render_module(spec, target)
         names = _scope_names(source, made, plan.own)
         assert names - set(OWN_NAMES) == set(), path.stem

@@ -64,7 +64,7 @@ SUGGESTED = {
     ),
     "input name": (
         LONG.replace("input: src", "input: srcc"),
-        "7:12: blocks[0].input: expected a name from inputs or a block above "
+        "7:12: blocks[0].input: expected a name from inputs, or a block or node above "
         "(src, tgt), got 'srcc'; did you mean 'src'?",
     ),
     "initial_state from": (
@@ -79,7 +79,7 @@ SUGGESTED = {
     ),
     "outputs": (
         LONG + "outputs: [decodr]\n",
-        "16:11: outputs[0]: expected a block name (encoder, decoder), got 'decodr'; "
+        "16:11: outputs[0]: expected a block or node name (encoder, decoder), got 'decodr'; "
         "did you mean 'decoder'?",
     ),
 }

@@ -31,6 +31,15 @@ from ..spec.models import (
     InputSpec,
 )
 from ..spec.limits import Path, RuleError
+from ..spec.nodes import (
+    MERGES,
+    NODE_LAYER_MODELS,
+    Concatenate,
+    Dot,
+    Elementwise,
+    LayerNode,
+    entry_kind,
+)
 from .schema import EDITOR_KEY
 from .spec_file import read_spec_stream, read_spec_text
 from ..check.target_rules import DEFAULT, check_target
@@ -181,6 +190,11 @@ _TAGS = (
     | set(INITIALIZER_MODELS)
     | {
         "bool",
+        "str",
+        "block",
+        "node",
+        "embedding",
+        *MERGES,
         "BidirectionalSpec",
         "HandOver",
         "Head",
@@ -197,7 +211,12 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
     if path == ():
         return GraphSpec if isinstance(data, dict) and "blocks" in data else Spec
     if block and rest == ():
-        return GraphBlock
+        entry = _lookup(data, path)
+        return LayerNode if entry_kind(entry) == "node" else GraphBlock
+    if block and rest == ("merge",):
+        merge = _lookup(data, path)
+        kind = merge.get("type") if isinstance(merge, dict) else None
+        return {"concatenate": Concatenate, "dot": Dot}.get(kind, Elementwise)  # type: ignore[arg-type]
     if rest == ("input",) or (len(path) == 2 and path[0] == "inputs"):
         return InputSpec
     if rest in (("bidirectional",),):
@@ -213,9 +232,10 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
             if isinstance(given, dict)
             else None
         )
-    if len(rest) == 2 and rest[0] in ("front", "head"):
+    if len(rest) == 2 and rest[0] in ("front", "head", "layers"):
         layer = _lookup(data, path)
-        return LAYER_MODELS.get(layer.get("type")) if isinstance(layer, dict) else None
+        models = NODE_LAYER_MODELS if rest[0] == "layers" else LAYER_MODELS
+        return models.get(layer.get("type")) if isinstance(layer, dict) else None
     if len(rest) == 2 and rest[0] == "cells":
         cell = _lookup(data, path)
         return CELL_MODELS.get(cell.get("type")) if isinstance(cell, dict) else None
@@ -276,8 +296,12 @@ def _tagged(path: Path) -> tuple[str, dict[str, Any]]:
     """What a mapping with a `type` at `path` is, and its types."""
     if _is_initializer(path):
         return "initializer", INITIALIZER_MODELS
+    if len(path) > 2 and path[2] == "layers":  # a layer node's
+        return "layer", NODE_LAYER_MODELS
     if any(part in ("front", "head") for part in path):
         return "layer", LAYER_MODELS
+    if len(path) > 2 and path[2] == "merge":
+        return "merge", MERGES
     return "cell", CELL_MODELS
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .layers import AroundLayer
+from .layers import LAYER_MODELS, AroundLayer
 from .layers.core import Embedding
 from .limits import MAX_CELLS
 from .values import Identifier
@@ -65,6 +65,7 @@ MergeName = Literal[
     "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum"
 ]
 NodeLayer = Annotated[Union[AroundLayer, Embedding], Field(discriminator="type")]
+NODE_LAYER_MODELS = {**LAYER_MODELS, "embedding": Embedding}  # type -> its keys
 
 
 class LayerNode(_Strict):

@@ -54,7 +54,8 @@ def test_check_wiring_checks_each_block_on_what_it_reads() -> None:
             block("b", "a", 2, front=[{"type": "dense", "units": 7}]),
         ],
     })  # fmt: skip
-    a, b = check_wiring(spec, record)
+    (a, b), nodes = check_wiring(spec, record)
+    assert nodes == []
     assert seen == [
         ("a", 3, ("blocks", 0), ("inputs", "x")),
         ("b", 7, ("blocks", 1), ("blocks", 1, "front")),  # its front's 7, not a's 8
@@ -109,7 +110,7 @@ def test_names_and_order_are_refused_at_their_keys(
 def test_outputs_name_blocks_and_every_input_feeds_one() -> None:
     assert wiring({"x": X}, block("a", "x"), outputs=["b"])[0] == "outputs[0]"
     where, message = wiring({"x": X, "y": X}, block("a", "x"))
-    assert (where, message) == ("inputs.y", "input 'y' feeds no block")
+    assert (where, message) == ("inputs.y", "input 'y' feeds no block or node")
 
 
 def test_inputs_share_batch_size_and_dtype() -> None:

@@ -11,11 +11,11 @@ from ...support.specs import graph, short
 
 def test_a_short_form_lstm() -> None:
     plan = make_plan(short([{"type": "lstm", "units": 64}], layer="rnn"))
-    assert summary_lines(plan.inputs, plan.blocks, plan.batch_size) == [
+    assert summary_lines(plan.inputs, plan.graph, plan.batch_size) == [
         "sequence: batch_size=None, timesteps=5, features=10",
         "m (sequence): RNN(LSTMCell(64)), initial state: zeros",
     ]
-    assert plan.summary == summary_lines(plan.inputs, plan.blocks, None)
+    assert plan.summary == summary_lines(plan.inputs, plan.graph, None)
 
 
 def test_stacked_cells_bidirectional_and_a_head() -> None:

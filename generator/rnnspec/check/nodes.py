@@ -214,9 +214,10 @@ def _same(
     left, right = known(a, sizes), known(b, sizes)
     if left is not None and left == right:
         return
+    lengths = " and ".join("open" if n is None else str(n) for n in (left, right))
     raise RuleError(
         ("input",),
-        f"{what} needs axis {axis} of one length in every tensor: got "
+        f"{what} needs axis {axis} of one length in every tensor: got {lengths} in "
         + ", ".join(show(shape) for shape in shapes)
         + (
             ""

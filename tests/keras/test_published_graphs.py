@@ -180,9 +180,7 @@ def test_a_published_graph_counts_and_computes_as_its_twin(
         targets if len(targets) > 1 else targets[0],
     )
     assert np.all(np.isfinite(numbers(keras.tree.flatten(loss)[0])))
-    assert any(
-        not np.array_equal(a, b) for a, b in zip(before, training.get_weights())
-    )
+    assert any(not np.array_equal(a, b) for a, b in zip(before, training.get_weights()))
 
 
 def test_the_ticket_classifier_weighs_its_losses_as_published(tmp_path: Path) -> None:

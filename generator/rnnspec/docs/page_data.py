@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..cells import ROLE_NAMES
+from ..check.nodes import NodeShape
 from ..plan.model import BlockPlan, ModelPlan
 from .block_rows import BlockRow, block_row
 from .features import (
@@ -25,6 +26,7 @@ from .features import (
 )
 from .output import printed_shapes, step_lines
 from .svg import state_rows
+from .svg.labels import layer_call
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,17 @@ class ReturnedRow:
     role_name: str = ""  # a state: "hidden state"
     cell: str = ""  # a state: its cell's name
     direction: str = ""  # "", "forward" or "backward"
+    node: bool = False  # a layer node's output
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """A layer node: what it reads (spec names), its merge and layers as called."""
+
+    name: str
+    reads: list[str]
+    merge: str | None  # "Concatenate(...)"
+    layers: list[str]  # "name: Dense(4)"
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class Page:
     inputs: list[InputRow]
     dynamic: list[Dynamic]
     blocks: list[BlockRow]
+    nodes: list[NodeRow]
     returned: list[ReturnedRow]
     inference: Inference | None
     reset: Reset | None
@@ -161,6 +175,7 @@ def page_data(
         ],
         dynamic=dynamic,
         blocks=[block_row(plan, block) for block in plan.blocks],
+        nodes=[_node_row(plan, node) for node in plan.nodes],
         returned=_returned(plan, printed),
         inference=_inference(plan, printed),
         reset=reset_part(plan),
@@ -174,6 +189,9 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
     """The table of what build_model() returns, in its order."""
     rows: dict[str, ReturnedRow] = {}
     for name in plan.outputs:
+        if name in plan.named_nodes:
+            rows[name] = ReturnedRow(name, "", name, False, node=True)
+            continue
         block = plan.block(name)
         top = block.layers[-1]
         head = [layer.name for layer in block.head] or None
@@ -209,6 +227,16 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
                 direction=row.direction,
             )
     return [replace(rows[tensor], shape=printed[tensor]) for tensor, _ in plan.returns]
+
+
+def _node_row(plan: ModelPlan, node: NodeShape) -> NodeRow:
+    entry = next(e for e in plan.spec.entries if e.name == node.name)
+    return NodeRow(
+        node.name,
+        list(entry.reads),  # type: ignore[union-attr]
+        layer_call(node.merge) if node.merge else None,
+        [f"{layer.name}: {layer_call(layer)}" for layer in node.layers],
+    )
 
 
 def _reversals(block: BlockPlan) -> int:

@@ -37,6 +37,7 @@ from .canvas import (
 from .handover import draw_handover
 from .labels import (
     around_label,
+    node_lines,
     attention_lines,
     init_notes,
     input_lines,
@@ -56,6 +57,7 @@ from .layout import (
 )
 
 if TYPE_CHECKING:
+    from ...check.nodes import NodeShape
     from ...plan.model import BlockPlan, ModelPlan
 
 # A block's route: the lane its input comes down (None: straight from above), where
@@ -75,7 +77,11 @@ def draw(plan: ModelPlan) -> str:
     canvas.text(cols.right, y + 30, "returned by build_model()", cls="note")
     index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
     placed: dict[str, Placed] = {}
-    for block in plan.blocks:
+    for kind, entry in plan.graph:
+        if kind == "node":
+            y = _draw_node(canvas, plan, entry, cols, y + 14, lanes, inputs, placed)  # type: ignore[arg-type]
+            continue
+        block: BlockPlan = entry  # type: ignore[assignment]
         route = (lanes[block.name], inputs, memory_lanes.get(block.name))
         y = _draw_block(canvas, plan, block, cols, y + 14, route, placed, index_of)
     width = max(cols.right + cols.w_right + 30, right_end) + MARGIN
@@ -170,14 +176,7 @@ def _draw_block(
             if block.head or block.attention
             else block.layers[-1].outputs
         )
-        first = y - 24 + ROW // 2 + 4
-        for k, (name, dims) in enumerate(outputs):
-            cy = first + k * ROW
-            canvas.returned(
-                cols.right, cols.w_right, cy, shape_line(name, dims, plan),
-                index_of[name], [out, (cols.center, cy), (cols.right - 2, cy)],
-            )  # fmt: skip
-        y = first + (len(outputs) - 1) * ROW + ROW // 2 + 24
+        y = _draw_returned(canvas, plan, cols, outputs, out, y)
     if block.source:
         origin = placed.get(block.source) or route[1][block.source]
         below = draw_handover(canvas, plan, block, cols, state_y, origin)
@@ -187,6 +186,81 @@ def _draw_block(
     canvas.frame("block", x0, top, cols.frame_right - x0, bottom - top, 8)
     placed[block.name] = Placed(out, bottom)
     return bottom
+
+
+def _draw_returned(
+    canvas: Canvas,
+    plan: ModelPlan,
+    cols: Columns,
+    outputs: tuple[tuple[str, tuple], ...],
+    out: Point,
+    y: int,
+) -> int:
+    """Arrows from an output at `out` to its returned lines; the y below them."""
+    index_of = {name: i for i, (name, _) in enumerate(plan.returns)}
+    first = y - 24 + ROW // 2 + 4
+    for k, (name, dims) in enumerate(outputs):
+        cy = first + k * ROW
+        canvas.returned(
+            cols.right, cols.w_right, cy, shape_line(name, dims, plan),
+            index_of[name], [out, (cols.center, cy), (cols.right - 2, cy)],
+        )  # fmt: skip
+    return first + (len(outputs) - 1) * ROW + ROW // 2 + 24
+
+
+def _draw_node(
+    canvas: Canvas,
+    plan: ModelPlan,
+    node: NodeShape,
+    cols: Columns,
+    top: int,
+    lanes: dict[str, int | None],
+    inputs: dict[str, Point],
+    placed: dict[str, Placed],
+) -> int:
+    """A layer node: an arrow from each tensor it reads (down a lane where it is not
+    straight above) into one box of its merge and layers; its bottom y."""
+    first = top + 8
+    for name in dict.fromkeys(_spec_reads(plan, node)):
+        key = f"{node.name}/{name}"
+        start = inputs[name] if name in inputs else placed[name].out
+        _arrive(canvas, cols, start, lanes[key], top, first)
+    lines = node_lines(node)
+    y = _stage(canvas, cols, first, "op", lines, arrow=False)
+    out = (cols.center, y - 24)
+    if node.name in plan.outputs:
+        y = _draw_returned(canvas, plan, cols, (node.output,), out, y)
+    placed[node.name] = Placed(out, y - 24)
+    return y - 24
+
+
+def _spec_reads(plan: ModelPlan, node: NodeShape) -> tuple[str, ...]:
+    """The spec names a node reads (its plan holds their Python names)."""
+    entry = next(e for e in plan.spec.entries if e.name == node.name)
+    return entry.reads  # type: ignore[union-attr]
+
+
+def _arrive(
+    canvas: Canvas,
+    cols: Columns,
+    start: Point,
+    lane: int | None,
+    top: int,
+    first: int,
+) -> None:
+    """An arrow from `start` to the top of the box at `first`: straight down, or
+    down lane `lane` and in from the right."""
+    if lane is None:
+        canvas.arrow([start, (cols.center, first - 2)])
+        return
+    x = cols.lane + LANE * lane
+    ly = top + 4
+    points = (
+        [start]
+        if start[0] == x
+        else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
+    )
+    canvas.arrow([*points, (x, ly), (cols.center, ly), (cols.center, first - 2)])
 
 
 def _stage(

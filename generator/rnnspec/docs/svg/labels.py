@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ...plan.model import CONSTANT, resolve_dims
 
 if TYPE_CHECKING:
+    from ...check.nodes import NodeShape
     from ...spec.around import AroundPlan
     from ...plan.model import BlockPlan, Dim, InputPlan, LayerPlan, ModelPlan
 
@@ -99,6 +100,14 @@ def layer_call(layer: AroundPlan) -> str:
 def around_label(layer: AroundPlan) -> str:
     """`<layer name>: <its call>`: "decoder_head: Dense(40, softmax)"."""
     return f"{layer.name}: {layer_call(layer)}"
+
+
+def node_lines(node: NodeShape) -> list[str]:
+    """A layer node's box: its merge of what it reads, then its layers."""
+    lines = [f"{node.name}: {', '.join(node.reads)}"]
+    if node.merge:
+        lines.append(around_label(node.merge))
+    return lines + [around_label(layer) for layer in node.layers]
 
 
 def attention_lines(block: BlockPlan) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ...spec.nodes import LayerNode
 from .canvas import GAP, MARGIN, Point, text_width
 from .labels import (
     around_label,
@@ -22,6 +23,7 @@ from .labels import (
     init_notes,
     input_lines,
     layer_title,
+    node_lines,
     repeat_label,
     shape_line,
 )
@@ -86,17 +88,20 @@ def attending(plan: ModelPlan) -> list[BlockPlan]:
 
 
 def routes(plan: ModelPlan) -> dict[str, int | None]:
-    """Per block, the lane its input arrow comes down (None: straight from above)."""
+    """Per block, the lane its input arrow comes down (None: straight from above);
+    per layer node, under "<node>/<name>", the lane of each tensor it reads."""
     lanes: dict[str, int | None] = {}
-    names = [i.name for i in plan.inputs]
-    for number, block in enumerate(plan.blocks):
-        above = plan.blocks[number - 1] if number else None
-        straight = (number == 0 and block.reads == names[0]) or (
-            above is not None and block.reads == above.name
-        )
-        lanes[block.name] = (
-            None if straight else len([v for v in lanes.values() if v is not None])
-        )
+    above = plan.inputs[0].name
+    for entry in plan.spec.entries:
+        block = not isinstance(entry, LayerNode)
+        reads = (entry.input,) if block else entry.reads  # type: ignore[union-attr]
+        for number, name in enumerate(reads):
+            key = entry.name if block else f"{entry.name}/{name}"
+            straight = number == 0 and name == above
+            lanes[key] = (
+                None if straight else len([v for v in lanes.values() if v is not None])
+            )
+        above = entry.name
     return lanes
 
 
@@ -126,6 +131,8 @@ def columns(plan: ModelPlan, lanes: int) -> Columns:
                 cell_label(row.layer, row.cell_index),
                 f"{row.layer.cells[row.cell_index].name}  {direction_label(row.direction)}",
             ]
+    for node in plan.nodes:
+        middle += node_lines(node)
     right = [shape_line(name, dims, plan) for name, dims in plan.returns] + [
         "returned by build_model()"
     ]

@@ -39,6 +39,8 @@ def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
         f"input: {given.name}",
         f"batch_size={batch_size}, timesteps={given.timesteps}",
     ]
+    if given.vocabulary is not None and given.embedding is None:  # a node embeds them
+        return lines + [f"int32 tokens, vocabulary={given.vocabulary}"]
     if given.vocabulary is not None:
         mask = ", mask_zero=True" if given.mask_zero else ""
         return lines + [

@@ -54,7 +54,7 @@ SPEC_FILES = sorted(
     for path in (ROOT / "tests" / "data" / "specs").rglob("*.*")
     if path.suffix in SUFFIXES
 )
-DRAWN = 80  # drawn mistakes (about 0.05 s each)
+DRAWN = 120  # drawn mistakes (about 0.05 s each)
 
 
 def _single_key(data: Any) -> bool:

@@ -43,6 +43,18 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
     "stop": (-1, 65536, 1.5, "0", False, _BIG, 20, 5, 1),
     "max_length": (0, -3, 1.5, 65537, "20", _BIG),
     "section": ("adam", [], 1, True, "encoder"),
+    "loss_weights": ({"nowhere": 1.0}, [1.0], {"x": -1.0}, {"x": "1"}, {"x": 1e9}, 1.0),
+    "node": (  # X and Y: names above it; a node no output reads is refused too
+        {"input": "nowhere", "layers": [{"type": "dense", "units": 2}]},
+        {"input": ["X", "X"], "merge": "add"}, {"input": ["X", "Y"], "merge": "concat"},
+        {"input": "X", "merge": "add"}, {"input": "X"}, {"input": "X", "layers": []},
+        {"input": "X", "layers": [{"type": "lstm", "units": 2}]},
+        {"input": ["X", "Y"], "merge": {"type": "dot", "axes": 9}},
+        {"input": ["X", "Y"], "merge": {"type": "concatenate", "axis": 0}},
+        {"input": "X", "layers": [{"type": "embedding", "input_dim": 3, "output_dim": 2}]},
+        {"input": "X", "layers": [{"type": "masking"}]},
+        {"input": ["X", "Y"], "layers": [{"type": "dense", "units": 2}]},
+    ),
 }  # fmt: skip
 
 
@@ -54,7 +66,9 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     spec = copy.deepcopy(spec)
     blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
     names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
-    where = draw(st.sampled_from(("attention", "training", "decoding")))
+    where = draw(st.sampled_from(("attention", "training", "decoding", "node")))
+    if where == "node" and "blocks" in spec:
+        return _broken_node(draw, spec, names)
     if where == "attention":
         block = draw(st.sampled_from(blocks))
         over = (
@@ -64,8 +78,8 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
         keys = ("over", "score", "project", "concat", "vector")
     elif where == "training":
         section = spec.setdefault("training", {"loss": "mse"})
-        keys = ("loss", "optimizer", "learning_rate", "metrics")
-    else:
+        keys = ("loss", "optimizer", "learning_rate", "metrics", "loss_weights")
+    else:  # decoding (a node of the short form: a decoding section too)
         section = spec.setdefault("decoding", {})
         keys = ("start", "stop", "max_length")
     key = draw(st.sampled_from((*keys, "unknown", "section")))
@@ -86,4 +100,19 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
         }
     else:
         section[key] = draw(st.sampled_from(_BAD[key]))
+    return spec
+
+
+def _broken_node(draw: st.DrawFn, spec: Data, names: list[str]) -> Data:
+    """`spec` with a layer node that cannot be: it reads what is not above it, merges
+    what cannot merge, holds a layer a node cannot, or nothing reads it."""
+    given = copy.deepcopy(draw(st.sampled_from(_BAD["node"])))
+    first, second = names[0], names[-1]
+    if isinstance(given["input"], list):
+        given["input"] = [{"X": first, "Y": second}.get(n, n) for n in given["input"]]
+    else:
+        given["input"] = {"X": first}.get(given["input"], given["input"])
+    spec["blocks"].append(
+        {"name": draw(st.sampled_from(("n", "node", "merged"))), **given}
+    )
     return spec

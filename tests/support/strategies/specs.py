@@ -197,7 +197,40 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         given = spec.get("outputs") or [block_names[-1]]
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     add_sections(draw, spec, spec["inputs"], blocks, drawn)
+    if not seq2seq and not {"training", "decoding"} & set(spec):
+        _add_node(draw, spec, drawn)
     return spec
+
+
+def _add_node(draw: st.DrawFn, spec: Data, drawn: list[Drawn]) -> None:
+    """Maybe a layer node on the blocks' vector outputs, one more model output: a
+    Dense on one, or two concatenated (added where as wide), maybe a Dense after."""
+    vectors = [d for d in drawn if d.output is None and d.width and not d.two_outputs]
+    taken = [*spec["inputs"], *(block["name"] for block in spec["blocks"])]
+    name = draw(identifiers)
+    if not vectors or draw(st.integers(0, 2)) or _prefixed(name, taken):
+        return
+    picked = st.lists(
+        st.sampled_from(range(len(vectors))), min_size=1, max_size=2, unique=True
+    )
+    read = [vectors[index] for index in draw(picked)]
+    node: Data = {"name": name, "input": read[0].name}
+    if len(read) == 2:
+        node["input"] = [d.name for d in read]
+        same = read[0].width == read[1].width
+        node["merge"] = draw(
+            st.sampled_from(["concatenate", "add"] if same else ["concatenate"])
+        )
+    if len(read) == 1 or draw(st.booleans()):
+        node["layers"] = [{"type": "dense", "units": draw(st.integers(1, 4))}]
+    spec["blocks"].append(node)
+    outputs = spec.get("outputs") or [spec["blocks"][-2]["name"]]
+    spec["outputs"] = [*outputs, name]
+
+
+def _prefixed(name: str, taken: list[str]) -> bool:
+    """Whether one name starts another: the Python names each makes could meet."""
+    return any(name.startswith(t) or t.startswith(name) for t in taken)
 
 
 def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
@@ -285,6 +318,8 @@ def drawn_options(spec: Data) -> set[str]:
             if hand_over.get("activation"):
                 found.add("bridge project with an activation")
         found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+        if "cells" not in block:
+            found.add(f"layer node with {block.get('merge', 'layers')}")
     inputs = spec.get("inputs", {}).values()
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False

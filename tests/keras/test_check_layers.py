@@ -16,7 +16,7 @@ from ..conftest import GOLDEN, ROOT
 from ..support.probes import REFERENCE, probed
 
 # Embeddings, bridges (project, concat, from an input), repeat, front and head layers,
-# Dropout, both attentions, bidirectional and stacked layers.
+# Dropout, both attentions, bidirectional and stacked layers, layer nodes and merges.
 EXAMPLES = [
     ROOT / "examples" / path
     for path in (
@@ -28,6 +28,7 @@ EXAMPLES = [
         "seq2seq/bidirectional_concat.yaml",
         "seq2seq/gru_to_lstm.yaml",
         "stacked_lstm.yaml",
+        "published/ticket_classifier.yaml",
     )
 ]
 

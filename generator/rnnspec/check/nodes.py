@@ -7,7 +7,7 @@ could differ at run time (two open lengths merged), is a `RuleError` at its key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -114,14 +114,11 @@ def node_shape(
         joined = f"{node.name}_merged" if node.layers else node.name
         merge = _merge_plan(node, f"{node.name}_merge", joined, shape)
     names = _names(node)
-    layers = plan_chain(
-        node.layers,
-        shape,
-        names,
-        [*(f"{name}_output" for name in names[:-1]), node.name],
-        ("layers",),
-        sizes,
-    )
+    outputs = [*(f"{name}_output" for name in names[:-1]), node.name]
+    if node.time_distributed:
+        layers = _distributed(node, shape, names, outputs, sizes)
+    else:
+        layers = plan_chain(node.layers, shape, names, outputs, ("layers",), sizes)
     if any(layer.makes_mask for layer in node.layers):
         index = next(i for i, layer in enumerate(node.layers) if layer.makes_mask)
         raise RuleError(
@@ -139,6 +136,31 @@ def node_shape(
         output=(node.name, output),
         model_input=time_inputs.get(str(output[1]), read[0].model_input),
         masked=read[0].masked and all(layer.keeps_mask for layer in layers),
+    )
+
+
+def _distributed(
+    node: LayerNode,
+    shape: Shape,
+    names: tuple[str, ...],
+    outputs: list[str],
+    sizes: dict[str, int],
+) -> tuple[AroundPlan, ...]:
+    """The layers each wrapped in TimeDistributed: Keras runs each on one step,
+    (batch, *step), and gives the steps back on axis 1."""
+    if len(shape) < 3 or not node.layers:
+        raise RuleError(
+            ("time_distributed",),
+            f"TimeDistributed runs layers on each step of a sequence (batch, time, "
+            f"...), and node {node.name} "
+            + (f"makes {show(shape)}" if node.layers else "has no layers")
+            + ": expected a sequence and layers, or no time_distributed",
+        )
+    step = (shape[0], *shape[2:])
+    inner = plan_chain(node.layers, step, names, outputs, ("layers",), sizes)
+    return tuple(
+        replace(layer, shape=(layer.shape[0], shape[1], *layer.shape[1:]), wrapped=True)
+        for layer in inner
     )
 
 

@@ -77,7 +77,8 @@ def _time(plan: ModelPlan, name: str) -> Dim:
 
 
 def _around(layer: AroundPlan) -> LayerRow:
-    return LayerRow(layer.name, layer.keras_class, layer.shape, layer.params)
+    keras_class = "TimeDistributed" if layer.wrapped else layer.keras_class
+    return LayerRow(layer.name, keras_class, layer.shape, layer.params)
 
 
 def _dense(inputs: int, units: int, use_bias: bool = True) -> int:

@@ -29,6 +29,7 @@ class AroundPlan:
     shape: Shape  # its output's shape, batch first
     params: int
     path: Path = ()  # its key in the block: ("head", 1); ("head",) for a Dense's keys
+    wrapped: bool = False  # in keras.layers.TimeDistributed: run on each step alone
 
     @cached_property
     def keeps_mask(self) -> bool:
@@ -40,7 +41,8 @@ class AroundPlan:
         """For the module's header: its class, arguments and activation only,
         "Dense(93, softmax)"."""
         activation = [str(v) for k, v in self.keywords if k == "activation"]
-        return f"{self.keras_class}({', '.join([*map(str, self.args), *activation])})"
+        call = f"{self.keras_class}({', '.join([*map(str, self.args), *activation])})"
+        return f"TimeDistributed({call})" if self.wrapped else call
 
 
 def check_softmax_width(activation: str | None, shape: Shape, where: Path) -> None:

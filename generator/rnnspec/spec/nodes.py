@@ -90,6 +90,11 @@ class LayerNode(_Strict):
         max_length=MAX_CELLS,
         description="the layers it runs, in order, on its input (or the merge)",
     )
+    time_distributed: bool = Field(
+        default=False,
+        description="wrap each layer in keras.layers.TimeDistributed: it runs on "
+        "each step (axis 1) of a sequence alone",
+    )
 
     @property
     def reads(self) -> tuple[str, ...]:

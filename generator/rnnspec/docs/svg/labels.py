@@ -96,7 +96,8 @@ def layer_call(layer: AroundPlan) -> str:
     for key, value in layer.keywords:
         dense_activation = key == "activation" and layer.keras_class == "Dense"
         parts.append(_value(value) if dense_activation else f"{key}={_value(value)}")
-    return f"{layer.keras_class}({', '.join(parts)})"
+    call = f"{layer.keras_class}({', '.join(parts)})"
+    return f"TimeDistributed({call})" if layer.wrapped else call
 
 
 def around_label(layer: AroundPlan) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -236,6 +237,27 @@ def test_graph_svgs_parse_and_show_blocks_states_bridges_and_returns(
                         )
         for i in range(len(plan.returns)):
             assert f"#{i}" in texts
+
+
+def test_a_broadcast_fans_out_from_one_state_down_one_lane(
+    built: dict[str, str],
+) -> None:
+    """nmt_thought_vector: one box for the encoder's top state, and an arrow from it
+    into each of the decoder's three state boxes, the turns down one shared lane."""
+    root = ET.fromstring(built["nmt_thought_vector.svg"])
+    texts = _svg_texts(built["nmt_thought_vector.svg"])
+    assert texts.count("encoder_gru_3_h: (2, 512)") == 2  # the encoder's, the source's
+    arrows = [
+        node.get("d", "")
+        for node in root.iter(f"{SVG}path")
+        if node.get("class") == "arrow"
+    ]
+    points = [re.findall(r"[ML](\d+),(\d+)", d) for d in arrows]
+    source = Counter(p[0] for p in points).most_common(1)[0][0]
+    fans = [p for p in points if p[0] == source]
+    assert len(fans) == 3  # one arrow from the source's box into each target
+    assert len({p[1][0] for p in fans if len(p) > 2}) == 1  # turning down one lane
+    assert len({p[-1][1] for p in fans}) == 3  # into three state boxes
 
 
 def test_a_graph_page_names_its_inputs_blocks_and_bridge(built: dict[str, str]) -> None:

@@ -16,8 +16,9 @@ The parameter count is checked against the published code's arithmetic (and the
 figure the imdb page prints); the returned tensors' names and shapes, and their
 numbers with the same weights on the same inputs. The models with convolutions around
 their blocks (conv_lstm, ctc_asr) are in test_published_conv.py, the image-captioning
-decoder in test_published_captioning.py; copy_mapped() is for twins that keep the
-published layer names.
+decoder in test_published_captioning.py, Hvass-Labs' NMT (bridge: broadcast) and the
+Keras 2 imdb_cnn_lstm in test_published_broadcast.py; copy_mapped() is for twins that
+keep the published layer names.
 """
 
 from __future__ import annotations
@@ -137,13 +138,14 @@ TWINNED = [spec for spec in PUBLISHED if spec.stem in TWINS]
 def test_every_published_spec_has_a_twin_and_a_count() -> None:
     """Here or in another test_published_*.py."""
     from . import test_published_attention as attention
+    from . import test_published_broadcast as broadcast
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
     from . import test_published_generation as generation
     from . import test_published_irnn as irnn
     from . import test_published_stateful as stateful
 
-    others = (attention, captioning, conv, generation, irnn, stateful)
+    others = (attention, broadcast, captioning, conv, generation, irnn, stateful)
     twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
     counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}
     missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))

@@ -228,6 +228,33 @@ def single_state_stacked() -> Twin:
     return Twin([src, tgt], {"dec_output": output, "dec_gru_h": dh}, [h])
 
 
+def broadcast_lstm_cells() -> Twin:
+    """bridge: broadcast: the encoder's top LSTM layer's [h, c] starts every cell of
+    the decoder's stack (Keras takes a stack's state nested per cell)."""
+    src, tgt = Input("src", (5, 4)), Input("tgt", (4, 3))
+    x = L.LSTM(3, return_sequences=True, name="enc_lstm_1")(src)
+    _, h, c = L.LSTM(6, return_state=True, name="enc_lstm_2")(x)
+    cells = [L.LSTMCell(6) for _ in range(3)]
+    decoder = L.RNN(
+        L.StackedRNNCells(cells),
+        return_sequences=True,
+        return_state=True,
+        name="dec_rnn",
+    )
+    hidden, *states = decoder(tgt, initial_state=[[h, c], [h, c], [h, c]])
+    h1, c1, h2, c2, h3, c3 = keras.tree.flatten(states)  # cell by cell, h then c
+    returned = {
+        "dec_output": L.Dense(3, name="dec_head")(hidden),
+        "dec_lstm_1_h": h1,
+        "dec_lstm_1_c": c1,
+        "dec_lstm_2_h": h2,
+        "dec_lstm_2_c": c2,
+        "dec_lstm_3_h": h3,
+        "dec_lstm_3_c": c3,
+    }
+    return Twin([src, tgt], returned, [h, c, h, c, h, c])
+
+
 def stacked_bidi_concat(dtype: str = "float32") -> Twin:
     """Each decoder layer starts from its encoder cell's forward and backward state,
     joined forward first; the encoder's own state is a model input."""
@@ -396,6 +423,7 @@ TWINS = {
         dynamic_zeros_gru_dec,
         project_bidi_bidi,
         single_state_stacked,
+        broadcast_lstm_cells,
         stacked_bidi_concat,
         ok_near_misses,
         graph_float64_concat,

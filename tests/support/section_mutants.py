@@ -47,8 +47,8 @@ UNKNOWN_KEYS = ("epochs", "beam_width", "Loss", "unit", "__proto__", "units ", "
 OTHER_NAMES = (
     "dense", "conv1d", "conv2d", "conv3d", "dropout", "layer_normalization",
     "activation", "lstm", "mse", "ctc", "huber", "accuracy", "adam", "project",
-    "per_layer", "concat", "none", "causal", "softmax", "dot", "additive", "sequence",
-    "inputs", "blocks", "model", "main",
+    "per_layer", "broadcast", "concat", "none", "causal", "softmax", "dot", "additive",
+    "sequence", "inputs", "blocks", "model", "main",
 )  # fmt: skip
 # a plausible section to add where a spec has none, so that every place is reached
 ADDED: dict[str, Any] = {

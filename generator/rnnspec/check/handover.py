@@ -11,6 +11,8 @@ request:
   tensor (h for h, c for c) or its only one (a GRU's h), both directions joined;
 - per_layer: a bidirectional source's forward state starts target cell 2i, its
   backward state cell 2i + 1 (tensorflow/nmt's bidirectional encoder);
+- broadcast: a one-directional source's top cell's state (its "thought vector")
+  starts every cell of the target, role for role, as they are (Hvass-Labs' NMT);
 - from an input with no time axis: one Dense layer of it starts every state tensor.
 
 Every mismatch is a `RuleError` naming both blocks, what each has, and the fix.
@@ -105,6 +107,16 @@ def _per_layer(have: tuple[StateTensor, ...], state: StateTensor) -> list[StateT
     ]
 
 
+def _top(have: tuple[StateTensor, ...]) -> list[StateTensor]:
+    """The state tensors of the source's top cell: its final state."""
+    return [s for s in have if s.cell == max(t.cell for t in have)]
+
+
+def _broadcast(have: tuple[StateTensor, ...], state: StateTensor) -> list[StateTensor]:
+    """The source tensor for any target cell, broadcast: the top cell's of its role."""
+    return [s for s in _top(have) if s.role == state.role]
+
+
 def _bridge(
     have: tuple[StateTensor, ...],
     state: StateTensor,
@@ -118,6 +130,8 @@ def _bridge(
         return Bridge(state, tuple(_joined(have, state)), kind)
     if kind == "per_layer":
         return Bridge(state, tuple(_per_layer(have, state)), kind)
+    if kind == "broadcast":
+        return Bridge(state, tuple(_broadcast(have, state)), kind)
     cell = [s for s in have if s.cell == state.cell]
     roles = [s for s in cell if s.role == state.role] or [
         s for s in cell if s.role == "h"
@@ -135,7 +149,13 @@ def _check_activation(handover: HandOver, where: Path) -> None:
         )
 
 
-BRIDGES = ("none", "concat", "per_layer", "project")  # in the order a fix is named
+BRIDGES = (
+    "none",
+    "concat",
+    "per_layer",
+    "broadcast",
+    "project",
+)  # in the order a fix is named
 
 
 def check_hand_over(
@@ -169,6 +189,8 @@ _FIXES = {
     "concat": "bridge: concat, which joins {source}'s forward and backward states",
     "per_layer": "bridge: per_layer to start {target}'s cells from {source}'s forward "
     "and backward states in turn",
+    "broadcast": "bridge: broadcast to start every cell of {target} from {source}'s "
+    "top cell's state",
     "project": "bridge: project, which maps each state with a Dense layer",
 }
 
@@ -220,6 +242,9 @@ def _check_bridge(
                     f"shapes",
                 )
         return
+    if kind == "broadcast":
+        _check_broadcast(source, target, where, pair)
+        return
     if source_depth != target_depth:
         raise RuleError(
             where + ("from",),
@@ -259,6 +284,37 @@ def _check_bridge(
             raise RuleError(
                 where + ("bridge",),
                 f"{pair}; bridge: project works on vector states, not ConvLSTM maps",
+            )
+
+
+def _check_broadcast(
+    source: BlockShape, target: BlockShape, where: Path, pair: str
+) -> None:
+    """broadcast: every target tensor is the source's top cell's tensor of its role,
+    of the same shape; vector states of one direction on both sides."""
+    have, want = source.state_tensors, target.state_tensors
+    if any(s.direction for s in have + want):
+        raise RuleError(
+            where + ("bridge",),
+            f"{pair}; bridge: broadcast starts every cell of a one-directional target "
+            f"from a one-directional source's top cell: expected one-directional "
+            f"{source.name} and {target.name}",
+        )
+    if any(len(s.shape) > 1 for s in have + want):
+        raise RuleError(
+            where + ("bridge",),
+            f"{pair}; bridge: broadcast works on vector states, not ConvLSTM maps",
+        )
+    top = _top(have)
+    for state in want:
+        match = _broadcast(have, state)
+        if len(match) != 1 or match[0].shape != state.shape:
+            raise RuleError(
+                where + ("bridge",),
+                f"{pair}; bridge: broadcast starts every cell of {target.name} from "
+                f"{source.name}'s top cell, {_describe(top)}: expected every state tensor "
+                f"of {target.name} to be one of these, of its role (h, c) and shape, "
+                f"got {state.name} {state.shape}",
             )
 
 

@@ -34,7 +34,7 @@ class Bridge:
 
     target: StateTensor
     sources: tuple[StateTensor, ...]  # one, or forward and backward
-    kind: str  # none | concat | project | per_layer
+    kind: str  # none | concat | project | per_layer | broadcast
     activation: str | None = None  # of a project bridge's Dense layer
     shared: bool = False  # made by the one projection of an input, shared by all
 
@@ -47,7 +47,7 @@ class Bridge:
     def direct(self) -> bool:
         """The source tensor starts the target as it is: no layer of its own (shared:
         the block's one projection of an input made it)."""
-        return self.kind in ("none", "per_layer") or self.shared
+        return self.kind in ("none", "per_layer", "broadcast") or self.shared
 
     @cached_property
     def concat_layer(self) -> str | None:

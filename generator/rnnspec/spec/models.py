@@ -240,12 +240,14 @@ class HandOver(_Strict):
     source: Identifier = Field(
         alias="from", description="the block whose states start this one"
     )
-    bridge: Literal["none", "concat", "project", "per_layer"] = Field(
+    bridge: Literal["none", "concat", "project", "per_layer", "broadcast"] = Field(
         default="none",
         description="none: states as they are; concat: a bidirectional source's forward "
         "and backward states joined; project: a Dense layer per target state; "
         "per_layer: a bidirectional source's forward state starts the target's first "
-        "layer, its backward state the second (and so on per source layer)",
+        "layer, its backward state the second (and so on per source layer); "
+        "broadcast: a one-directional source's top cell's state starts every cell "
+        "of this block",
     )
     activation: Activation | None = Field(
         default=None, description="of the Dense layers of bridge: project"

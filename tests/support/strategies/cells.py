@@ -155,6 +155,11 @@ def block_cells(
         return cells
     if source is None:
         return [draw(_vector_cell()) for _ in range(draw(st.integers(1, 3)))]
+    if bridge == "broadcast":  # the top cell's state starts every cell: its kind, width
+        top = source.states[-1]
+        kinds = ("simple_rnn", "gru") if len(top) == 1 else ("lstm",)
+        count = draw(st.integers(1, 3))
+        return [draw(_vector_cell(kinds, top[0][0])) for _ in range(count)]
     cells = []
     for states in source.states:
         one_state = len(states) == 1

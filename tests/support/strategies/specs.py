@@ -93,7 +93,7 @@ def _bridges(source: Drawn, step: Step) -> list[str]:
             return []
         return ["none", "concat"] if source.bidirectional else ["none"]
     if not source.bidirectional:
-        return ["none", "project"]
+        return ["none", "project", "broadcast"]
     return ["none", "project", "concat", "per_layer"]
 
 

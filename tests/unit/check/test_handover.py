@@ -43,6 +43,10 @@ def lstm(units: int) -> dict[str, Any]:
     return {"type": "lstm", "units": units}
 
 
+def gru(units: int) -> dict[str, Any]:
+    return {"type": "gru", "units": units}
+
+
 def test_none_passes_each_state_as_it_is() -> None:
     dec = target(encoder([lstm(8)]), decoder([lstm(8)], "none"))
     assert bridged(dec) == [
@@ -104,6 +108,31 @@ def test_per_layer_starts_cell_2i_forward_and_2i_plus_1_backward() -> None:
     assert all(b.direct for b in dec.bridges)
 
 
+def test_broadcast_starts_every_cell_from_the_sources_top_cell() -> None:
+    """Hvass-Labs' NMT: the last of three GRU layers' state starts all three."""
+    grus = [gru(8)] * 3
+    dec = target(encoder(grus), decoder(grus, "broadcast"))
+    assert bridged(dec) == [
+        ("dec_gru_1_h", ("enc_gru_3_h",)),
+        ("dec_gru_2_h", ("enc_gru_3_h",)),
+        ("dec_gru_3_h", ("enc_gru_3_h",)),
+    ]
+    assert all(b.direct for b in dec.bridges)
+    assert dec.bridge_params == 0
+
+
+def test_broadcast_maps_role_to_role_in_stacked_cells() -> None:
+    dec = target(
+        encoder([lstm(8)]), decoder([lstm(8), lstm(8)], "broadcast", stacking="cells")
+    )
+    assert bridged(dec) == [
+        ("dec_lstm_1_h", ("enc_lstm_h",)),
+        ("dec_lstm_1_c", ("enc_lstm_c",)),
+        ("dec_lstm_2_h", ("enc_lstm_h",)),
+        ("dec_lstm_2_c", ("enc_lstm_c",)),
+    ]
+
+
 def test_a_vector_input_starts_every_state_through_one_dense() -> None:
     inputs = {"image": {"sequence": False, "features": 20}, "words": INPUTS["b"]}
     grus = [{"type": "gru", "units": 12}] * 3
@@ -146,6 +175,24 @@ def refused(source: dict, target: dict) -> tuple[str, str]:
             "expected 2 cells",
         ),
         ({}, {"activation": "tanh"}, "activation", "expected bridge: project"),
+        (
+            {"bidirectional": True},
+            {"bridge": "broadcast"},
+            "bridge",
+            "expected one-directional enc and dec",
+        ),
+        (
+            {},
+            {"bridge": "broadcast", "cells": [lstm(8), lstm(9)]},
+            "bridge",
+            "got dec_lstm_2_h (9,)",
+        ),
+        (
+            {"cells": [gru(8)]},
+            {"bridge": "broadcast", "cells": [lstm(8)]},
+            "bridge",
+            "role (h, c) and shape, got dec_lstm_c (8,)",
+        ),
     ],
 )
 def test_a_hand_over_that_cannot_work_is_refused_at_its_key(
@@ -171,6 +218,20 @@ def test_project_refuses_conv_states() -> None:
     assert "not ConvLSTM maps" in problem.message
 
 
+def test_broadcast_refuses_conv_states() -> None:
+    conv = {"type": "conv_lstm1d", "filters": 2, "kernel_size": 1}
+    inputs = {
+        "a": {"timesteps": 3, "shape": [4, 1]},
+        "b": {"timesteps": 3, "shape": [4, 1]},
+    }
+    problem = refusal({
+        "name": "g", "inputs": inputs,
+        "blocks": [encoder([conv]), decoder([conv, conv], "broadcast")],
+    })  # fmt: skip
+    assert problem.path == "blocks[1].initial_state.bridge"
+    assert "not ConvLSTM maps" in problem.message
+
+
 def test_an_input_starts_a_state_only_through_project() -> None:
     inputs = {"v": {"sequence": False, "features": 4}, "b": INPUTS["b"]}
     block = {
@@ -184,16 +245,13 @@ def test_an_input_starts_a_state_only_through_project() -> None:
     assert "expected bridge: project, got none" in problem.message
 
 
-def gru(units: int) -> dict[str, Any]:
-    return {"type": "gru", "units": units}
-
-
 SOURCES = {
     "lstm": encoder([lstm(8)]),
     "gru": encoder([gru(8)]),
     "bi-lstm": encoder([lstm(8)], bidirectional=True),
     "bi-gru-2": encoder([gru(8), gru(8)], bidirectional=True, stacking="layers"),
     "lstm-2": encoder([lstm(8), lstm(8)]),
+    "gru-3": encoder([gru(8)] * 3),
 }
 TARGETS = {
     "lstm": [lstm(8)],
@@ -201,8 +259,9 @@ TARGETS = {
     "gru-16": [gru(16)],
     "lstm-2": [lstm(8), lstm(8)],
     "gru-4": [gru(8), gru(8), gru(8), gru(8)],
+    "gru-3": [gru(8)] * 3,
 }
-BRIDGES = ("none", "concat", "per_layer", "project")
+BRIDGES = ("none", "concat", "per_layer", "broadcast", "project")
 
 
 def loads(source: dict, cells: list[dict], bridge: str) -> bool:
@@ -229,6 +288,6 @@ def test_a_refused_hand_over_names_the_bridge_that_makes_it_load(
     fits = [other for other in BRIDGES if loads(encoder_, cells, other)]
     if fits:
         assert named and loads(encoder_, cells, named[0]), message
-        assert named[0] == fits[0]  # the first of none, concat, per_layer, project
+        assert named[0] == fits[0]  # the first of BRIDGES
     else:
         assert not named, message

@@ -1,7 +1,8 @@
 """The hand-over of state between blocks: the source block's final state tensors, left
 of the target's initial state, with arrows into it (through a `concat` or `project` box
-for a bridge), and an arrow down from the source block's frame; or the one Dense
-projection of a vector input (`sequence: false`), with an arrow from the input's box.
+for a bridge; a broadcast's one source fans out down one lane into every target), and
+an arrow down from the source block's frame; or the one Dense projection of a vector
+input (`sequence: false`), with an arrow from the input's box.
 
 The source's final state, which the smoke run does not print, is drawn as the plan has it.
 """
@@ -72,8 +73,10 @@ def _bridge_arrows(
     to_y: int,
 ) -> None:
     """Arrows from a bridge's source boxes into its target box, through a concat or
-    project box when there is one."""
-    xm = cols.src + cols.w_src + 12 + LANE * (j % 4)
+    project box when there is one. A broadcast's arrows share one lane: one trunk from
+    the source's box, a branch into each target."""
+    lane = 0 if bridge.kind == "broadcast" else j % 4
+    xm = cols.src + cols.w_src + 12 + LANE * lane
     end = cols.init - 2
     if not bridge.direct:
         w = cols.init - 24 - cols.op

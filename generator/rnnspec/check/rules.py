@@ -22,6 +22,7 @@ from ..spec.training import smoke_steps_at_least
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
 from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
+from .mask_inputs import check_mask_inputs
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
@@ -32,6 +33,12 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
     """The short form's rules: its block's, then the budget of its model; its block
     is read as the long form reads a block (rnnspec/spec/normalise.py). Returns its shapes.
     """
+    if spec.input.masks is not None:
+        raise RuleError(
+            ("input", "masks"),
+            "a mask input masks another input, and the short form has one input: "
+            "expected the long form's inputs (docs/long-form.md), or no masks",
+        )
     if not spec.input.sequence:
         raise RuleError(
             ("input", "sequence"),
@@ -59,6 +66,7 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
 def check_graph(spec: LongForm) -> list[BlockShape]:
     """The long form's rules: wiring and each block's, its Python names, its budget.
     Returns every block's shapes."""
+    check_mask_inputs(spec)
     for name, given in spec.inputs.items():
         if given.sequence:  # a front reads it and takes its place in check_block
             _check_tokens(given, ("inputs", name))

@@ -57,6 +57,8 @@ def check_wiring(spec: LongForm, check_block: BlockCheck) -> list[BlockShape]:
     _check_names(spec)
     first = next(iter(spec.inputs.values()))
     for name, given in spec.inputs.items():
+        if given.masks is not None:
+            continue  # bool, of its input's batch size (rnnspec/check/mask_inputs.py)
         for key in ("batch_size", "dtype"):
             if getattr(given, key) != getattr(first, key):
                 raise RuleError(
@@ -188,6 +190,6 @@ def _check_names(spec: LongForm) -> None:
     used = {block.input for block in spec.blocks} | {
         getattr(block.initial_state, "source", None) for block in spec.blocks
     }
-    for name in spec.inputs:
-        if name not in used:
+    for name, given in spec.inputs.items():
+        if name not in used and given.masks is None:
             raise RuleError(("inputs", name), f"input {name!r} feeds no block")

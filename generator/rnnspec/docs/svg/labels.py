@@ -38,6 +38,8 @@ def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
         f"input: {given.name}",
         f"batch_size={batch_size}, timesteps={given.timesteps}",
     ]
+    if given.masks is not None:
+        return lines + [f"bool mask of {given.masks}: True on a real step"]
     if given.vocabulary is not None:
         mask = ", mask_zero=True" if given.mask_zero else ""
         return lines + [

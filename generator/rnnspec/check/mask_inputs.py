@@ -88,7 +88,7 @@ def _target(spec: LongForm, name: str, masks: str, names: list[str]) -> str:
         raise RuleError(
             where,
             f"expected a float sequence input ({', '.join(others)}), got {masks!r}, "
-            "a mask input",
+            + ("itself" if masks == name else "a mask input"),
         )
     if given.vocabulary is not None or given.embedding is not None:
         raise RuleError(
@@ -130,11 +130,15 @@ def _check_front(front: list, index: int, masked: str) -> None:
     """Keras passes a mask through the layers that keep it; any other would change
     the steps the mask is of."""
     for position, layer in enumerate(front):
-        if not layer.keeps_mask or layer.makes_mask:
+        if layer.makes_mask or not layer.keeps_mask:
+            does = (
+                "makes a mask of its own in place of it"
+                if layer.makes_mask
+                else "passes no mask on (its steps are no longer the mask's)"
+            )
             raise RuleError(
                 ("blocks", index, "front", position, "type"),
-                f"input {masked} has a mask input, and {layer.type} passes no mask on or "
-                "makes its own (its steps are no longer the mask's): expected front layers that keep "
-                "the mask (dense, dropout, normalization, ...), or the block reading "
-                "another input",
+                f"input {masked} has a mask input, and {layer.type} {does}: expected "
+                "front layers that keep the mask (dense, dropout, normalization, ...), "
+                "or the block reading another input",
             )

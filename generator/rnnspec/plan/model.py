@@ -231,6 +231,12 @@ class ModelPlan:
         return {block.name: self.mask(block) for block in self.blocks}
 
     @cached_property
+    def passed_masks(self) -> dict[str, InputPlan | None]:
+        """Per block, by name: `passed_mask(block)`, what its layers get as `mask=`
+        in build_model() (in a one-step model: `masks`)."""
+        return {block.name: self.passed_mask(block) for block in self.blocks}
+
+    @cached_property
     def model_masks(self) -> list[InputPlan]:
         """The masks build_model() passes as `mask=`."""
         return self.masked_inputs(self.blocks)

@@ -197,7 +197,7 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         given = spec.get("outputs") or [block_names[-1]]
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     add_sections(draw, spec, spec["inputs"], blocks, drawn)
-    if not seq2seq and draw(st.integers(0, 2)) == 0:
+    if not seq2seq:
         _mask_an_input(draw, spec)
     return spec
 
@@ -237,9 +237,11 @@ def _mask_an_input(draw: st.DrawFn, spec: Data) -> None:
             for block in blocks
         )
     ]
-    name = f"padmask{draw(st.integers(0, 9))}"
     taken = {*spec["inputs"], *(block["name"] for block in blocks), spec["name"]}
-    if not candidates or name in taken:
+    if not candidates or draw(st.integers(0, 2)) > 0:  # draws only where one fits
+        return
+    name = f"padmask{draw(st.integers(0, 9))}"
+    if name in taken:
         return
     masked = draw(st.sampled_from(candidates))
     mask: Data = {"masks": masked}

@@ -1,6 +1,6 @@
 """Mask inputs on every backend: the valid mask-input specs of tests/data/specs/masks
 (attention over a masked memory with its inference models, a chain of blocks with a
-front and a stack given its state, a one-cell stack) run their smoke test on JAX and
+front and a stack given its state, a one-cell stack, a seq2seq model with decoders) run their smoke test on JAX and
 PyTorch as on TensorFlow, with TensorFlow's numbers, and on Keras 2 (tf_keras) with
 Keras 3's numbers. The published video_classification is a golden module: the golden
 tests of these backends run it."""
@@ -39,6 +39,7 @@ def test_there_are_mask_input_specs_to_run() -> None:
         "valid_attention",
         "valid_chain",
         "valid_one_cell_stack",
+        "valid_seq2seq_decoding",
     ]
 
 

@@ -107,3 +107,14 @@ def test_a_decoder_reading_a_masked_input_is_not_stepped(write) -> None:
     assert plan.decoder is None
     unmasked = MASKED_DECODER.replace("  tgt_mask: {masks: tgt}\n", "")
     assert make_plan(load_spec(write("plain.yaml", unmasked))).decoder == "decoder"
+
+
+def test_the_decoders_feed_the_encoder_its_mask() -> None:
+    """A token decoder attending over masked frames: the encoder model, which the
+    decoders and the smoke test call, takes the frames and their mask."""
+    spec = load_spec(MASKS / "valid_seq2seq_decoding.yaml")
+    plan = make_plan(spec)
+    assert plan.decoder == "decoder" and plan.generator is not None
+    assert plan.encoder_model_inputs == ["src", "src_mask"]
+    source = render_module(spec)
+    assert "encoder_inputs = [src, src_mask]" in source

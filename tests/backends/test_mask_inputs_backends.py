@@ -1,6 +1,7 @@
 """Mask inputs on every backend: the valid mask-input specs of tests/data/specs/masks
 (attention over a masked memory with its inference models, a chain of blocks with a
-front and a stack given its state, a one-cell stack, a seq2seq model with decoders) run their smoke test on JAX and
+front and a stack given its state, a one-cell stack, a seq2seq model with
+decoders) run their smoke test on JAX and
 PyTorch as on TensorFlow, with TensorFlow's numbers, and on Keras 2 (tf_keras) with
 Keras 3's numbers. The published video_classification is a golden module: the golden
 tests of these backends run it."""

@@ -18,7 +18,7 @@ VIDEO = ROOT / "examples" / "published" / "video_classification.yaml"
 
 
 def expected_error(spec: Path) -> str:
-    """The error a spec file must give, from its first line: `# expect: LINE:COL: ...`."""
+    """The error a spec file must give, from its first line: `# expect: ...`."""
     first = spec.read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("# expect: "), spec
     return first.removeprefix("# expect: ")

@@ -13,6 +13,7 @@ from ..spec.limits import RuleError
 from ..spec.problems import hinted
 
 if TYPE_CHECKING:
+    from ..spec.layers import AroundLayer
     from ..spec.models import InputSpec, LongForm
     from ..spec.normalise import ModelSpec
 
@@ -126,7 +127,7 @@ def _check_length(spec: LongForm, name: str, given: InputSpec, target: str) -> N
             )
 
 
-def _check_front(front: list, index: int, masked: str) -> None:
+def _check_front(front: list[AroundLayer], index: int, masked: str) -> None:
     """Keras passes a mask through the layers that keep it; any other would change
     the steps the mask is of."""
     for position, layer in enumerate(front):

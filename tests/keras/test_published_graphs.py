@@ -125,6 +125,8 @@ PUBLISHED_GRAPHS = {
         keras.optimizers.Adam,
     ),
 }  # fmt: skip
+TWINS = {name: entry[0] for name, entry in PUBLISHED_GRAPHS.items()}
+PARAMS = {name: entry[1] for name, entry in PUBLISHED_GRAPHS.items()}
 
 
 def _data(twin: keras.Model, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -1,6 +1,6 @@
 """Broken new sections: a valid drawn spec (tests/support/strategies/) with one place in
 training, decoding, attention, a front or head list, a token input, a hand-over
-(bridge), repeat or go_backwards broken one way, as `mutations()` breaks cells and
+(bridge), repeat, go_backwards or a mask input broken one way, as `mutations()` breaks cells and
 inputs in the text: a value of a wrong type, an unknown key, a missing key, a name
 swapped for another name of the spec, or a section added where it does not fit.
 
@@ -21,7 +21,7 @@ from .strategies import Data, specs
 
 PLACES = (
     "training", "decoding", "attention", "front", "head", "token input", "bridge",
-    "repeat", "go_backwards",
+    "repeat", "go_backwards", "mask input",
 )  # fmt: skip
 WRONG_TYPES: dict[str, Any] = {
     "list": [1, "x"],
@@ -106,6 +106,8 @@ def _targets(draw: st.DrawFn, spec: Data, place: str) -> list[Target]:
             output = (spec.get("outputs") or _names(spec))[-1]
             section["loss"] = {output: section["loss"]}  # the same loss, mapped
         return _within(spec, place)
+    if place == "mask input":
+        return _mask_targets(draw, spec)
     if place == "token input":
         given = draw(st.sampled_from(_inputs(spec)))
         if "vocabulary" not in given and "features" in given:  # tokens, as wide
@@ -130,6 +132,23 @@ def _targets(draw: st.DrawFn, spec: Data, place: str) -> list[Target]:
     if place not in block:
         block[place] = copy.deepcopy(ADDED[place])
     return _within(block, place)
+
+
+def _mask_targets(draw: st.DrawFn, spec: Data) -> list[Target]:
+    """A mask input's keys (one added where the spec has none; the short form's
+    input gets `masks`, which it refuses) and the blocks' inputs, one of which a
+    swapped name makes the mask input."""
+    if "inputs" not in spec:
+        spec["input"]["masks"] = draw(st.sampled_from(_names(spec)))
+        return [(spec["input"], "masks")]
+    mask = next((given for given in spec["inputs"].values() if "masks" in given), None)
+    if mask is None:
+        masked = draw(st.sampled_from(list(spec["inputs"])))
+        mask = spec["inputs"].setdefault("padmask", {"masks": masked})
+    keys = ("masks", "timesteps", "batch_size", "features", "dtype", "mask_zero")
+    return [(mask, key) for key in keys] + [
+        (block, "input") for block in spec["blocks"]
+    ]
 
 
 def _break(draw: st.DrawFn, spec: Data, target: Target, kind: str) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..spec.around import AroundPlan, check_softmax_width
 from ..spec.limits import Path, RuleError
 from ..spec.problems import hinted
+from .mask_inputs import mask_input_of
 from .params import dense_params
 from .stack import Dim, LayerPlan
 
@@ -58,6 +59,8 @@ class AttentionPlan:
     memory_shape: tuple[Dim, ...]
     memory_input: str  # the model input the memory's time axis comes from
     mask_from: str | None  # a token input whose non-zero ids mask the memory
+    # or the mask input of the memory's input, the mask itself (mask_from: that input)
+    mask_input: str | None
     project: bool
     context_first: bool
     vector: AroundPlan | None
@@ -217,9 +220,10 @@ def plan_attention(
         else (last or f"{prefix}attention_concat_output", ("batch_size", time, joined))
     )
     root = memory.model_input
-    masked = spec.inputs[root].mask_zero
+    mask_input = mask_input_of(spec, root)
+    masked = spec.inputs[root].mask_zero or mask_input is not None
     if masked:
-        _check_masked_chain(spec, block, given.over)
+        _check_masked_chain(spec, block, given.over, mask_input)
     return AttentionPlan(
         over=given.over,
         score=given.score,
@@ -230,6 +234,7 @@ def plan_attention(
         memory_shape=memory.output[1],
         memory_input=root,
         mask_from=root if masked else None,
+        mask_input=mask_input,
         project=given.project,
         context_first=given.concat == "context_first",
         vector=vector,
@@ -284,11 +289,18 @@ def _memory(
 
 
 def _check_masked_chain(
-    spec: LongForm | ModelSpec, block: GraphBlock, over: str
+    spec: LongForm | ModelSpec, block: GraphBlock, over: str, mask_input: str | None
 ) -> None:
-    """A memory whose input has mask_zero is masked by the input's non-zero ids, in
-    the model and in the one-step decoder alike: only where no layer between changes
-    or drops the mask (a front, a repeat, a head)."""
+    """A memory whose input has mask_zero is masked by the input's non-zero ids (one
+    with a mask input, by that mask), in the model and in the one-step decoder alike:
+    only where no layer between changes or drops the mask (a front, a repeat, a
+    head)."""
+    origin = (
+        f"a mask input ({mask_input}), and that mask is of the input's steps"
+        if mask_input
+        else "an input with mask_zero: true, and its mask is rebuilt from the token ids"
+    )
+    remedy = f"no mask input {mask_input}" if mask_input else "mask_zero: false"
     blocks = {b.name: b for b in spec.blocks}
     name = over
     while name in blocks:
@@ -297,10 +309,9 @@ def _check_masked_chain(
             if getattr(given, key):
                 raise RuleError(
                     ("attention", "over"),
-                    f"the memory of block {block.name} comes from an input with "
-                    f"mask_zero: true, and its mask is rebuilt from the token ids, so "
-                    f"no layer between may change its steps: expected no {key} on "
-                    f"block {name}, or mask_zero: false",
+                    f"the memory of block {block.name} comes from {origin}, so no "
+                    f"layer between may change its steps: expected no {key} on block "
+                    f"{name}, or {remedy}",
                 )
         name = given.input
     if name not in spec.inputs:  # a layer node between

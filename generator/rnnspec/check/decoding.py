@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
 from ..spec.limits import RuleError
+from .mask_inputs import masked_by
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
@@ -46,7 +47,8 @@ class Generator:
 
 def steppable_decoder(model: ModelSpec) -> str | None:
     """The block to step one time step at a time: the one block of the model that
-    starts from another's state, if there is exactly one, reads a model input, runs
+    starts from another's state, if there is exactly one, reads a model input (one
+    with no mask input: the one-step model takes no mask of one step yet), runs
     one direction, is not stateful, returns its state and has no front layer that
     mixes time steps (a conv over several steps gives other numbers, or none, on one
     step). Every block of a checked spec is in the model
@@ -56,7 +58,8 @@ def steppable_decoder(model: ModelSpec) -> str | None:
         return None
     (block,) = targets
     steppable = block.input in model.inputs and not (
-        block.merge_mode
+        block.input in masked_by(model.inputs)  # one step of a mask input: not yet
+        or block.merge_mode
         or block.stateful
         or block.go_backwards
         or any(layer.mixes_steps() for layer in block.front)

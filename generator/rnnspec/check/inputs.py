@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.layers.base import keras_value
+from .mask_inputs import masked_by
 from .shapes import input_mask, input_tensor
 from ..spec.training import smoke_steps_at_least
 from .stack import smoke_timesteps
@@ -31,6 +32,8 @@ class InputShape:
     sequence: bool = True  # False: one vector per example, no time axis
     # its Embedding's initializer as the module writes it (a name or a Keras object)
     embeddings_initializer: object = None
+    masks: str | None = None  # a mask input: the input whose steps it marks real
+    mask_input: str | None = None  # the mask input of this one, if it has one
 
     @cached_property
     def shape(self) -> tuple[int | None, ...]:
@@ -43,8 +46,9 @@ class InputShape:
 
     @cached_property
     def mask(self) -> str:
-        """The Python name of its mask, with mask_zero (True: a real step)."""
-        return input_mask(self.name)
+        """The Python name of its mask, with mask_zero or a mask input (True: a real
+        step): its mask input, or the one its Embedding computes."""
+        return self.mask_input or input_mask(self.name)
 
     @cached_property
     def features(self) -> tuple[int, ...]:
@@ -59,18 +63,25 @@ class InputShape:
 def input_shapes(model: ModelSpec) -> tuple[InputShape, ...]:
     """Each of the model's inputs, in order."""
     least = smoke_steps_at_least(model.training)
+    smoke = {
+        name: smoke_timesteps(given.timesteps, index, least)
+        for index, (name, given) in enumerate(model.inputs.items())
+    }
+    masks = masked_by(model.inputs)
     return tuple(
         InputShape(
             name,
-            given.timesteps,
+            model.inputs[given.masks or name].timesteps,  # a mask input's: its input's
             () if given.embedding else given.step_shape,
-            smoke_timesteps(given.timesteps, index, least),
+            smoke[given.masks or name],
             input_tensor(name, given),
             given.vocabulary,
             given.embedding,
             given.mask_zero,
             given.sequence,
             keras_value(given.embeddings_initializer),
+            given.masks,
+            masks.get(name),
         )
-        for index, (name, given) in enumerate(model.inputs.items())
+        for name, given in model.inputs.items()
     )

@@ -22,6 +22,7 @@ from ..spec.training import smoke_steps_at_least
 from .stack import SMOKE_BATCH_SIZE, smoke_timesteps
 from .shapes import recurrent_input
 from .wiring import block_shapes, check_wiring, needed
+from .mask_inputs import check_mask_inputs, mask_input_of
 
 if TYPE_CHECKING:
     from .nodes import NodeShape
@@ -33,6 +34,12 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
     """The short form's rules: its block's, then the budget of its model; its block
     is read as the long form reads a block (rnnspec/spec/normalise.py). Returns its shapes.
     """
+    if spec.input.masks is not None:
+        raise RuleError(
+            ("input", "masks"),
+            "a mask input masks another input, and the short form has one input: "
+            "expected the long form's inputs (docs/long-form.md), or no masks",
+        )
     if not spec.input.sequence:
         raise RuleError(
             ("input", "sequence"),
@@ -60,12 +67,14 @@ def check_spec(spec: ShortForm) -> list[BlockShape]:
 def check_graph(spec: LongForm) -> tuple[list[BlockShape], list[NodeShape]]:
     """The long form's rules: wiring and each block's and node's, its Python names,
     its budget. Returns every block's shapes and every node's."""
+    check_mask_inputs(spec)
     for name, given in spec.inputs.items():
         if given.sequence:  # a front reads it and takes its place in check_block
             _check_tokens(given, ("inputs", name), raw=True)
     blocks, nodes = check_wiring(spec, check_block)
     for block, shape in zip(spec.blocks, blocks):
-        check_masked_stack(block, shape, spec.path_of(block.name))
+        mask_input = mask_input_of(spec, shape.model_input)
+        check_masked_stack(block, shape, spec.path_of(block.name), mask_input)
     check_names(spec, blocks, nodes)
     check_every_block_is_used(spec)
     parts = Parts()
@@ -87,30 +96,35 @@ def check_graph(spec: LongForm) -> tuple[list[BlockShape], list[NodeShape]]:
     return blocks, nodes
 
 
-def check_masked_stack(block: Block, shape: BlockShape, where: Path) -> None:
+def check_masked_stack(
+    block: Block, shape: BlockShape, where: Path, mask_input: str | None = None
+) -> None:
     """Keras 3's RNN(StackedRNNCells) of one cell hands that cell's state back
     unnested (h for [h], [h, c] for [[h, c]]), and its masked loop then fails on the
-    nesting: refused where a mask reaches such a stack, unless the cell has one state
-    and the module passes it flat (from an initial state)."""
+    nesting: refused where a mask reaches such a stack (mask_zero's, or the mask
+    input's), unless the cell has one state and the module passes it flat (from an
+    initial state)."""
     if not shape.masked or block.stacking != "cells" or len(block.cells) != 1:
         return
+    what = f"mask input {mask_input}" if mask_input else "mask_zero"
+    unmasked = f"no mask input {mask_input}" if mask_input else "mask_zero: false"
     roles = kind_of(block.cells[0]).roles
     if len(roles) > 1:
         raise RuleError(
             where + ("stacking",),
             f"Keras 3's RNN(StackedRNNCells) of one {block.cells[0].type} cell hands "
             f"its state back unnested ([{', '.join(roles)}] for "
-            f"[[{', '.join(roles)}]]) and fails on a masked sequence (mask_zero): "
+            f"[[{', '.join(roles)}]]) and fails on a masked sequence ({what}): "
             "expected stacking: layers (the same layer), a second cell, or "
-            "mask_zero: false, got stacking: cells",
+            f"{unmasked}, got stacking: cells",
         )
     if block.initial_state_mode == "none":
         raise RuleError(
             where + ("stacking",),
             "Keras 3's RNN(StackedRNNCells) of one cell fails on a masked sequence "
-            "(mask_zero) when it starts from no initial state: expected "
+            f"({what}) when it starts from no initial state: expected "
             "initial_state: zeros (Keras' own start, and the module then passes the "
-            "mask itself; not with stateful), stacking: layers, or mask_zero: false, "
+            f"mask itself; not with stateful), stacking: layers, or {unmasked}, "
             "got stacking: cells",
         )
 

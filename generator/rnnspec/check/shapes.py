@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from ..spec.layers import show
 from .attention import AttentionPlan, plan_attention
+from .mask_inputs import mask_input_of
 from ..spec.limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
@@ -374,8 +375,8 @@ def _masked(
     front: tuple[AroundPlan, ...],
     nodes: Nodes,
 ) -> bool:
-    """Whether a mask_zero input's mask reaches the block's recurrent layers, as Keras
-    passes it on: through every layer of its front that keeps it (no RepeatVector),
+    """Whether a mask_zero input's mask (or a mask input's) reaches the block's
+    recurrent layers, as Keras passes it on: through every layer of its front that keeps it (no RepeatVector),
     from its token input or from a block above that returns its sequence and whose
     attention vector and head keep it."""
     if getattr(block, "repeat", None) is not None:
@@ -386,7 +387,8 @@ def _masked(
         return nodes[block.input].masked
     upstream = upstream_of(block, above)
     if upstream is None:
-        return bool(spec.inputs[block.input].mask_zero)
+        given = spec.inputs[block.input]
+        return given.mask_zero or mask_input_of(spec, block.input) is not None
     return output_masked(upstream)
 
 

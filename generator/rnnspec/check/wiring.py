@@ -77,6 +77,8 @@ def check_wiring(
     _check_names(spec)
     first = next(iter(spec.inputs.values()))
     for name, given in spec.inputs.items():
+        if given.masks is not None:
+            continue  # bool, of its input's batch size (rnnspec/check/mask_inputs.py)
         for key in ("batch_size", "dtype"):
             if getattr(given, key) != getattr(first, key):
                 raise RuleError(
@@ -255,8 +257,8 @@ def _check_names(spec: LongForm) -> None:
                 ),
             )
     used = {name for entry in spec.entries for name in _reads(entry)}
-    for name in spec.inputs:
-        if name not in used:
+    for name, given in spec.inputs.items():
+        if name not in used and given.masks is None:
             raise RuleError(("inputs", name), f"input {name!r} feeds no block or node")
 
 

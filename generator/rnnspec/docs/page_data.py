@@ -42,6 +42,8 @@ class InputRow:
     mask_zero: bool
     embedding_layer: str
     tensor: str  # what blocks read: the input, or its embedding's output
+    masks: str | None = None  # a mask input: the input whose real steps it marks
+    mask_input: str | None = None  # the mask input of this one, if any
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ def page_data(
                 given.mask_zero,
                 given.embedding_layer,
                 given.tensor,
+                given.masks,
+                given.mask_input,
             )
             for given in plan.inputs
         ],

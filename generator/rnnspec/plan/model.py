@@ -218,8 +218,19 @@ class ModelPlan:
     ) -> list[InputPlan]:
         """The inputs whose masks `blocks` pass as `mask=`, each once: those of the
         blocks called with their initial state (all, in a one-step model: `step`)."""
-        found = (self.mask(block) for block in blocks if step or block.passes_state)
-        return list({given.name: given for given in found if given}.values())
+        found = (self.passed_mask(block, step) for block in blocks)
+        made = (given for given in found if given and not given.mask_input)
+        return list({given.name: given for given in made}.values())
+
+    def passed_mask(self, block: BlockPlan, step: bool = False) -> InputPlan | None:
+        """The input whose mask `block`'s layers get as `mask=`: with their initial
+        state (all, in a one-step model: `step`), or where it reads an input that has
+        a mask input (Keras has no mask on the input itself to fill in)."""
+        given = self.mask(block)
+        if given is None:
+            return None
+        direct = given.mask_input is not None and block.reads == given.name
+        return given if step or block.passes_state or direct else None
 
     def block(self, name: str) -> BlockPlan:
         return self.named_blocks[name]
@@ -239,6 +250,12 @@ class ModelPlan:
     def masks(self) -> dict[str, InputPlan | None]:
         """Per block, by name: `mask(block)`."""
         return {block.name: self.mask(block) for block in self.blocks}
+
+    @cached_property
+    def passed_masks(self) -> dict[str, InputPlan | None]:
+        """Per block, by name: `passed_mask(block)`, what its layers get as `mask=`
+        in build_model() (in a one-step model: `masks`)."""
+        return {block.name: self.passed_mask(block) for block in self.blocks}
 
     @cached_property
     def model_masks(self) -> list[InputPlan]:
@@ -334,7 +351,7 @@ class ModelPlan:
         names = {b.reads for b in self.encoder_blocks}
         if self.decoder is not None:
             names.add(self.block(self.decoder).projected)
-        return tuple(i for i in self.inputs if i.name in names)
+        return tuple(i for i in self.inputs if (i.masks or i.name) in names)
 
     @cached_property
     def encoder_state_inputs(self) -> tuple[StateTensor, ...]:

@@ -24,7 +24,9 @@ def summary_lines(
                 f"{given.name}: batch_size={batch_size}, features={given.step_shape[0]}"
             )
             continue
-        if given.vocabulary is not None:
+        if given.masks is not None:
+            step = f"bool, True on a real step of {given.masks}"
+        elif given.vocabulary is not None:
             step = f"tokens of {given.vocabulary}" + (
                 f", embedding={given.embedding}" if given.embedding else ""
             )

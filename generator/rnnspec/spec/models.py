@@ -125,11 +125,21 @@ class InputSpec(_Strict):
         description="false: one vector of features per example, no time axis; it can "
         "start a block's state through initial_state: {from: <input>, bridge: project}",
     )
+    masks: Identifier | None = Field(
+        default=None,
+        description="a mask input: (batch, timesteps) of bool, True where a step of "
+        "the named float sequence input is real; the blocks reading that input skip "
+        "the others, as they do for mask_zero (long form only; no other keys but "
+        "timesteps and batch_size)",
+    )
 
     @property
     def step_shape(self) -> tuple[int, ...]:
         """One time step as the blocks read it: (features,), (*spatial, channels), a
-        token's (embedding,), or () for raw tokens (a node embeds them)."""
+        token's (embedding,), () for raw tokens (a node embeds them) and a mask
+        input's ()."""
+        if self.masks is not None:
+            return ()
         if self.embedding is not None:
             return (self.embedding,)
         if self.vocabulary is not None:

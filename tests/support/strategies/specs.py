@@ -197,6 +197,8 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         given = spec.get("outputs") or [block_names[-1]]
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     add_sections(draw, spec, spec["inputs"], blocks, drawn)
+    if not seq2seq:
+        _mask_an_input(draw, spec)
     if not seq2seq and not {"training", "decoding"} & set(spec):
         _add_node(draw, spec, drawn)
     return spec
@@ -233,6 +235,55 @@ def _prefixed(name: str, taken: list[str]) -> bool:
     return any(name.startswith(t) or t.startswith(name) for t in taken)
 
 
+# front layers that pass a mask on (docs/long-form.md: mask inputs)
+MASK_KEEPING = ("dense", "dropout", "batch_normalization", "layer_normalization")
+
+
+def _mask_an_input(draw: st.DrawFn, spec: Data) -> None:
+    """Maybe a mask input (`{masks: <input>}`, docs/long-form.md) for a vector sequence
+    input whose readers' fronts keep a mask, where nothing the docs refuse follows: a
+    decoder stepped on it, the decoders, a `stacking: cells` block of one cell or with
+    no initial state, a memory whose mask a front, repeat or head between would
+    change."""
+    blocks = spec["blocks"]
+    started = ("zeros", "ones", "random", "input")
+    if "decoding" in spec or any(  # Keras 3.15: a masked RNN(StackedRNNCells) fails
+        block.get("stacking") == "cells"  # without an initial state (blocks.py)
+        and (len(block["cells"]) == 1 or block.get("initial_state") not in started)
+        for block in blocks
+    ):
+        return
+    candidates = [
+        name
+        for name, given in spec["inputs"].items()
+        if "features" in given
+        and given.get("sequence") is not False
+        and all(
+            not isinstance(block.get("initial_state"), dict)
+            and all(layer["type"] in MASK_KEEPING for layer in block.get("front", []))
+            for block in blocks
+            if block["input"] == name
+        )
+        and not any(
+            block.get("attention")
+            and _mask_blocked(spec["inputs"], blocks, block["attention"]["over"], name)
+            for block in blocks
+        )
+    ]
+    taken = {*spec["inputs"], *(block["name"] for block in blocks), spec["name"]}
+    if not candidates or draw(st.integers(0, 2)) > 0:  # draws only where one fits
+        return
+    name = f"padmask{draw(st.integers(0, 9))}"
+    if name in taken:
+        return
+    masked = draw(st.sampled_from(candidates))
+    mask: Data = {"masks": masked}
+    for key in ("timesteps", "batch_size"):  # the masked input's, or left out
+        if key in spec["inputs"][masked] and draw(st.booleans()):
+            mask[key] = spec["inputs"][masked][key]
+    spec["inputs"][name] = mask
+
+
 def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
     """Maybe an input with no time axis (`sequence: false`) whose Dense projection
     starts a vector block's state, as image captioning's decoder starts from the
@@ -258,16 +309,19 @@ def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
     draw(st.sampled_from(free))["initial_state"] = hand_over
 
 
-def _mask_blocked(inputs: Data, blocks: list[Data], name: str) -> bool:
+def _mask_blocked(
+    inputs: Data, blocks: list[Data], name: str, masked: str | None = None
+) -> bool:
     """Whether a block's output cannot be a memory because it comes from a token input
-    with mask_zero through a front, repeat or head, which the mask cannot pass."""
+    with mask_zero (or the input `masked`, which gets a mask input) through a front,
+    repeat or head, which the mask cannot pass."""
     by_name = {block["name"]: block for block in blocks}
     changed = False
     while name in by_name:
         block = by_name[name]
         changed |= any(block.get(key) for key in ("front", "repeat", "head"))
         name = block["input"]
-    return changed and inputs[name].get("mask_zero") is True
+    return changed and (inputs[name].get("mask_zero") is True or name == masked)
 
 
 def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
@@ -324,6 +378,7 @@ def drawn_options(spec: Data) -> set[str]:
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False
     }
+    found |= {"mask input" for i in inputs if "masks" in i}
     return found | _regression_heads(spec, blocks)
 
 

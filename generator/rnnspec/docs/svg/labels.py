@@ -39,6 +39,8 @@ def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
         f"input: {given.name}",
         f"batch_size={batch_size}, timesteps={given.timesteps}",
     ]
+    if given.masks is not None:
+        return lines + [f"bool mask of {given.masks}: True on a real step"]
     if given.vocabulary is not None and given.embedding is None:  # a node embeds them
         return lines + [f"int32 tokens, vocabulary={given.vocabulary}"]
     if given.vocabulary is not None:

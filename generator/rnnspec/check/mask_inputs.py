@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from ..spec.limits import RuleError
+from ..spec.limits import Path, RuleError
 from ..spec.problems import hinted
 
 if TYPE_CHECKING:
@@ -49,16 +49,27 @@ def check_mask_inputs(spec: LongForm) -> None:
             )
         seen[target] = name
         _check_length(spec, name, given, target)
-    for index, block in enumerate(spec.blocks):
+    for block in spec.blocks:
+        where = spec.path_of(block.name)
         if block.input in seen.values():
             masked = spec.inputs[block.input].masks
             raise RuleError(
-                ("blocks", index, "input"),
+                where + ("input",),
                 f"input {block.input} is a mask input (of {masked}), which no block "
                 f"reads: expected input: {masked} (its blocks get the mask)",
             )
         if block.input in seen:
-            _check_front(block.front, index, block.input)
+            _check_front(block.front, where, block.input)
+    for node in spec.nodes:
+        for position, name in enumerate(node.reads):
+            if name in seen or name in seen.values():
+                at = ("input", position) if isinstance(node.input, list) else ("input",)
+                raise RuleError(
+                    spec.path_of(node.name) + at,
+                    f"input {name} has a mask input, or is one, and a layer node "
+                    "passes no mask on: expected blocks to read it (layers before their "
+                    "recurrent layers go in their front)",
+                )
 
 
 def _check_keys(name: str, given: InputSpec) -> None:
@@ -127,7 +138,7 @@ def _check_length(spec: LongForm, name: str, given: InputSpec, target: str) -> N
             )
 
 
-def _check_front(front: list[AroundLayer], index: int, masked: str) -> None:
+def _check_front(front: list[AroundLayer], where: Path, masked: str) -> None:
     """Keras passes a mask through the layers that keep it; any other would change
     the steps the mask is of."""
     for position, layer in enumerate(front):
@@ -138,7 +149,7 @@ def _check_front(front: list[AroundLayer], index: int, masked: str) -> None:
                 else "passes no mask on (its steps are no longer the mask's)"
             )
             raise RuleError(
-                ("blocks", index, "front", position, "type"),
+                where + ("front", position, "type"),
                 f"input {masked} has a mask input, and {layer.type} {does}: expected "
                 "front layers that keep the mask (dense, dropout, normalization, ...), "
                 "or the block reading another input",

@@ -124,6 +124,12 @@ def _check_block(
         input_path = where + ("input",)
     elif upstream is None:
         given, input_path = spec.inputs[block.input], ("inputs", block.input)
+        if block.repeat is not None:
+            raise RuleError(
+                where + ("repeat",),
+                f"repeat repeats the last output of a block or node above, and input "
+                f"{block.input} is a sequence already: expected no repeat",
+            )
         if given.vocabulary is not None and given.embedding is None:
             raise RuleError(
                 where + ("input",),

@@ -140,10 +140,11 @@ def test_every_published_spec_has_a_twin_and_a_count() -> None:
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
     from . import test_published_generation as generation
+    from . import test_published_hierarchical as hierarchical
     from . import test_published_irnn as irnn
     from . import test_published_stateful as stateful
 
-    others = (attention, captioning, conv, generation, irnn, stateful)
+    others = (attention, captioning, conv, generation, hierarchical, irnn, stateful)
     twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
     counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}
     missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))

@@ -19,6 +19,7 @@ from .handover import check_hand_over, check_projection, source_of, with_bridges
 from ..spec.limits import MAX_ALL_CELLS, Path, RuleError
 from ..spec.problems import hinted
 from .shapes import BlockShape, input_from, recurrent_input, shape_of, upstream_of
+from .wrapped import check_time_distributed
 
 if TYPE_CHECKING:
     from ..spec.normalise import ModelSpec
@@ -80,6 +81,8 @@ def check_wiring(spec: LongForm, check_block: BlockCheck) -> list[BlockShape]:
                 given, input_path = recurrent_input(
                     spec, block, given, shapes
                 ), where + ("front",)
+        if block.time_distributed:  # its layers read the inner steps
+            given = check_time_distributed(block, given, where)
         check_block(block, given, where, input_path)
         with _at(where):
             shape = shape_of(spec, block, shapes)

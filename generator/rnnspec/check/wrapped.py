@@ -21,33 +21,67 @@ from ..spec.limits import Path, RuleError
 if TYPE_CHECKING:
     from ..spec.models import GraphBlock, InputSpec
 
-_WHY = "TimeDistributed calls its layer on one tensor and takes one tensor back"
-
 
 def check_time_distributed(
     block: GraphBlock, given: InputSpec, where: Path
 ) -> InputSpec:
     """Refuse what TimeDistributed cannot wrap, at its key under `where`; return the
     input as the wrapped layers read it: the inner steps of (steps, features)."""
-    refusals: list[tuple[Path, bool, str]] = [
-        (("return_state",), block.return_state, "return_state: false"),
-        (("stateful",), block.stateful, "stateful: false"),
-        (("initial_state",), block.initial_state_mode != "none", "initial_state: none"),
-        (("attention",), block.attention is not None, "no attention"),
-        (("repeat",), block.repeat is not None, "no repeat"),
-        (("front",), bool(block.front), "no front (layers before it as a block above)"),
+    refusals: list[tuple[Path, bool, str, str]] = [
+        (
+            ("return_state",),
+            block.return_state,
+            "TimeDistributed takes one tensor back from its layer, and no state",
+            "return_state: false",
+        ),
+        (
+            ("stateful",),
+            block.stateful,
+            "TimeDistributed's layer keeps a state for each of batch x outer "
+            "sequences, where the module's reset_states() and state checks hold one "
+            "a sequence of the batch",
+            "stateful: false",
+        ),
+        (
+            ("initial_state",),
+            block.initial_state_mode != "none",
+            "TimeDistributed calls its layer on its input alone (its call takes no "
+            "initial_state), so the layer starts from Keras' zeros",
+            "initial_state: none",
+        ),
+        (
+            ("attention",),
+            block.attention is not None,
+            "attention joins a context to the top layer's output, which TimeDistributed "
+            "makes inside it",
+            "no attention (attend in a block below it)",
+        ),
+        (
+            ("repeat",),
+            block.repeat is not None,
+            "a repeated last output is a sequence of vectors, with no inner sequence "
+            "to run over",
+            "no repeat",
+        ),
+        (
+            ("front",),
+            bool(block.front),
+            "a front's layers would read (batch, outer, steps, features) before it",
+            "no front (such layers in a block above)",
+        ),
         (
             ("bidirectional", "merge_mode"),
             block.merge_mode == "none",
-            "a merge_mode other than none (one output)",
+            "merge_mode: none returns two outputs, and TimeDistributed takes one back",
+            "concat, sum, mul or ave",
         ),
     ]
-    for path, refused, expected in refusals:
+    for path, refused, why, expected in refusals:
         if refused:
             raise RuleError(
                 where + path,
-                f"block {block.name} is time_distributed, and {_WHY}: expected "
-                f"{expected}, or time_distributed: false",
+                f"block {block.name} is time_distributed, and {why}: expected "
+                f"{expected}, or time_distributed: false{_found(block, path)}",
             )
     for index, cell in enumerate(block.cells):
         if kind_of(cell).rank:
@@ -70,3 +104,17 @@ def check_time_distributed(
     return given.model_copy(
         update={"timesteps": steps, "features": features, "shape": None}
     )
+
+
+def _found(block: GraphBlock, path: Path) -> str:
+    """ ", got <key>: <value>" for a refused value; "" for a section (attention, front)."""
+    if path[-1] in ("attention", "front"):
+        return ""
+    if path == ("initial_state",):
+        value = "from" if block.initial_state_mode == "from" else block.initial_state
+    elif path[-1] == "merge_mode":
+        value = block.merge_mode
+    else:
+        value = getattr(block, path[-1])
+    shown = {True: "true", False: "false"}.get(value, value)  # type: ignore[call-overload]
+    return f", got {path[-1]}: {shown}"

@@ -1,4 +1,5 @@
-"""Broken new sections: a valid spec with its attention, training or decoding broken."""
+"""Broken new sections: a valid spec with its attention, training or decoding broken,
+or a block made time_distributed where it does not fit."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
     "stop": (-1, 65536, 1.5, "0", False, _BIG, 20, 5, 1),
     "max_length": (0, -3, 1.5, 65537, "20", _BIG),
     "section": ("adam", [], 1, True, "encoder"),
+    "time_distributed": (True, True, True, "yes", 1, None, [True], {"over": 1}),
 }  # fmt: skip
 
 
@@ -54,7 +56,11 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     spec = copy.deepcopy(spec)
     blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
     names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
-    where = draw(st.sampled_from(("attention", "training", "decoding")))
+    where = draw(st.sampled_from(("attention", "training", "decoding", "wrapped")))
+    if where == "wrapped":  # time_distributed where it does not fit, or not a bool
+        block = draw(st.sampled_from(blocks))
+        block["time_distributed"] = draw(st.sampled_from(_BAD["time_distributed"]))
+        return spec
     if where == "attention":
         block = draw(st.sampled_from(blocks))
         over = (

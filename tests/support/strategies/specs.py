@@ -197,7 +197,50 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         given = spec.get("outputs") or [block_names[-1]]
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     add_sections(draw, spec, spec["inputs"], blocks, drawn)
+    if not seq2seq and draw(st.integers(0, 3)) == 0:
+        _time_distribute(draw, spec)
     return spec
+
+
+def _time_distribute(draw: st.DrawFn, spec: Data) -> None:
+    """Maybe a block that reads an input of features alone, and that nothing reads,
+    wrapped in TimeDistributed (`time_distributed: true`): its input's steps become
+    sequences of `[steps, features]`. Only where no section was drawn for its output's
+    shape, and its head (if any) is a Dense's keys, which take any rank."""
+    if spec.get("training") or spec.get("decoding"):
+        return
+    blocks = spec["blocks"]
+    read = [block["input"] for block in blocks]
+    read += [block["attention"]["over"] for block in blocks if block.get("attention")]
+    read += [
+        block["initial_state"]["from"]
+        for block in blocks
+        if isinstance(block.get("initial_state"), dict)
+    ]
+    fits = [
+        block
+        for block in blocks
+        if read.count(block["input"]) == 1
+        and block["name"] not in read
+        and block["input"] in spec["inputs"]
+        and "features" in spec["inputs"][block["input"]]
+        and spec["inputs"][block["input"]].get("sequence") is not False
+        and block["cells"][0]["type"] in VECTOR_CELLS
+        and block.get("initial_state") in (None, "none")
+        and not any(block.get(key) for key in _UNWRAPPED)
+        and block.get("bidirectional") != {"merge_mode": "none"}
+        and not isinstance(block.get("head"), list)
+    ]
+    if not fits:
+        return
+    block = draw(st.sampled_from(fits))
+    given = spec["inputs"][block["input"]]
+    given["shape"] = [draw(st.integers(1, 3)), given.pop("features")]
+    block["time_distributed"] = True
+
+
+# keys a time_distributed block refuses (rnnspec/check/wrapped.py)
+_UNWRAPPED = ("return_state", "stateful", "attention", "repeat", "front")
 
 
 def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
@@ -284,7 +327,11 @@ def drawn_options(spec: Data) -> set[str]:
             found.add(f"bridge {hand_over.get('bridge', 'none')}")
             if hand_over.get("activation"):
                 found.add("bridge project with an activation")
-        found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+        found |= {
+            key
+            for key in ("repeat", "go_backwards", "time_distributed")
+            if block.get(key)
+        }
     inputs = spec.get("inputs", {}).values()
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False

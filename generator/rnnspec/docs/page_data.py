@@ -25,6 +25,7 @@ from .features import (
 )
 from .output import printed_shapes, step_lines
 from .svg import state_rows
+from .svg.labels import nested_inputs
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class InputRow:
     mask_zero: bool
     embedding_layer: str
     tensor: str  # what blocks read: the input, or its embedding's output
+    nested: bool = False  # read by a time_distributed block: each step a sequence
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def page_data(
                 given.mask_zero,
                 given.embedding_layer,
                 given.tensor,
+                given.name in nested_inputs(plan),
             )
             for given in plan.inputs
         ],

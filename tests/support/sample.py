@@ -9,4 +9,5 @@ SAMPLE = (
     "stacked_gru_layers",  # stacked, bidirectional
     "conv_lstm2d",  # convolutional
     "stateful_lstm",  # stateful, reset_states
+    "mnist_hierarchical_rnn",  # time_distributed
 )

@@ -21,6 +21,7 @@ FAMILIES: dict[str, Callable[[ModelSpec], bool]] = {
     "training": lambda m: m.training is not None,
     "decoding": lambda m: m.decoding is not None,
     "stateful": lambda m: any(b.stateful for b in m.blocks),
+    "time_distributed": lambda m: any(b.time_distributed for b in m.blocks),
 }
 
 

@@ -37,30 +37,38 @@ def check_time_distributed(
         (
             ("stateful",),
             block.stateful,
-            "TimeDistributed's layer keeps a state for each of batch x outer "
-            "sequences, where the module's reset_states() and state checks hold one "
-            "a sequence of the batch",
+            (
+                "TimeDistributed's layer keeps a state for each of batch x outer "
+                "sequences, where the module's reset_states() and state checks hold one "
+                "a sequence of the batch"
+            ),
             "stateful: false",
         ),
         (
             ("initial_state",),
             block.initial_state_mode != "none",
-            "TimeDistributed calls its layer on its input alone (its call takes no "
-            "initial_state), so the layer starts from Keras' zeros",
+            (
+                "TimeDistributed calls its layer on its input alone (its call takes no "
+                "initial_state), so the layer starts from Keras' zeros"
+            ),
             "initial_state: none",
         ),
         (
             ("attention",),
             block.attention is not None,
-            "attention joins a context to the top layer's output, which TimeDistributed "
-            "makes inside it",
+            (
+                "attention joins a context to the top layer's output, which "
+                "TimeDistributed makes inside it"
+            ),
             "no attention (attend in a block below it)",
         ),
         (
             ("repeat",),
             block.repeat is not None,
-            "a repeated last output is a sequence of vectors, with no inner sequence "
-            "to run over",
+            (
+                "a repeated last output is a sequence of vectors, with no inner sequence "
+                "to run over"
+            ),
             "no repeat",
         ),
         (

@@ -39,8 +39,8 @@ def check_time_distributed(
             block.stateful,
             (
                 "TimeDistributed's layer keeps a state for each of batch x outer "
-                "sequences, where the module's reset_states() and state checks hold one "
-                "a sequence of the batch"
+                "sequences, where the module's reset_states() and state checks hold "
+                "one a sequence of the batch"
             ),
             "stateful: false",
         ),
@@ -66,8 +66,8 @@ def check_time_distributed(
             ("repeat",),
             block.repeat is not None,
             (
-                "a repeated last output is a sequence of vectors, with no inner sequence "
-                "to run over"
+                "a repeated last output is a sequence of vectors, with no inner "
+                "sequence to run over"
             ),
             "no repeat",
         ),
@@ -115,7 +115,8 @@ def check_time_distributed(
 
 
 def _found(block: GraphBlock, path: Path) -> str:
-    """ ", got <key>: <value>" for a refused value; "" for a section (attention, front)."""
+    """The refused value in words, `, got <key>: <value>`; nothing for a section
+    (attention, front)."""
     if path[-1] in ("attention", "front"):
         return ""
     if path == ("initial_state",):
@@ -124,5 +125,6 @@ def _found(block: GraphBlock, path: Path) -> str:
         value = block.merge_mode
     else:
         value = getattr(block, path[-1])
-    shown = {True: "true", False: "false"}.get(value, value)  # type: ignore[call-overload]
+    words = {True: "true", False: "false"}
+    shown = words.get(value, value)  # type: ignore[call-overload]
     return f", got {path[-1]}: {shown}"

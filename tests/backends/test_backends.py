@@ -53,7 +53,7 @@ SAMPLE_MODULES = [GOLDEN / f"{name}.py" for name in SAMPLE]
 
 def test_the_suite_covers_every_backend() -> None:
     assert set(verify.BACKENDS) == {REFERENCE, *OTHERS}
-    assert len(MODULES) >= 23
+    assert len(MODULES) >= 24
     assert set(SAMPLE_MODULES) <= set(MODULES)
 
 

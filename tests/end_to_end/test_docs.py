@@ -66,7 +66,7 @@ def test_committed_docs_match_a_fresh_build_byte_for_byte(
     names = {f"{path.stem}.{ext}" for path in ALL_EXAMPLES for ext in ("md", "svg")} | {
         "index.md"
     }
-    assert len(ALL_EXAMPLES) >= 23 and len(names) == 2 * len(ALL_EXAMPLES) + 1
+    assert len(ALL_EXAMPLES) >= 24 and len(names) == 2 * len(ALL_EXAMPLES) + 1
     assert set(built) == names
     assert stale_files(built, DOCS) == [], REBUILD
     assert sorted(path.name for path in DOCS.iterdir()) == sorted(

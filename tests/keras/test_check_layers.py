@@ -16,7 +16,8 @@ from ..conftest import GOLDEN, ROOT
 from ..support.probes import REFERENCE, probed
 
 # Embeddings, bridges (project, concat, from an input), repeat, front and head layers,
-# Dropout, both attentions, bidirectional and stacked layers, layer nodes and merges.
+# Dropout, both attentions, bidirectional, stacked and time-distributed layers, layer
+# nodes and merges.
 EXAMPLES = [
     ROOT / "examples" / path
     for path in (
@@ -25,6 +26,7 @@ EXAMPLES = [
         "published/ctc_asr.yaml",
         "published/image_captioning.yaml",
         "published/addition_rnn.yaml",
+        "published/mnist_hierarchical_rnn.yaml",
         "seq2seq/bidirectional_concat.yaml",
         "seq2seq/gru_to_lstm.yaml",
         "stacked_lstm.yaml",

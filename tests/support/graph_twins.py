@@ -410,6 +410,25 @@ def ok_near_misses() -> Twin:
     return Twin([sequence, tgt, probe_h, zeros], returned, state, constants, "bfloat16")
 
 
+def time_distributed_stack() -> Twin:
+    """Blocks in keras.layers.TimeDistributed, as mnist_hierarchical_rnn wraps its
+    row LSTM: words inside each sentence, then sentences, then the document."""
+    document = Input("document", (None, 5, 3))
+    words = L.TimeDistributed(
+        L.Bidirectional(L.LSTM(6, return_sequences=True), merge_mode="concat"),
+        name="words_lstm_1",
+    )(document)
+    words = L.TimeDistributed(
+        L.Bidirectional(L.GRU(4, return_sequences=True)), name="words_gru_2"
+    )(words)
+    cells = L.StackedRNNCells([L.GRUCell(4), L.SimpleRNNCell(3)])
+    sentences = L.TimeDistributed(L.RNN(cells), name="sentences_rnn")(words)
+    sentences = L.Dense(5, activation="tanh", name="sentences_head")(sentences)
+    summary = L.LSTM(6, go_backwards=True, name="summary_lstm")(sentences)
+    returned = {"sentences_output": sentences, "summary_output": summary}
+    return Twin([document], returned)
+
+
 TWINS = {
     twin.__name__: twin
     for twin in (
@@ -425,6 +444,7 @@ TWINS = {
         single_state_stacked,
         broadcast_lstm_cells,
         stacked_bidi_concat,
+        time_distributed_stack,
         ok_near_misses,
         graph_float64_concat,
         graph_float16_stacked,

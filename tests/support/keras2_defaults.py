@@ -247,6 +247,8 @@ KERAS2_DEFAULTS: dict[str, dict[str, str]] = {
     },
     'StackedRNNCells': {
     },
+    'TimeDistributed': {
+    },
 }
 # fmt: on
 

@@ -138,7 +138,7 @@ def sequence_input(opts: Options) -> keras.KerasTensor:
 
 def every_layer(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     """Every layer of a built model with the layers Keras keeps inside others: a
-    Bidirectional's forward and backward layers, an RNN's cell (fused layers have one
+    TimeDistributed's layer, a Bidirectional's forward and backward layers, an RNN's cell (fused layers have one
     too) and a StackedRNNCells' cells; each with a path that says where it is."""
     found = []
     todo = [(layer.name, layer) for layer in model.layers]
@@ -149,6 +149,8 @@ def every_layer(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
         if isinstance(layer, keras.layers.Bidirectional):
             inner += [("forward_layer", layer.forward_layer)]
             inner += [("backward_layer", layer.backward_layer)]
+        if isinstance(layer, keras.layers.TimeDistributed):
+            inner += [("layer", layer.layer)]
         if isinstance(layer, keras.layers.RNN):
             inner += [("cell", layer.cell)]
         if isinstance(layer, keras.layers.StackedRNNCells):

@@ -10,4 +10,6 @@ SAMPLE = (
     "conv_lstm2d",  # convolutional
     "stateful_lstm",  # stateful, reset_states
     "video_classification",  # a mask input
+    "mnist_hierarchical_rnn",  # time_distributed
+    "babi_memnn",  # layer nodes: embeddings of raw tokens, dot, add, permute, concat
 )

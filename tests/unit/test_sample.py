@@ -22,6 +22,8 @@ FAMILIES: dict[str, Callable[[ModelSpec], bool]] = {
     "decoding": lambda m: m.decoding is not None,
     "stateful": lambda m: any(b.stateful for b in m.blocks),
     "mask input": lambda m: any(i.masks for i in m.inputs.values()),
+    "time_distributed": lambda m: any(b.time_distributed for b in m.blocks),
+    "layer nodes": lambda m: bool(m.nodes),
 }
 
 

@@ -174,14 +174,14 @@ def input_from(
     """The input a block gets from the block above: that block's output sequence, or
     with `repeat` its last output repeated."""
     top = upstream.layers[-1]
-    if block.repeat is not None and (top.return_sequences or top.merge_mode == "none"):
+    if block.repeat is not None and (top.sequence or top.merge_mode == "none"):
         raise RuleError(
             where + ("repeat",),
             f"repeat repeats block {upstream.name}'s last output, which must be one "
             f"vector: expected return_sequences: false (and no merge_mode: none) on "
             f"{upstream.name}, or no repeat",
         )
-    if block.repeat is None and (not top.return_sequences or top.merge_mode == "none"):
+    if block.repeat is None and (not top.sequence or top.merge_mode == "none"):
         raise RuleError(
             where + ("input",),
             f"block {block.name} takes block {upstream.name}'s output, which must be one "
@@ -217,7 +217,7 @@ def _step_of(upstream: BlockShape) -> tuple[int, ...]:
     """One step of a block's output: of its sequence, or the vector it returns."""
     dims = (
         upstream.output[1][2:]
-        if upstream.layers[-1].return_sequences
+        if upstream.layers[-1].sequence
         else upstream.output[1][1:]
     )
     return tuple(int(size) for size in dims)
@@ -284,6 +284,8 @@ def _front(
     keyed: bool,
     nodes: Nodes,
 ) -> tuple[AroundPlan, ...]:
+    if getattr(block, "time_distributed", False):
+        return ()  # no front (rnnspec/check/wrapped.py), nor a reshape of its steps
     _, _, shape, sizes = _reads(spec, block, above, keyed, nodes)
     prefix = f"{block.name}_" if keyed else ""
     if masks_steps(block.front) and block.initial_state_mode != "none":
@@ -333,8 +335,13 @@ def shape_of(
     head_layers = block.head_layers
     attends = getattr(block, "attention", None) is not None
     hidden = f"{prefix}hidden" if head_layers or attends else f"{prefix}output"
+    outer = None
+    if getattr(block, "time_distributed", False):  # (batch, outer, steps, features)
+        outer, shape = shape[1], (shape[0], *shape[2:])
     step = tuple(int(size) for size in shape[2:])  # type: ignore[arg-type]
-    layers = plan_stack(block, step, prefix=prefix, output=hidden, time=shape[1])
+    layers = plan_stack(
+        block, step, prefix=prefix, output=hidden, time=shape[1], outer=outer
+    )
     output = layers[-1].outputs[0]
     attention = None
     if attends:

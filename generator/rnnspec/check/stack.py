@@ -128,6 +128,18 @@ class LayerPlan:
     outputs: tuple[tuple[str, tuple[Dim, ...]], ...]  # its output(s) and shapes
     go_backwards: bool = False
     dropout: float | None = None  # a Dropout of this rate on its output, for the next
+    outer: Dim | None = None  # time_distributed: the axis TimeDistributed runs it over
+
+    @cached_property
+    def time_distributed(self) -> bool:
+        """Wrapped in keras.layers.TimeDistributed, over the `outer` axis."""
+        return self.outer is not None
+
+    @cached_property
+    def sequence(self) -> bool:
+        """Its output has a time axis after the batch: its steps, or the outer axis
+        it is time-distributed over."""
+        return self.return_sequences or self.time_distributed
 
     @cached_property
     def dropout_layer(self) -> str:
@@ -147,11 +159,9 @@ class LayerPlan:
             "rnn": f"RNN({cells[0]})",
             "stacked": f"RNN(StackedRNNCells([{', '.join(cells)}]))",
         }[self.form]
-        return (
-            f"Bidirectional({text}, merge_mode={self.merge_mode})"
-            if self.merge_mode
-            else text
-        )
+        if self.merge_mode:
+            text = f"Bidirectional({text}, merge_mode={self.merge_mode})"
+        return f"TimeDistributed({text})" if self.time_distributed else text
 
     @cached_property
     def flat_state(self) -> bool:
@@ -216,8 +226,10 @@ def plan_stack(
     prefix: str = "",
     output: str = "output",
     time: Dim = "timesteps",
+    outer: Dim | None = None,
 ) -> tuple[LayerPlan, ...]:
-    """The layers of one block; names start with `prefix`, its output is `output`."""
+    """The layers of one block; names start with `prefix`, its output is `output`.
+    Time-distributed over `outer`, each reads (batch, outer, time, *step_shape)."""
     cells = _plan_cells(block, step_shape)
     # Layer names double as Python variables: from cell types and the block's name
     # only (rnnspec/check/names.py checks that block and input names make no name twice).
@@ -231,7 +243,7 @@ def plan_stack(
         layers.append(
             _plan_layer(
                 block, name, group, first=0 if block.stacking == "cells" else i, prefix=prefix, time=time,
-                output=output if top else f"{name}_output", top=top,
+                output=output if top else f"{name}_output", top=top, outer=outer,
                 input_shape=_step(layers[-1]) if layers else step_shape,
             )
         )  # fmt: skip
@@ -240,7 +252,9 @@ def plan_stack(
 
 def _step(layer: LayerPlan) -> tuple[int, ...]:
     """One time step of an inner layer's output (a sequence), merged directions."""
-    return tuple(int(size) for size in layer.outputs[0][1][2:])
+    return tuple(
+        int(size) for size in layer.outputs[0][1][2 + layer.time_distributed :]
+    )
 
 
 def _plan_cells(spec: Block, step_shape: tuple[int, ...]) -> list[CellPlan]:
@@ -273,6 +287,7 @@ def _plan_layer(
     time: Dim,
     top: bool,
     input_shape: tuple[int, ...],
+    outer: Dim | None = None,
 ) -> LayerPlan:
     """One layer over `cells`, the first of which is cell number `first` of its block."""
     merge_mode = spec.merge_mode
@@ -293,6 +308,8 @@ def _plan_layer(
     initial_state = [tree for direction in per_direction for tree in direction]
     out_shape = cells[-1].output_shape
     times: tuple[Dim, ...] = (time,) if return_sequences else ()
+    if outer is not None:  # TimeDistributed puts the outer axis back
+        times = (outer, *times)
     if merge_mode == "none":
         outputs = tuple(
             (f"{direction}_{output}", ("batch_size", *times, *out_shape))
@@ -315,6 +332,7 @@ def _plan_layer(
         outputs=outputs,
         go_backwards=spec.go_backwards,
         dropout=None if top else spec.dropout_between_layers,
+        outer=outer,
     )
 
 

@@ -30,6 +30,7 @@ from .shapes import (
 )
 from .tensors import block_read, input_read
 from ..spec.nodes import LayerNode
+from .wrapped import check_time_distributed
 
 if TYPE_CHECKING:
     from ..spec.normalise import ModelSpec
@@ -145,6 +146,8 @@ def _check_block(
             given, input_path = recurrent_input(
                 spec, block, given, shapes, nodes=nodes
             ), where + ("front",)
+    if block.time_distributed:  # its layers read the inner steps
+        given = check_time_distributed(block, given, where)
     check_block(block, given, where, input_path)
     with _at(where):
         shape = shape_of(spec, block, shapes, nodes=nodes)

@@ -38,6 +38,7 @@ class LayerRow:
     dropout: float | None  # the rate of the Dropout on its output, for the next layer
     dropout_layer: str
     feeds: str  # what the next layer reads: its output, or the Dropout's
+    time_distributed: bool = False  # wrapped in TimeDistributed over the outer axis
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def _layer(layer: LayerPlan) -> LayerRow:
         layer.dropout,
         layer.dropout_layer,
         layer.feeds,
+        layer.time_distributed,
     )
 
 

@@ -27,6 +27,7 @@ from .features import (
 from .output import printed_shapes, step_lines
 from .svg import state_rows
 from .svg.labels import layer_call
+from .svg.labels import nested_inputs
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class InputRow:
     tensor: str  # what blocks read: the input, or its embedding's output
     masks: str | None = None  # a mask input: the input whose real steps it marks
     mask_input: str | None = None  # the mask input of this one, if any
+    nested: bool = False  # read by a time_distributed block: each step a sequence
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def page_data(
                 given.tensor,
                 given.masks,
                 given.mask_input,
+                given.name in nested_inputs(plan),
             )
             for given in plan.inputs
         ],

@@ -109,7 +109,9 @@ def _bridge_rows(block: BlockPlan) -> list[LayerRow]:
 def _recurrent_rows(layer: LayerPlan) -> list[LayerRow]:
     """A recurrent layer (its first output's shape: the sequence or last output; with
     merge_mode: none, the forward one), and the Dropout after it."""
-    if layer.merge_mode:
+    if layer.time_distributed:
+        keras_class = "TimeDistributed"
+    elif layer.merge_mode:
         keras_class = "Bidirectional"
     elif layer.form == "fused":
         keras_class = layer.cells[0].keras_layer

@@ -283,6 +283,13 @@ class GraphBlock(Block):
         default=None,
         description="attend over a block above's output sequence (docs/attention.md)",
     )
+    time_distributed: bool = Field(
+        default=False,
+        description="run the recurrent layers over every step of the outer axis, as "
+        "keras.layers.TimeDistributed wraps them: an input (batch, outer, steps, "
+        "features) gives (batch, outer, units), or (batch, outer, steps, units) with "
+        "return_sequences (docs/long-form.md)",
+    )
 
     @property
     def initial_state_mode(self) -> str:

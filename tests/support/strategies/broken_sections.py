@@ -1,4 +1,5 @@
-"""Broken new sections: a valid spec with its attention, training or decoding broken."""
+"""Broken new sections: a valid spec with its attention, training or decoding broken,
+or a block made time_distributed where it does not fit."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
         {"input": "X", "layers": [{"type": "masking"}]},
         {"input": ["X", "Y"], "layers": [{"type": "dense", "units": 2}]},
     ),
+    "time_distributed": (True, True, True, "yes", 1, None, [True], {"over": 1}),
 }  # fmt: skip
 
 
@@ -66,9 +68,15 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     spec = copy.deepcopy(spec)
     blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
     names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
-    where = draw(st.sampled_from(("attention", "training", "decoding", "node")))
+    where = draw(
+        st.sampled_from(("attention", "training", "decoding", "node", "wrapped"))
+    )
     if where == "node" and "blocks" in spec:
         return _broken_node(draw, spec, names)
+    if where == "wrapped":  # time_distributed where it does not fit, or not a bool
+        block = draw(st.sampled_from(blocks))
+        block["time_distributed"] = draw(st.sampled_from(_BAD["time_distributed"]))
+        return spec
     if where == "attention":
         block = draw(st.sampled_from(blocks))
         over = (

@@ -198,6 +198,7 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
         spec["outputs"] = [*given, *(name for name in block_names if name in missing)]
     add_sections(draw, spec, spec["inputs"], blocks, drawn)
     if not seq2seq:
+        _time_distribute(spec)
         _mask_an_input(draw, spec)
     if not seq2seq and not {"training", "decoding"} & set(spec):
         _add_node(draw, spec, drawn)
@@ -207,7 +208,12 @@ def long_specs(draw: st.DrawFn, seq2seq: bool = False) -> Data:
 def _add_node(draw: st.DrawFn, spec: Data, drawn: list[Drawn]) -> None:
     """Maybe a layer node on the blocks' vector outputs, one more model output: a
     Dense on one, or two concatenated (added where as wide), maybe a Dense after."""
-    vectors = [d for d in drawn if d.output is None and d.width and not d.two_outputs]
+    wrapped = {b["name"] for b in spec["blocks"] if b.get("time_distributed")}
+    vectors = [
+        d
+        for d in drawn
+        if d.output is None and d.width and not d.two_outputs and d.name not in wrapped
+    ]
     taken = [*spec["inputs"], *(block["name"] for block in spec["blocks"])]
     name = draw(identifiers)
     if not vectors or draw(st.integers(0, 2)) or _prefixed(name, taken):
@@ -282,6 +288,51 @@ def _mask_an_input(draw: st.DrawFn, spec: Data) -> None:
         if key in spec["inputs"][masked] and draw(st.booleans()):
             mask[key] = spec["inputs"][masked][key]
     spec["inputs"][name] = mask
+
+
+def _time_distribute(spec: Data) -> None:
+    """Maybe a block that reads an input of features alone, and that nothing reads,
+    wrapped in TimeDistributed (`time_distributed: true`): its input's steps become
+    sequences of `[steps, features]`. Only where no section was drawn for its output's
+    shape, and its head (if any) is a Dense's keys, which take any rank. Chosen from
+    the drawn name (a quarter of the names), with no draw of its own: the samples of
+    the properties tuned on the strategy's draws (tests/unit/test_schema_mistakes.py)
+    stay the ones they were."""
+    seed = sum(map(ord, spec["name"]))
+    if seed % 4 or spec.get("training") or spec.get("decoding"):
+        return
+    blocks = spec["blocks"]
+    read = [block["input"] for block in blocks]
+    read += [block["attention"]["over"] for block in blocks if block.get("attention")]
+    read += [
+        block["initial_state"]["from"]
+        for block in blocks
+        if isinstance(block.get("initial_state"), dict)
+    ]
+    fits = [
+        block
+        for block in blocks
+        if read.count(block["input"]) == 1
+        and block["name"] not in read
+        and block["input"] in spec["inputs"]
+        and "features" in spec["inputs"][block["input"]]
+        and spec["inputs"][block["input"]].get("sequence") is not False
+        and block["cells"][0]["type"] in VECTOR_CELLS
+        and block.get("initial_state") in (None, "none")
+        and not any(block.get(key) for key in _UNWRAPPED)
+        and block.get("bidirectional") != {"merge_mode": "none"}
+        and not isinstance(block.get("head"), list)
+    ]
+    if not fits:
+        return
+    block = fits[seed // 4 % len(fits)]
+    given = spec["inputs"][block["input"]]
+    given["shape"] = [1 + seed % 3, given.pop("features")]
+    block["time_distributed"] = True
+
+
+# keys a time_distributed block refuses (rnnspec/check/wrapped.py)
+_UNWRAPPED = ("return_state", "stateful", "attention", "repeat", "front")
 
 
 def _start_from_vector(draw: st.DrawFn, spec: Data, taken: list[str]) -> None:
@@ -371,7 +422,11 @@ def drawn_options(spec: Data) -> set[str]:
             found.add(f"bridge {hand_over.get('bridge', 'none')}")
             if hand_over.get("activation"):
                 found.add("bridge project with an activation")
-        found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+        found |= {
+            key
+            for key in ("repeat", "go_backwards", "time_distributed")
+            if block.get(key)
+        }
         if "cells" not in block:
             found.add(f"layer node with {block.get('merge', 'layers')}")
     inputs = spec.get("inputs", {}).values()

@@ -112,7 +112,7 @@ def _draw_inputs(
 ) -> tuple[int, dict[str, Point], int]:
     """The inputs side by side, the first over the blocks; the bottom y, each input's
     arrow start (x, y), and the right end of the row."""
-    boxes = [input_lines(given, plan.batch_size) for given in plan.inputs]
+    boxes = [input_lines(given, plan) for given in plan.inputs]
     height = (max(map(len, boxes)) - 1) * LINE + 2 * PAD + 4
     x, starts = cols.mid, {}
     for number, (given, lines) in enumerate(zip(plan.inputs, boxes)):

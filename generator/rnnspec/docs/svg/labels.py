@@ -25,9 +25,20 @@ def shape_line(name: str, dims: tuple[Dim, ...], plan: ModelPlan) -> str:
     return f"{name}: {run_shape(dims, plan)}"
 
 
-def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
-    """An input's box: its name, its sizes, and one time step's features or frames, a
-    token input's vocabulary and its Embedding layer, or a vector's features."""
+def nested_inputs(plan: ModelPlan) -> set[str]:
+    """The inputs a time_distributed block reads: each step a sequence itself."""
+    return {
+        block.reads
+        for block in plan.blocks
+        if block.layers[0].time_distributed and block.reads in plan.named_inputs
+    }
+
+
+def input_lines(given: InputPlan, plan: ModelPlan) -> list[str]:
+    """An input's box: its name, its sizes, and one time step's features or frames
+    (or inner sequence, read by a time_distributed block), a token input's vocabulary
+    and its Embedding layer, or a vector's features."""
+    batch_size = plan.batch_size
     step = given.step_shape
     if not given.sequence:
         return [
@@ -51,6 +62,8 @@ def input_lines(given: InputPlan, batch_size: int | None) -> list[str]:
         ]
     if len(step) == 1:
         return lines + [f"features={step[0]}"]
+    if given.name in nested_inputs(plan):
+        return lines + [f"each step: {step[0]} steps of features={step[1]}"]
     channels = f"{step[-1]} channel" + ("s" if step[-1] != 1 else "")
     return lines + [f"frames {'x'.join(map(str, step[:-1]))}, {channels}"]
 

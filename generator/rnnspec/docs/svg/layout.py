@@ -119,7 +119,7 @@ def columns(plan: ModelPlan, lanes: int) -> Columns:
         for s in b.state_tensors
     ]
     inits += [line for b in plan.blocks for line in init_notes(plan, b)]
-    middle = input_lines(plan.inputs[0], plan.batch_size)
+    middle = input_lines(plan.inputs[0], plan)
     for block in plan.blocks:
         middle += [repeat_label(block)] if block.repeat else []
         middle += [around_label(layer) for layer in (*block.front, *block.head)]

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
-from .attention import AttentionPlan, plan_attention
+from .attention import AttentionPlan, check_feeding, fed_width, plan_attention
 from ..spec.limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
@@ -262,8 +262,13 @@ def shape_of(
         shape = front[-1].shape
     head_layers = block.head_layers
     attends = getattr(block, "attention", None) is not None
-    hidden = f"{prefix}hidden" if head_layers or attends else f"{prefix}output"
+    # Input feeding's context joins the cell's input; its output is the layer's own.
+    fed = fed_width(spec, block, above)
+    after = attends and not fed
+    hidden = f"{prefix}hidden" if head_layers or after else f"{prefix}output"
     step = tuple(int(size) for size in shape[2:])  # type: ignore[arg-type]
+    if fed and len(step) == 1:
+        step = (step[0] + fed,)
     layers = plan_stack(block, step, prefix=prefix, output=hidden, time=shape[1])
     output = layers[-1].outputs[0]
     attention = None
@@ -277,6 +282,9 @@ def shape_of(
     if head:
         output = (head[-1].output, head[-1].shape)
     repeat = getattr(block, "repeat", None)
+    masked = _masked(spec, block, above, front)
+    if attention is not None and attention.feeding:
+        check_feeding(block, layers, masked)
     return BlockShape(
         name=block.name,
         prefix=prefix,
@@ -294,7 +302,7 @@ def shape_of(
         projection=None,
         projected=None,
         attention=attention,
-        masked=_masked(spec, block, above, front),
+        masked=masked,
     )
 
 

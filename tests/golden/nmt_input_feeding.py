@@ -127,14 +127,24 @@ class InputFeeding(keras.layers.Layer):
                 keras.ops.concatenate(joined, axis=-1), states, training=training
             )
 
+        dropped = hasattr(self.cell, "get_dropout_mask")
+        if dropped:  # one mask for the whole sequence: the loop draws nothing
+            first = [inputs[:, 0], memory[:, 0]]
+            self.cell.get_dropout_mask(keras.ops.concatenate(first, axis=-1))
+            self.cell.get_recurrent_dropout_mask(initial_state[0])
+
         def scanned(states, step_input):
             output, states = step(step_input, states)
-            return states, [output]  # a list: TensorFlow's scan gives one either way
+            # as many tensors a step as the states (TensorFlow's scan asks for it)
+            return states, [output, *states[1:]]
 
         time_major = keras.ops.transpose(inputs, (1, 0, 2))
-        states, (outputs,) = keras.ops.scan(scanned, list(initial_state), time_major)
-        last = outputs[-1]
-        outputs = keras.ops.transpose(outputs, (1, 0, 2))
+        states, stepped = keras.ops.scan(scanned, list(initial_state), time_major)
+        last = stepped[0][-1]
+        outputs = keras.ops.transpose(stepped[0], (1, 0, 2))
+        if dropped:
+            self.cell.reset_dropout_mask()
+            self.cell.reset_recurrent_dropout_mask()
         output = outputs if self.return_sequences else last
         return [output, *states] if self.return_state else output
 

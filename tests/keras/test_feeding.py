@@ -119,7 +119,10 @@ def test_input_feeding_is_the_hand_written_loop(variant: str, tmp_path: Path) ->
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = module.load_model(path)
-    assert feeding_layer(loaded).get_config() == feeding_layer(model).get_config()
+    mine, theirs = feeding_layer(model).get_config(), feeding_layer(loaded).get_config()
+    assert {k: v for k, v in mine.items() if k != "cell"} == {
+        k: v for k, v in theirs.items() if k != "cell"
+    }
     again = loaded([source, target])[0]
     np.testing.assert_allclose(numbers(again), numbers(output), **TOLERANCE)
     # the decoders run

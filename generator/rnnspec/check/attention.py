@@ -65,6 +65,8 @@ class AttentionPlan:
     context_first: bool
     vector: AroundPlan | None
     output: tuple[str, tuple[Dim, ...]]  # the last tensor: the vector or the joined
+    feeding: bool = False  # attends before the step, inside the recurrent layer
+    restart: bool = False  # with feeding: the cell starts every step from zeros
 
     @cached_property
     def keras_class(self) -> str:
@@ -109,7 +111,10 @@ class AttentionPlan:
     @cached_property
     def params(self) -> int:
         """Keras' count_params(): the projections, AdditiveAttention's `scale` (one a
-        query feature), the attention vector."""
+        query feature), the attention vector; with feeding, the attention weights the
+        recurrent layer holds besides its cell."""
+        if self.feeding:
+            return self.feeding_params
         total = 0
         if self.query_layer:
             total += dense_params(self.width, self.width, use_bias=False)
@@ -120,8 +125,28 @@ class AttentionPlan:
         return total + (self.vector.params if self.vector else 0)
 
     @cached_property
+    def feeding_params(self) -> int:
+        """With feeding: additive is tensorflow/docs' BahdanauAttention, Dense layers
+        with bias W1 (keys) and W2 (query) to the width where projected, then V to one
+        score; dot has the keys' Dense without bias where projected, else no weights."""
+        keys = dense_params(self.memory_width, self.width, use_bias=self.score_layers)
+        total = keys if self.project else 0
+        if self.score == "additive":
+            total += dense_params(self.width, self.width) if self.project else 0
+            total += dense_params(self.width if self.project else self.memory_width, 1)
+        return total
+
+    @cached_property
+    def score_layers(self) -> bool:
+        """Whether its Dense layers have a bias: additive with feeding only (V's
+        too)."""
+        return self.feeding and self.score == "additive"
+
+    @cached_property
     def names(self) -> dict[str, str]:
         """The Python names it makes, each with what it is (rnnspec/check/names.py)."""
+        if self.feeding:
+            return {}  # its weights are the recurrent layer's
         made = {self.layer: "attention layer", self.context: "attention context"}
         made[self.concat_layer] = "attention concat layer"
         made[self.joined] = "attention concat output"
@@ -143,6 +168,10 @@ class AttentionPlan:
         text = f"{kind} attention over {self.over}"
         text += ", projected" if self.project else ""
         text += ", masked" if self.mask else ""
+        if self.feeding:
+            text += ", fed into the cell" + (
+                " (restarted each step)" if self.restart else ""
+            )
         if self.vector:
             text += f", vector {self.vector.brief}"
         return text
@@ -190,6 +219,8 @@ def plan_attention(
             f"{memory_width}; expected project: true (Dense layers to {width}) or "
             "equal widths",
         )
+    if given.feeding or given.restart:
+        return _fed(spec, block, given, memory, prefix, query, width)
     time = query[1][1]
     joined = memory_width + width
     last = f"{prefix}output" if not headed else None
@@ -240,6 +271,106 @@ def plan_attention(
         vector=vector,
         output=output,
     )
+
+
+def _fed(
+    spec: LongForm | ModelSpec,
+    block: GraphBlock,
+    given: Attention,
+    memory: Shaped,
+    prefix: str,
+    query: tuple[str, tuple[Dim, ...]],
+    width: int,
+) -> AttentionPlan:
+    """Input feeding: the plan of an attention the recurrent layer runs inside its
+    step, whose output is the layer's own."""
+    at: Path = ("attention",)
+    if not given.feeding:
+        raise RuleError(
+            at + ("restart",),
+            "restart says the cell starts each step from zeros, which only input "
+            "feeding does: expected feeding: true, or no restart",
+        )
+    if given.vector is not None:
+        raise RuleError(
+            at + ("vector",),
+            "with feeding the context goes into the cell, and the cell's output is the "
+            "block's: expected no vector (a head reads the output), got "
+            f"{given.vector.units} units",
+        )
+    if spec.inputs[memory.model_input].mask_zero:
+        raise RuleError(
+            at + ("feeding",),
+            f"the memory of block {block.name} comes from an input with mask_zero: "
+            "true, which input feeding does not mask: expected mask_zero: false on "
+            f"{memory.model_input}, or feeding: false",
+        )
+    return AttentionPlan(
+        over=given.over,
+        score=given.score,
+        prefix=prefix,
+        query=query[0],
+        width=width,
+        memory=memory.output[0],
+        memory_shape=memory.output[1],
+        memory_input=memory.model_input,
+        mask_from=None,
+        project=given.project,
+        context_first=given.concat == "context_first",
+        vector=None,
+        output=query,
+        feeding=True,
+        restart=given.restart,
+    )
+
+
+def fed_width(
+    spec: LongForm | ModelSpec, block: GraphBlock, above: Sequence[Shaped]
+) -> int:
+    """What input feeding adds to each step of the cell's input: the memory's width
+    (0 without feeding, or where the memory is refused later)."""
+    given = getattr(block, "attention", None)
+    if given is None or not given.feeding:
+        return 0
+    memory = next((b for b in above if b.name == given.over), None)
+    if memory is None or len(memory.output[1]) != 3:
+        return 0
+    return int(memory.output[1][-1])  # type: ignore[arg-type]
+
+
+def check_feeding(block: GraphBlock, layers: Sequence[LayerPlan], masked: bool) -> None:
+    """The recurrent layer that input feeding runs: one layer of one vector cell, one
+    direction, not stateful, read forward, without a mask."""
+    at: Path = ("attention", "feeding")
+    top = layers[-1]
+    found = (
+        f"{len(layers)} recurrent layers"
+        if len(layers) > 1
+        else (
+            f"{len(top.cells)} cells"
+            if len(top.cells) > 1
+            else (
+                "bidirectional"
+                if top.merge_mode
+                else (
+                    "stateful: true"
+                    if top.stateful
+                    else (
+                        "go_backwards: true"
+                        if top.go_backwards
+                        else "a masked input" if masked else None
+                    )
+                )
+            )
+        )
+    )
+    if found:
+        raise RuleError(
+            at,
+            f"input feeding runs one cell step by step: expected block {block.name} "
+            f"to have one cell in one direction, not stateful, read forward and "
+            f"unmasked, got {found}",
+        )
 
 
 def _named(spec: LongForm | ModelSpec, name: str) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from ..spec.layers import show
-from .attention import AttentionPlan, plan_attention
+from .attention import AttentionPlan, check_feeding, fed_width, plan_attention
 from .mask_inputs import mask_input_of
 from ..spec.limits import Path, RuleError
 from .params import dense_params
@@ -334,11 +334,16 @@ def shape_of(
         shape = front[-1].shape
     head_layers = block.head_layers
     attends = getattr(block, "attention", None) is not None
-    hidden = f"{prefix}hidden" if head_layers or attends else f"{prefix}output"
+    # Input feeding's context joins the cell's input; its output is the layer's own.
+    fed = fed_width(spec, block, above)
+    after = attends and not fed
+    hidden = f"{prefix}hidden" if head_layers or after else f"{prefix}output"
     outer = None
     if getattr(block, "time_distributed", False):  # (batch, outer, steps, features)
         outer, shape = shape[1], (shape[0], *shape[2:])
     step = tuple(int(size) for size in shape[2:])  # type: ignore[arg-type]
+    if fed and len(step) == 1:
+        step = (step[0] + fed,)
     layers = plan_stack(
         block, step, prefix=prefix, output=hidden, time=shape[1], outer=outer
     )
@@ -354,6 +359,9 @@ def shape_of(
     if head:
         output = (head[-1].output, head[-1].shape)
     repeat = getattr(block, "repeat", None)
+    masked = _masked(spec, block, above, front, nodes)
+    if attention is not None and attention.feeding:
+        check_feeding(block, layers, masked)
     return BlockShape(
         name=block.name,
         prefix=prefix,
@@ -371,7 +379,7 @@ def shape_of(
         projection=None,
         projected=None,
         attention=attention,
-        masked=_masked(spec, block, above, front, nodes),
+        masked=masked,
     )
 
 

@@ -12,6 +12,7 @@ from .parts import BlockPlan
 
 if TYPE_CHECKING:
     from ..check.nodes import NodeShape
+    from ..check.attention import AttentionPlan
     from ..spec.around import AroundPlan
     from .model import ModelPlan
 
@@ -66,7 +67,7 @@ def layer_rows(plan: ModelPlan) -> list[LayerRow]:
             )
         rows += [_around(layer) for layer in block.front]
         for layer in block.layers:
-            rows += _recurrent_rows(layer)
+            rows += _recurrent_rows(layer, block.attention)
         rows += _attention_rows(block)
         rows += [_around(layer) for layer in block.head]
     return rows
@@ -106,9 +107,19 @@ def _bridge_rows(block: BlockPlan) -> list[LayerRow]:
     return rows
 
 
-def _recurrent_rows(layer: LayerPlan) -> list[LayerRow]:
+def _recurrent_rows(
+    layer: LayerPlan, attention: AttentionPlan | None = None
+) -> list[LayerRow]:
     """A recurrent layer (its first output's shape: the sequence or last output; with
-    merge_mode: none, the forward one), and the Dropout after it."""
+    merge_mode: none, the forward one), and the Dropout after it. With input feeding
+    (one layer) it is the module's InputFeeding, holding the attention's weights."""
+    if attention is not None and attention.feeding:
+        output = layer.outputs[0][1]
+        return [
+            LayerRow(
+                layer.name, "InputFeeding", output, layer.params + attention.params
+            )
+        ]
     if layer.time_distributed:
         keras_class = "TimeDistributed"
     elif layer.merge_mode:
@@ -127,7 +138,7 @@ def _recurrent_rows(layer: LayerPlan) -> list[LayerRow]:
 def _attention_rows(block: BlockPlan) -> list[LayerRow]:
     """Attention's projections, the attention layer, the join and its vector."""
     att = block.attention
-    if att is None:
+    if att is None or att.feeding:
         return []
     query = block.layers[-1].outputs[0][1]  # (batch, time, width)
     memory = att.memory_shape

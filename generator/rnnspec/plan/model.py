@@ -181,6 +181,7 @@ class ModelPlan:
             ("STEP_SHAPES" if self.keyed else "STEP_SHAPE",): True,
             ("ARRAY_DTYPE",): self.state_dtype != self.dtype,
             ("RepeatOverBatch",): self.repeat_over_batch,
+            ("InputFeeding",): self.input_feeding,
             ("make_initial_state",): bool(self.initial_blocks),
             ("build_inference_models",): self.decoder is not None,
             ("reset_states",): self.stateful,
@@ -330,6 +331,12 @@ class ModelPlan:
         return self.batch_size is None and any(
             b.initial_state_mode in CONSTANT and not b.keras_zeros for b in self.blocks
         )
+
+    @cached_property
+    def input_feeding(self) -> bool:
+        """Whether a block attends before its step: the module defines InputFeeding,
+        the layer that runs it."""
+        return any(b.attention and b.attention.feeding for b in self.blocks)
 
     @cached_property
     def memories(self) -> tuple[str, ...]:

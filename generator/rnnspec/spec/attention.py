@@ -8,7 +8,9 @@ makes a context per step, and `Concatenate` joins context and output, optionally
 followed by a Dense without bias (the "attention vector", tensorflow/docs' `Wc`,
 tensorflow/nmt's `attention_layer`); the head reads the result. `project: true` puts
 Dense layers without bias on the query and keys (tf/docs' `W1`, `W2`) or, for dot, on
-the keys only (tf/nmt's `memory_layer`). Every rule Keras would break is a `RuleError`
+the keys only (tf/nmt's `memory_layer`). `feeding: true` attends before the step instead
+(input feeding): the previous state queries the memory and `[context; input]` goes
+into the cell, a layer of the module's own (docs/attention.md). Every rule Keras would break is a `RuleError`
 at the key, and shapes and parameters are known here, without Keras.
 """
 
@@ -58,4 +60,17 @@ class Attention(_Strict):
     vector: AttentionVector | None = Field(
         default=None,
         description="a Dense layer without bias on the joined [context, output]",
+    )
+    feeding: bool = Field(
+        default=False,
+        description="input feeding: attend before each step, the previous state as "
+        "the query, and feed [context, input] into the cell (a layer of the module's "
+        "own); additive with project is tensorflow/docs' BahdanauAttention (W1, W2, V "
+        "with bias)",
+    )
+    restart: bool = Field(
+        default=False,
+        description="with feeding: the cell starts every step from zeros and the "
+        "previous state only queries the memory (the 2019 tensorflow/docs tutorial's "
+        "decoder calls self.gru(x) without a state)",
     )

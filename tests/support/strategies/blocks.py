@@ -138,7 +138,10 @@ def recurrent_block(
     if not conv:
         put(block, "front", draw(maybe(front_layers(step[0], timesteps), omit=2)))
     if attend and width:
-        block["attention"], width = draw(_attention(memories, width))
+        # input feeding runs one cell, one direction, forward, unmasked
+        feedable = len(cells) == 1 and not bidirectional and not masked
+        feedable = feedable and stateful is not True and not block.get("go_backwards")
+        block["attention"], width = draw(_attention(memories, width, feedable))
         output = (width,)
     head_end = "none"
     if not conv and merge_mode != "none":
@@ -168,10 +171,11 @@ def recurrent_block(
 
 @st.composite
 def _attention(
-    draw: st.DrawFn, memories: tuple[Drawn, ...], width: int
+    draw: st.DrawFn, memories: tuple[Drawn, ...], width: int, feedable: bool = False
 ) -> tuple[Data, int]:
     """An `attention` key over one of `memories` for a block `width` wide, and the
-    width of what it makes (docs/attention.md)."""
+    width of what it makes (docs/attention.md); input feeding (no vector: the cell's
+    output is the block's) where the block is `feedable`."""
     memory = draw(st.sampled_from(memories))
     assert memory.width is not None
     given: Data = {"over": memory.name, "score": draw(st.sampled_from(SCORES))}
@@ -184,6 +188,10 @@ def _attention(
         {"units": st.integers(1, 5)},
         optional={"activation": st.sampled_from(LAYER_ACTIVATIONS)},
     )
+    if feedable and draw(st.booleans()):
+        given["feeding"] = True
+        put(given, "restart", draw(maybe(st.booleans())))
+        return given, width
     put(given, "vector", draw(maybe(vector, null=True)))
     made = given["vector"]["units"] if given.get("vector") else memory.width + width
     return given, made

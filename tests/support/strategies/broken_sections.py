@@ -17,6 +17,8 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
     "score": ("luong", "bahdanau", "Dot", 1, True),
     "project": ("yes", 1, [True]),
     "concat": ("both", "context", 0),
+    "feeding": ("yes", 1, [True], None),
+    "restart": ("no", 0, {}),
     "vector": (
         {"units": 0}, {"units": -1}, {"units": 70000}, {"activation": "tanh"},
         {"units": 2, "activation": "nope"}, {"units": 2, "use_bias": True}, "tanh", 4,
@@ -83,7 +85,7 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
             names[0] if names[0] != block.get("name") else draw(st.sampled_from(names))
         )
         section = block.setdefault("attention", {"over": over, "score": "dot"})
-        keys = ("over", "score", "project", "concat", "vector")
+        keys = ("over", "score", "project", "concat", "vector", "feeding", "restart")
     elif where == "training":
         section = spec.setdefault("training", {"loss": "mse"})
         keys = ("loss", "optimizer", "learning_rate", "metrics", "loss_weights")

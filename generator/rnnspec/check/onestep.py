@@ -59,7 +59,7 @@ def check_steppable(model: ModelSpec, block: GraphBlock) -> None:
     if block.stateful:
         raise RuleError(
             _key(model, index, "stateful"),
-            f"{why}, which the one-step model carries itself: expected "
+            f"{why}, which a stateful layer would keep itself, not hand to its one-step model: expected "
             "stateful: false, got true",
         )
     if block.merge_mode:

@@ -35,7 +35,10 @@ MODELS = {
     "seq2seq_tokens": SPECS / "seq2seq_tokens.yaml",  # tokens, logits
     "text_generation": ROOT / "examples" / "published" / "text_generation.yaml",
     "window_tokens": SPECS / "window_tokens.yaml",  # window of any length
+    "onestep_tokens": SPECS / "onestep_tokens.yaml",  # a language model, 2 layers
+    "onestep_one_hot": SPECS / "onestep_one_hot.yaml",  # 7 steps, starts from ones
 }
+PROMPT = 3  # a language model's prompt: its classes, then 5 decoded fill 7 steps
 CLOSE = {"rtol": 1e-4, "atol": 1e-4}  # one step at a time adds up rounding differently
 
 
@@ -44,7 +47,7 @@ class Case:
     module: ModuleType
     model: keras.Model
     plan: ModelPlan
-    given: object  # the encoder's inputs, or the window's prefix of classes
+    given: object  # the encoder's inputs, the window's prefix or the prompt
     data: dict[str, np.ndarray]  # the encoder inputs by name
     length: int  # how many classes to decode: the decoder input's length if fixed
 
@@ -82,6 +85,9 @@ def make_case(name: str, folder: Path) -> Case:
     if generator.kind == "window":
         prefix = rng.integers(0, generator.classes, (batch, given_input.timesteps or 5))
         return Case(module, model, plan, prefix, {"prefix": prefix}, 5)
+    if generator.kind == "onestep":
+        prompt = rng.integers(0, generator.classes, (batch, PROMPT))
+        return Case(module, model, plan, prompt, {"prompt": prompt}, 5)
     data = {}
     for given in plan.encoder_inputs:
         steps = (given.timesteps or 6,) if given.sequence else ()
@@ -112,6 +118,12 @@ def full_log_probabilities(case: Case, chosen: np.ndarray) -> np.ndarray:
             window = window[:, -timesteps:] if timesteps else window
             steps.append(numbers(case.model(encode(case, window))))
         scores = np.stack(steps, axis=1)
+    elif generator.kind == "onestep":
+        # the language model on the prompt and every chosen class but the last, at
+        # once: its outputs from the prompt's last step on score the chosen ones
+        fed = np.concatenate([case.given, chosen[:, :-1]], axis=1)
+        returned = case.model(encode(case, fed))
+        scores = numbers(returned[0])[:, case.given.shape[1] - 1 :]
     else:
         start = np.full((case.batch, 1), case.module.START)
         fed = np.concatenate([start, chosen[:, :-1]], axis=1)

@@ -131,7 +131,12 @@ def test_a_page_lists_the_decoders_the_module_offers(built: dict[str, str]) -> N
             continue
         decoding += 1
         given = plan.input(gen.input)
-        argument = "encoder_inputs" if gen.kind == "decoder" else "prefix"
+        argument = {"decoder": "encoder_inputs", "onestep": "prompt"}.get(
+            gen.kind, "prefix"
+        )
+        # a language model: the one-step model the decoders run, and what it reads
+        one_step = "`build_step_model(model)`" in section and "over `prompt`" in section
+        assert one_step == (gen.kind == "onestep"), path.name
         for function in ("greedy_decode", "sample_decode", "beam_search_decode"):
             assert f"`{function}(model, {argument}, " in section
             assert re.search(rf"^def {function}\(\s*model,\s*{argument},", module, re.M)
@@ -158,7 +163,7 @@ def test_a_page_lists_the_decoders_the_module_offers(built: dict[str, str]) -> N
                 assert f"`{memory}`" in inference
             reads = "What the attention reads stays fixed"
             assert (reads in inference) == bool(plan.memories)
-    assert decoding >= 4  # lstm_seq2seq, the NMT examples, text_generation
+    assert decoding >= 5  # lstm_seq2seq, the NMT examples, both text generations
 
 
 def test_a_page_states_how_the_module_trains(built: dict[str, str]) -> None:

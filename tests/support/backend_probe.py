@@ -17,7 +17,8 @@ module's model is built once. For each module, imported (not run as ``__main__``
   then the model, and the encoder and one-step decoder of ``build_inference_models``
   where the module has them, run on seeded random inputs made from each Keras model's
   own ``inputs`` (the same on every backend), plus ``greedy_decode`` for three steps
-  where it has decoders (a spec with a ``decoding`` section), a stateful model's next
+  where it has decoders (a spec with a ``decoding`` section; a language model's
+  one-step model too), a stateful model's next
   batch and its batch after its module's ``reset_states``, and the module's CTC losses
   on seeded labels and scores.
   On another backend the TensorFlow-saved ``.keras`` file is loaded and run too
@@ -203,6 +204,14 @@ def numbers(
             one = encoder_inputs if len(encoder_inputs) > 1 else encoder_inputs[0]
             chosen = module.greedy_decode(model, one, max_length=3, stop=None)
             record("greedy_decode", [np.asarray(chosen)], encoder_inputs)
+    if hasattr(module, "build_step_model"):  # a language model's one-step generator
+        step_model = module.build_step_model(model)
+        steps = inputs_for(step_model, 2)
+        record("step_model", outputs_of(step_model, steps), steps)
+        first = arrays[0]  # the model's classes: token ids, or one-hot steps
+        prompt = first if first.ndim == 2 else first.argmax(axis=-1).astype("int32")
+        chosen = module.greedy_decode(model, prompt, max_length=3, stop=None)
+        record("greedy_decode", [np.asarray(chosen)], [prompt])
     for loss, labels, scores in ctc_losses(module):
         values = keras.ops.reshape(loss(labels, scores), (-1,))
         record(loss.__name__, [keras.ops.convert_to_numpy(values)], [labels, scores])

@@ -72,6 +72,12 @@ def numbers(module, weights, inputs) -> dict[str, np.ndarray]:
                 model, given("greedy_decode"), max_length=3, stop=None
             )
             record("greedy_decode", np.asarray(chosen))
+    if hasattr(module, "build_step_model"):
+        record("step_model", module.build_step_model(model)(given("step_model")))
+        chosen = module.greedy_decode(
+            model, given("greedy_decode"), max_length=3, stop=None
+        )
+        record("greedy_decode", np.asarray(chosen))
     for loss in ("ctc_loss", "ctc_loss_from_logits"):
         if hasattr(module, loss):
             labels, scores = inputs[f"{loss}/0"], inputs[f"{loss}/1"]

@@ -181,7 +181,7 @@ def _scope_names(source: str, made: set[str], own: dict[str, str]) -> set[str]:
     found = set()
     for node in ast.parse(source).body:
         if isinstance(node, ast.FunctionDef) and node.name in scopes:
-            if node.args.args and node.args.args[0].arg == "model":
+            if node.name == "decode_step" and node.args.args[0].arg == "model":
                 continue  # window generation's decode_step(model, ...): no spec name
             found |= {back.get(name, name) for name in _identifiers(node) - made}
     return found

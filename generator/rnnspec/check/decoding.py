@@ -8,7 +8,10 @@ A model generates classes when a head scores the classes that its input's steps 
 - a "window" model, as keras-io's character text generation: one sequence input of
   classes (tokens, or one-hot features) and one output block that returns one vector
   (no time axis, no state) through a head as wide; the model itself is run on the last
-  steps of what was generated.
+  steps of what was generated;
+- a "onestep" language model (the tensorflow/docs text-generation tutorial's
+  `OneStep`): one block returning a sequence through a head as wide, stepped one class
+  at a time by a one-step model that carries its state (rnnspec/check/onestep.py).
 The `decoding` section sets the class the decoder starts from, the class that ends a
 sequence and the most steps; it is refused where the model generates no classes, or a
 class is not one the head scores. No TensorFlow, nothing from the plan.
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
 from ..spec.limits import RuleError
 from .mask_inputs import masked_by
+from .onestep import check_steppable, language_model_block
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
@@ -34,13 +38,13 @@ if TYPE_CHECKING:
 class Generator:
     """How a model generates classes: what decoding.jinja's decoders step."""
 
-    kind: Literal["decoder", "window"]
+    kind: Literal["decoder", "window", "onestep"]
     block: str  # the block whose head scores the classes
     input: str  # the input whose steps are classes
     classes: int  # how many the head scores
     feedback: Literal["token", "one_hot"]  # a class fed back as a token id, or one-hot
     probabilities: bool  # the head ends in softmax; else it gives logits
-    start: int = DEFAULT_START  # the class a decoder's first step feeds
+    start: int = DEFAULT_START  # the class a decoder's first step feeds (decoder)
     stop: int | None = None  # the class that ends a sequence
     max_length: int = DEFAULT_MAX_LENGTH  # the most classes decoded
 
@@ -89,8 +93,13 @@ def generator_of(model: ModelSpec, shapes: Sequence[BlockShape]) -> Generator | 
         return None
     by_name = {shape.name: shape for shape in shapes}
     decoder = steppable_decoder(model)
-    kind: Literal["decoder", "window"] = "decoder" if decoder else "window"
-    shape = by_name[decoder] if decoder else _window_block(model, by_name)
+    kind: Literal["decoder", "window", "onestep"] = "decoder"
+    if decoder:
+        shape: BlockShape | None = by_name[decoder]
+    elif shape := _window_block(model, by_name):
+        kind = "window"
+    elif shape := language_model_block(model, by_name):
+        kind = "onestep"
     if shape is None:
         return None
     given = model.inputs[shape.model_input]
@@ -193,15 +202,17 @@ def check_decoding(model: ModelSpec, found: Generator | None) -> None:
             "the model generates no classes: expected a seq2seq decoder whose head "
             "scores its input's classes (tokens of its vocabulary, or its one-hot "
             "features), or one sequence input of classes and one output block that "
-            "returns one vector through a head as wide; got neither, so no decoding "
-            "section",
+            "returns one vector or a sequence (a language model) through a head as "
+            "wide; got none of them, so no decoding section",
         )
-    if found.kind == "window" and decoding.start is not None:
+    if found.kind != "decoder" and decoding.start is not None:
         raise RuleError(
             ("decoding", "start"),
             f"block {found.block} generates by continuing the classes it is given, "
             f"so it feeds no start class: expected no start, got {decoding.start}",
         )
+    if found.kind == "onestep":
+        check_steppable(model, next(b for b in model.blocks if b.name == found.block))
     if found.kind == "decoder" and model.inputs[found.input].mask_zero:
         _check_masked_start(found, decoding.start is not None)
     for key in ("start", "stop"):

@@ -93,7 +93,9 @@ def decoding_part(plan: ModelPlan, printed: dict[str, str]) -> Decoding | None:
         start=gen.start if gen.kind == "decoder" else None,
         stop=gen.stop,
         max_length=gen.max_length,
-        argument="encoder_inputs" if gen.kind == "decoder" else "prefix",
+        argument={"decoder": "encoder_inputs", "onestep": "prompt"}.get(
+            gen.kind, "prefix"
+        ),
         window=given.timesteps if gen.kind == "window" else None,
         decoded=DECODED,
         beam_width=BEAM_WIDTH,

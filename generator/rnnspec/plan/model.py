@@ -184,6 +184,7 @@ class ModelPlan:
             ("InputFeeding",): self.input_feeding,
             ("make_initial_state",): bool(self.initial_blocks),
             ("build_inference_models",): self.decoder is not None,
+            ("build_step_model",): self.generator_block is not None,
             ("reset_states",): self.stateful,
             ("build_training_model", "compile_model"): self.training is not None,
             ("teacher_forcing",): self.teacher_forced is not None,
@@ -283,6 +284,19 @@ class ModelPlan:
     def step_masks(self) -> list[InputPlan]:
         """The masks the one-step decoder passes as `mask=`."""
         block = self.decoder_block
+        return self.masked_inputs((block,), step=True) if block else []
+
+    @cached_property
+    def generator_block(self) -> BlockPlan | None:
+        """The language model's block that build_step_model() steps, if the model
+        generates with a one-step model of its own (rnnspec/check/onestep.py)."""
+        gen = self.generator
+        return self.block(gen.block) if gen and gen.kind == "onestep" else None
+
+    @cached_property
+    def generator_masks(self) -> list[InputPlan]:
+        """The masks build_step_model()'s model passes as `mask=`."""
+        block = self.generator_block
         return self.masked_inputs((block,), step=True) if block else []
 
     @cached_property

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 SPEC_SCOPES = frozenset(
     {
         "recurrent_part", "build_model", "build_inference_models", "check_returned",
-        "make_initial_state", "main", "decode_step",
+        "make_initial_state", "main", "decode_step", "build_step_model",
     }
 )  # fmt: skip
 # Module-level names those functions read: imports, constants, functions, classes.
@@ -31,6 +31,7 @@ MODULE_NAMES = (
     "recurrent_part", "build_model", "build_inference_models", "reset_states",
     "build_training_model", "compile_model", "teacher_forcing",
     "decode_step", "greedy_decode", "sample_decode", "beam_search_decode", "main",
+    "build_step_model",
 )  # fmt: skip
 # Their parameters and locals (lambda and comprehension variables included).
 LOCAL_NAMES = (
@@ -39,7 +40,7 @@ LOCAL_NAMES = (
     "decoder_model", "encoder_inputs", "prefix", "carried", "classes", "scores",
     "step", "fresh", "again", "before", "after", "training_model", "sequence",
     "forced_targets", "predicted", "shapes", "finite", "targets", "weights",
-    "weight", "old", "loss", "output",
+    "weight", "old", "loss", "output", "step_model",
 )  # fmt: skip
 # The builtins they call.
 BUILTINS = ("all", "any", "len", "max", "print", "tuple", "zip")

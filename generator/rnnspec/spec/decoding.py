@@ -24,8 +24,8 @@ class Decoding(BaseModel):
         ge=0,
         lt=MAX_SIZE,
         description="the class a decoder's first step feeds (default 0, or 1 where "
-        "its input has mask_zero: 0 is then padding); not for window generation, "
-        "which continues the classes it is given",
+        "its input has mask_zero: 0 is then padding); not for window or one-step "
+        "generation, which continue the classes they are given",
     )
     stop: int | None = Field(
         default=None,

@@ -147,7 +147,7 @@ def _decoding(draw: st.DrawFn, kind: str, classes: int, padded: bool) -> Data:
     if kind == "decoder":
         starts = st.integers(1, classes - 1) if padded else class_ids
         put(decoding, "start", draw(maybe(starts, null=True)))
-    else:  # window generation continues the classes it is given: no start
+    else:  # window and one-step generation continue the classes given: no start
         put(decoding, "start", draw(maybe(st.none(), omit=3)))
     put(decoding, "stop", draw(maybe(class_ids, null=True)))
     put(decoding, "max_length", draw(maybe(st.integers(1, 30))))
@@ -157,8 +157,9 @@ def _decoding(draw: st.DrawFn, kind: str, classes: int, padded: bool) -> Data:
 def _generator(
     inputs: Data, blocks: list[Data], drawn: list[Drawn], outputs: list[str]
 ) -> tuple[str, int, bool] | None:
-    """Whether the model generates classes (docs/decoding.md): ("decoder" or "window",
-    how many classes, whether the decoder's input has mask_zero), or None. Written from the docs, not from rnnspec/spec/decoding.py.
+    """Whether the model generates classes (docs/decoding.md): ("decoder", "window"
+    or "onestep", how many classes, whether the decoder's input has mask_zero), or
+    None. Written from the docs, not from rnnspec/spec/decoding.py.
     """
     info = {d.name: d for d in drawn}
     handed = [b for b in blocks if isinstance(b.get("initial_state"), dict)]
@@ -190,10 +191,17 @@ def _generator(
         b.get("stateful") is True or b.get("initial_state") == "input" for b in blocks
     ):
         return None
-    one_vector = block.get("return_sequences") is not True
-    return (
-        ("window", last.width, False) if one_vector and not last.return_state else None
+    if block.get("return_sequences") is not True:  # one vector
+        return ("window", last.width, False) if not last.return_state else None
+    # a language model: one block returning its sequence and state, stepped forwards
+    steppable = (
+        len(blocks) == 1
+        and last.return_state
+        and not last.bidirectional
+        and block.get("go_backwards") is not True
+        and not any(_reads_steps(layer) for layer in block.get("front", []))
     )
+    return ("onestep", last.width, False) if steppable else None
 
 
 def _reads_steps(layer: Data) -> bool:

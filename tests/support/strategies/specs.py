@@ -67,6 +67,9 @@ def short_specs(draw: st.DrawFn) -> Data:
     spec = _head_keys(draw, draw(identifiers))
     spec["input"] = _input(draw, step, batch_size, dtype)
     classes = classes_of(spec["input"]) if draw(st.integers(0, 2)) == 0 else None
+    # a window model, or one that returns its state: a language model where it
+    # returns sequences (docs/decoding.md)
+    window = classes is not None and draw(st.booleans())
     block, drawn = draw(
         recurrent_block(
             spec["name"],
@@ -75,7 +78,7 @@ def short_specs(draw: st.DrawFn) -> Data:
             long_form=False,
             timesteps=spec["input"].get("timesteps"),
             classes=classes,
-            window=classes is not None,
+            window=window,
             masked=spec["input"].get("mask_zero") is True,
         )
     )

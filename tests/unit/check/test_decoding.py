@@ -153,3 +153,72 @@ def test_a_window_model_feeds_no_start() -> None:
     data = {"name": "m", "input": TOKENS, "cells": GRU, "head": {"units": 9},
             "decoding": {"start": 1}}  # fmt: skip
     assert problem_of(data)[0] == "decoding.start"
+
+
+def language_model(**keys: Any) -> dict[str, Any]:
+    """A short-form language model: it returns its sequence and state through a head
+    as wide as its vocabulary."""
+    spec = {"name": "lm", "input": TOKENS | {"timesteps": None}, "cells": GRU,
+            "return_sequences": True, "return_state": True, "head": {"units": 9},
+            "decoding": {"stop": 3}}  # fmt: skip
+    return spec | keys
+
+
+def test_a_language_model_generates_one_step_at_a_time() -> None:
+    found = checked(short(**language_model())).generator
+    assert found is not None
+    assert (found.kind, found.block, found.classes, found.feedback) == (
+        "onestep", "lm", 9, "token",
+    )  # fmt: skip
+    assert (found.stop, found.probabilities) == (3, False)
+    one_hot = language_model(input=ONE_HOT, head={"units": 6, "activation": "softmax"})
+    found = checked(short(**one_hot)).generator
+    assert found is not None and (found.kind, found.feedback) == ("onestep", "one_hot")
+    assert found.probabilities
+
+
+def test_a_head_narrower_than_the_vocabulary_generates_nothing() -> None:
+    path, message = problem_of(language_model(head={"units": 8}))
+    assert (path, message.split(":")[0]) == (
+        "decoding",
+        "the model generates no classes",
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "path", "words"),
+    [
+        ({"return_state": False}, "return_state", "expected return_state: true"),
+        ({"go_backwards": True}, "go_backwards", "expected go_backwards: false"),
+        ({"bidirectional": True}, "bidirectional", "expected bidirectional: false"),
+        ({"initial_state": "input"}, "initial_state", "got input"),
+        ({"stateful": True, "input": TOKENS | {"batch_size": 2}}, "stateful",
+         "expected stateful: false"),  # fmt: skip
+        ({"front": [{"type": "conv1d", "filters": 3, "kernel_size": 2}]},
+         "front[0]", "reads several steps"),  # fmt: skip
+        ({"decoding": {"start": 1}}, "decoding.start", "expected no start"),
+    ],
+)
+def test_what_keeps_a_language_model_from_stepping_is_refused_at_its_key(
+    keys: dict, path: str, words: str
+) -> None:
+    where, message = problem_of(language_model(**keys))
+    assert where == path and words in message, (where, message)
+    # the long form's block: the same key, under blocks[0]
+    spec = language_model(**keys)
+    given, decoding = spec.pop("input"), spec.pop("decoding")
+    block = {k: v for k, v in spec.items() if k != "name"} | {
+        "name": "lm",
+        "input": "x",
+    }
+    if block.get("initial_state") is None and keys.get("initial_state") is None:
+        block.pop("initial_state", None)
+    data = {
+        "name": "g",
+        "inputs": {"x": given},
+        "blocks": [block],
+        "decoding": decoding,
+    }
+    where, message = problem_of(data)
+    want = path if path.startswith("decoding") else f"blocks[0].{path}"
+    assert where == want and words in message, (where, message)

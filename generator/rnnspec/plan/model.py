@@ -160,6 +160,7 @@ class ModelPlan:
             ("STEP_SHAPES" if self.keyed else "STEP_SHAPE",): True,
             ("ARRAY_DTYPE",): self.state_dtype != self.dtype,
             ("RepeatOverBatch",): self.repeat_over_batch,
+            ("FeedBack",): self.feeds_back,
             ("make_initial_state",): bool(self.initial_blocks),
             ("build_inference_models",): self.decoder is not None,
             ("reset_states",): self.stateful,
@@ -285,6 +286,11 @@ class ModelPlan:
         )
 
     @cached_property
+    def feeds_back(self) -> bool:
+        """A block predicts by feeding its head back: the module defines FeedBack."""
+        return any(b.feedback is not None for b in self.model_blocks)
+
+    @cached_property
     def memories(self) -> tuple[str, ...]:
         """What the encoder model returns before the decoder's initial state, and the
         one-step decoder takes after its step: the sequence its attention reads, then
@@ -335,7 +341,8 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
-            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size),
+            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size)
+            or shape.feedback is not None,
         )
         for shape, block in zip(model.shapes, model.blocks)
     )

@@ -244,6 +244,14 @@ def _check_real_valued(model: ModelSpec, shapes: Sequence[BlockShape]) -> None:
     wide as its input's classes, gives real values: its decoders would take a softmax
     of them and feed back a class."""
     by_name = {shape.name: shape for shape in shapes}
+    for name in model.outputs:
+        if by_name[name].feedback is not None:
+            raise RuleError(
+                ("decoding",),
+                f"block {name} predicts real values and feeds them back itself "
+                "(feedback): build_model()'s output is its predictions, and there are "
+                "no classes to decode: expected no decoding section",
+            )
     decoder = steppable_decoder(model)
     shape = by_name[decoder] if decoder else _window_block(model, by_name)
     if shape is None or not shape.head:

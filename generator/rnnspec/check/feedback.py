@@ -83,7 +83,7 @@ def check_feedback_keys(block: Block, given: InputSpec) -> None:
         if getattr(block, key) != value:
             raise RuleError(
                 (key,),
-                f"feedback: {why}: expected {key}: {json.dumps(value)}, got "
+                f"with feedback, {why}: expected {key}: {json.dumps(value)}, got "
                 f"{json.dumps(getattr(block, key))}",
             )
     mode = getattr(block, "initial_state_mode", "zeros")
@@ -113,8 +113,8 @@ def _check_head(block: Block) -> None:
     if block.head is None:
         raise RuleError(
             ("feedback",),
-            "feedback feeds back the head's prediction: expected a head (a Dense "
-            "layer as wide as the input's features), got none",
+            "a block with feedback feeds back its head's prediction: expected a "
+            "head (a Dense layer as wide as the input's features), got none",
         )
     if not isinstance(block.head, list):
         return

@@ -66,6 +66,7 @@ class ReturnedRow:
     role_name: str = ""  # a state: "hidden state"
     cell: str = ""  # a state: its cell's name
     direction: str = ""  # "", "forward" or "backward"
+    feedback: int | None = None  # an output: the steps its FeedBack layer predicts
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
                 merge=top.keras_merge_mode,
                 attention=block.attention.over if block.attention else None,
                 direction=direction,
+                feedback=block.feedback.steps if block.feedback else None,
             )
         for row in state_rows(block):
             role = row.state.role

@@ -8,7 +8,7 @@ prediction back through the same cell for 24 predicted hours in all."""
 # render it again rather than this file.
 #
 #   weather: batch_size=None, timesteps=24, features=19
-#   forecast (weather): RNN(LSTMCell(32)), head Dense(19)
+#   forecast (weather): RNN(LSTMCell(32)), head Dense(19), fed back: 24 predictions
 
 import keras
 import numpy as np

@@ -77,6 +77,10 @@ class FeedBack(keras.layers.Layer):
             output, state = self.cell(prediction, state, training=training)
             prediction = self.predict(output, training)
             predictions.append(prediction)
+        # The cell keeps its dropout masks between calls: drop this call's, which
+        # belong to this trace only.
+        self.cell.reset_dropout_mask()
+        self.cell.reset_recurrent_dropout_mask()
         return tf.stack(predictions, axis=1)
 
     def compute_output_shape(self, sequence_shape):

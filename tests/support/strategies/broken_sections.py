@@ -1,4 +1,5 @@
-"""Broken new sections: a valid spec with its attention, training or decoding broken."""
+"""Broken new sections: a valid spec with its attention, training or decoding broken,
+or a block's feedback."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
     "stop": (-1, 65536, 1.5, "0", False, _BIG, 20, 5, 1),
     "max_length": (0, -3, 1.5, 65537, "20", _BIG),
     "section": ("adam", [], 1, True, "encoder"),
+    "feedback": (
+        {"steps": 0}, {"steps": 1025}, {"steps": "3"}, {"steps": 2.5}, {"step": 3},
+        {}, 3, True, "24", {"steps": None},
+    ),
 }  # fmt: skip
 
 
@@ -54,6 +59,12 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     spec = copy.deepcopy(spec)
     blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
     names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
+    fed_back = [block for block in blocks if "feedback" in block]
+    if fed_back and draw(st.booleans()):  # a feedback value no block takes
+        draw(st.sampled_from(fed_back))["feedback"] = draw(
+            st.sampled_from(_BAD["feedback"])
+        )
+        return spec
     where = draw(st.sampled_from(("attention", "training", "decoding")))
     if where == "attention":
         block = draw(st.sampled_from(blocks))

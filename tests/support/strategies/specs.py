@@ -258,7 +258,7 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
 
 
 def specs() -> st.SearchStrategy[Data]:
-    """Either form."""
+    """Either form (a block that feeds its predictions back: feedback_specs())."""
     return st.one_of(short_specs(), long_specs(), long_specs(seq2seq=True))
 
 
@@ -285,6 +285,7 @@ def drawn_options(spec: Data) -> set[str]:
             if hand_over.get("activation"):
                 found.add("bridge project with an activation")
         found |= {key for key in ("repeat", "go_backwards") if block.get(key)}
+        found |= {"feedback"} if block.get("feedback") else set()
     inputs = spec.get("inputs", {}).values()
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False

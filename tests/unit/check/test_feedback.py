@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from rnnspec import SpecError, load_spec, make_plan
 from rnnspec.check.checked import checked
 from rnnspec.render.module import render_module
 
-from ...support.specs import graph, refusal, short
+from ...keras.test_properties import PROFILE
+from ...support.specs import graph, load, refusal, short
+from ...support.strategies import broken_sections, feedback_specs
+from ..test_schema_mistakes import VALIDATOR
 
 SPECS = Path(__file__).parents[2] / "data" / "specs" / "feedback"
 REFUSED = sorted(SPECS.glob("refuse_*.yaml"))
@@ -116,3 +120,29 @@ def test_a_loss_may_skip_the_first_predictions() -> None:
     assert plan.training is not None
     (output,) = plan.training.outputs
     assert (output.shape, output.skip_steps) == (("batch_size", 6, 10), 2)
+
+
+@settings(PROFILE, max_examples=60)
+@given(spec=feedback_specs())
+def test_drawn_feedback_specs_load_and_the_schema_takes_them(spec: dict) -> None:
+    """Valid as docs/decoding.md describes them (tests/support/strategies/feedback.py):
+    the loader and the JSON Schema both take them, and the output is the predictions."""
+    loaded = load(spec)
+    assert not list(VALIDATOR.iter_errors(spec))
+    fed = [shape for shape in checked(loaded).shapes if shape.feedback]
+    assert len(fed) == 1 and fed[0].output[1][1] == fed[0].feedback.steps
+
+
+@settings(PROFILE, max_examples=60)
+@given(spec=feedback_specs().flatmap(broken_sections))
+def test_a_broken_feedback_value_is_refused_at_its_key(spec: dict) -> None:
+    blocks = spec.get("blocks") or [spec]
+    value = next(block["feedback"] for block in blocks if "feedback" in block)
+    valid = isinstance(value, dict) and set(value) == {"steps"}
+    valid = valid and type(value["steps"]) is int and 1 <= value["steps"] <= 1024
+    if valid:
+        return  # broken_sections broke training or decoding instead
+    with pytest.raises(SpecError) as caught:
+        load(spec)
+    path = caught.value.problems[0].path
+    assert path.startswith("feedback") or ".feedback" in path, path

@@ -139,11 +139,12 @@ def test_every_published_spec_has_a_twin_and_a_count() -> None:
     from . import test_published_attention as attention
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
+    from . import test_published_feedback as feedback
     from . import test_published_generation as generation
     from . import test_published_irnn as irnn
     from . import test_published_stateful as stateful
 
-    others = (attention, captioning, conv, generation, irnn, stateful)
+    others = (attention, captioning, conv, feedback, generation, irnn, stateful)
     twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
     counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}
     missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))

@@ -69,8 +69,9 @@ class FeedBack(keras.layers.Layer):
             output = layer(output, training=training)
         return output
 
-    def call(self, sequence, training=None):
-        output, *state = self.rnn(sequence, training=training)
+    def call(self, sequence, training=None, mask=None):
+        # the warm-up skips the padding steps of a masked input, as an RNN layer does
+        output, *state = self.rnn(sequence, mask=mask, training=training)
         prediction = self.predict(output, training)
         predictions = [prediction]
         for _ in range(1, self.steps):  # a fixed number of steps: unrolled
@@ -85,6 +86,9 @@ class FeedBack(keras.layers.Layer):
 
     def compute_output_shape(self, sequence_shape):
         return (sequence_shape[0], self.steps, sequence_shape[-1])
+
+    def compute_mask(self, sequence, mask=None):
+        return None  # every prediction is a step of its own
 
     def get_config(self):
         return {

@@ -141,6 +141,7 @@ def test_every_published_spec_has_a_twin_and_a_count() -> None:
     from . import test_published_broadcast as broadcast
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
+    from . import test_published_feedback as feedback
     from . import test_published_graphs as graphs
     from . import test_published_generation as generation
     from . import test_published_hierarchical as hierarchical
@@ -148,7 +149,7 @@ def test_every_published_spec_has_a_twin_and_a_count() -> None:
     from . import test_published_stateful as stateful
     from . import test_published_video as video
 
-    others = (attention, broadcast, captioning, conv, generation, graphs)
+    others = (attention, broadcast, captioning, conv, feedback, generation, graphs)
     others += (hierarchical, irnn, stateful, video)
     twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
     counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}

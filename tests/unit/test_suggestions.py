@@ -88,8 +88,9 @@ LISTED = {
     "key": (
         SHORT + "colour: red\n",
         "5:1: colour: unknown key; expected one of bidirectional, cells, decoding, "
-        "description, dropout_between_layers, front, go_backwards, head, initial_state, "
-        "input, layer, name, return_sequences, return_state, stacking, stateful, training",
+        "description, dropout_between_layers, feedback, front, go_backwards, head, "
+        "initial_state, input, layer, name, return_sequences, return_state, stacking, "
+        "stateful, training",
     ),
     "cell type": (
         SHORT.replace("type: lstm", "type: transformer"),

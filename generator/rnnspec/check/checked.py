@@ -58,7 +58,7 @@ def check_model(
     model = normalise(spec)
     training = plan_training(model, shapes, nodes or ())  # rules raise at their keys
     generator = generator_of(model, shapes)
-    check_decoding(model, generator)
+    check_decoding(model, generator, shapes)
     decoder = steppable_decoder(model)
     by_name = {shape.name: shape for shape in shapes}
     feedback = feedback_of(model, by_name[decoder]) if decoder else ""

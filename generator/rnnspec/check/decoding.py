@@ -12,6 +12,10 @@ A model generates classes when a head scores the classes that its input's steps 
 - a "onestep" language model (the tensorflow/docs text-generation tutorial's
   `OneStep`): one block returning a sequence through a head as wide, stepped one class
   at a time by a one-step model that carries its state (rnnspec/check/onestep.py).
+A head that gives real values (one trained with a regression loss, or whose last
+activation is neither softmax nor linear) scores no classes, however wide it is: its
+block generates none, and a `decoding` section on it is refused with the block's
+`feedback` key to use instead (rnnspec/check/feedback.py).
 The `decoding` section sets the class the decoder starts from, the class that ends a
 sequence and the most steps; it is refused where the model generates no classes, or a
 class is not one the head scores. No TensorFlow, nothing from the plan.
@@ -28,6 +32,7 @@ from ..spec.decoding import DEFAULT_MAX_LENGTH, DEFAULT_START, Decoding
 from ..spec.limits import RuleError
 from .mask_inputs import masked_by
 from .onestep import check_steppable, language_model_block
+from ..spec.training import LINEAR, LOSSES, loss_options
 
 if TYPE_CHECKING:
     from .shapes import BlockShape
@@ -77,12 +82,13 @@ def feedback_of(model: ModelSpec, block: BlockShape) -> str:
     is as wide as its input ("output"), or the next data step ("data")."""
     given = model.inputs[block.model_input]
     width = block.output[1][-1]
+    scores = block.head and real_valued(model, block.name) is None
     if given.vocabulary is not None:
-        return "token" if block.head and width == given.vocabulary else "data"
+        return "token" if scores and width == given.vocabulary else "data"
     features = given.step_shape
     if len(features) > 1:
         return "data"
-    if block.head and width == features[-1]:
+    if scores and width == features[-1]:
         return "one_hot"
     return "output" if width == features[-1] else "data"
 
@@ -100,7 +106,7 @@ def generator_of(model: ModelSpec, shapes: Sequence[BlockShape]) -> Generator | 
         kind = "window"
     elif shape := language_model_block(model, by_name):
         kind = "onestep"
-    if shape is None:
+    if shape is None or real_valued(model, shape.name) is not None:
         return None
     given = model.inputs[shape.model_input]
     feedback = "token" if given.vocabulary is not None else "one_hot"
@@ -154,14 +160,42 @@ def _window_block(
     return shape if len(output) == 2 and output[-1] == classes else None
 
 
-def _ends_in_softmax(head: Sequence[object]) -> bool:
-    """Whether the head's last layer that changes values is a softmax (Dropout is the
-    identity when decoding)."""
+def real_valued(model: ModelSpec, name: str) -> str | None:
+    """Why block `name`'s head gives real values and scores no classes, or None where
+    it may score classes: a softmax, or a linear head (logits) that no regression loss
+    trains."""
+    block = next(b for b in model.blocks if b.name == name)
+    activation = getattr(_last_layer(block.head_layers), "activation", None)
+    if activation == "softmax":
+        return None
+    training = model.training
+    if training is not None and name in _trained_blocks(model):
+        loss = loss_options(training.loss, name).type
+        if LOSSES[loss][1] == "regression":
+            return f"its head is trained with {loss}, a regression loss"
+    if activation not in LINEAR:
+        return f"its head ends in {activation}, neither softmax nor linear (logits)"
+    return None
+
+
+def _trained_blocks(model: ModelSpec) -> list[str]:
+    training = model.training
+    assert training is not None
+    return list(training.loss) if isinstance(training.loss, dict) else model.outputs
+
+
+def _last_layer(head: Sequence[object]) -> object | None:
+    """The head's last layer that changes values (Dropout is the identity when
+    decoding), or None."""
     for layer in reversed(head):
-        if getattr(layer, "type", None) == "dropout":
-            continue
-        return getattr(layer, "activation", None) == "softmax"
-    return False
+        if getattr(layer, "type", None) != "dropout":
+            return layer
+    return None
+
+
+def _ends_in_softmax(head: Sequence[object]) -> bool:
+    """Whether the head's last layer that changes values is a softmax."""
+    return getattr(_last_layer(head), "activation", None) == "softmax"
 
 
 def _check_stepped_front(model: ModelSpec) -> None:
@@ -181,7 +215,9 @@ def _check_stepped_front(model: ModelSpec) -> None:
             )
 
 
-def check_decoding(model: ModelSpec, found: Generator | None) -> None:
+def check_decoding(
+    model: ModelSpec, found: Generator | None, shapes: Sequence[BlockShape]
+) -> None:
     """Refuse a `decoding` section where the model generates no classes (`found`:
     generator_of's), a start where window generation continues given classes, and a
     class the head does not score."""
@@ -197,6 +233,7 @@ def check_decoding(model: ModelSpec, found: Generator | None) -> None:
         )
     if found is None:
         _check_stepped_front(model)
+        _check_real_valued(model, shapes)
         raise RuleError(
             ("decoding",),
             "the model generates no classes: expected a seq2seq decoder whose head "
@@ -223,6 +260,39 @@ def check_decoding(model: ModelSpec, found: Generator | None) -> None:
                 f"block {found.block}'s head scores {found.classes} classes: expected "
                 f"{key} in [0, {found.classes}), got {json.dumps(value)}",
             )
+
+
+def _check_real_valued(model: ModelSpec, shapes: Sequence[BlockShape]) -> None:
+    """Refuse class decoding where the block that would generate classes, its head as
+    wide as its input's classes, gives real values: its decoders would take a softmax
+    of them and feed back a class."""
+    by_name = {shape.name: shape for shape in shapes}
+    for name in model.outputs:
+        if by_name[name].feedback is not None:
+            raise RuleError(
+                ("decoding",),
+                f"block {name} predicts real values and feeds them back itself "
+                "(feedback): build_model()'s output is its predictions, and there are "
+                "no classes to decode: expected no decoding section",
+            )
+    decoder = steppable_decoder(model)
+    shape = by_name[decoder] if decoder else _window_block(model, by_name)
+    if shape is None or not shape.head:
+        return
+    given = model.inputs[shape.model_input]
+    classes = given.vocabulary or given.step_shape[-1]
+    if len(given.step_shape) > 1 or shape.output[1][-1] != classes:
+        return
+    reason = real_valued(model, shape.name)
+    if reason is not None:
+        raise RuleError(
+            ("decoding",),
+            f"block {shape.name} gives real values ({reason}), not classes: "
+            "expected a head that scores classes (softmax, or logits under a "
+            "crossentropy) for class decoding; got one that does not, so no decoding "
+            "section (to feed real predictions back, give the block feedback: "
+            "{steps: N}, docs/decoding.md)",
+        )
 
 
 def _check_masked_start(found: Generator, given: bool) -> None:

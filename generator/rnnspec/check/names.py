@@ -58,6 +58,8 @@ def block_names(block: BlockShape) -> dict[str, str]:
             names[bridge.concat_layer] = "concat bridge"
         if bridge.dense_layer:
             names[bridge.dense_layer] = "project bridge"
+    if block.feedback:
+        names[block.feedback.layer] = "FeedBack layer"
     if block.attention:
         for name, what in block.attention.names.items():
             names.setdefault(name, what)

@@ -16,6 +16,7 @@ from .budget import Parts
 from ..cells import CellSpec, conv_output_spatial, kind_of, per_dim
 from ..spec.initializers import check_rank
 from ..spec.limits import Path, RuleError
+from .feedback import check_feedback_keys
 from .names import check_names
 from ..spec.normalise import normalise
 from ..spec.training import smoke_steps_at_least
@@ -176,6 +177,7 @@ def _cell_weights(cell: CellSpec) -> tuple[tuple[str, int, str], ...]:
 
 def _check_block(spec: Block, input: InputSpec) -> None:
     _check_input(spec, input)
+    check_feedback_keys(spec, input)
     for index, cell in enumerate(spec.cells):
         if (
             cell.bias_initializer == "orthogonal"

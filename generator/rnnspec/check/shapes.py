@@ -19,6 +19,7 @@ from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from ..spec.layers import show
 from .attention import AttentionPlan, check_feeding, fed_width, plan_attention
 from .mask_inputs import mask_input_of
+from .feedback import FeedbackPlan, plan_feedback, predictions
 from ..spec.limits import Path, RuleError
 from .params import dense_params
 from .stack import Dim, LayerPlan, StateTensor, plan_stack
@@ -86,6 +87,7 @@ class BlockShape:
     projected: str | None  # that input
     attention: AttentionPlan | None  # over a block above, before the head
     masked: bool  # a token input's mask reaches its recurrent layers
+    feedback: FeedbackPlan | None  # predicts steps by feeding its head back
 
     @cached_property
     def state_tensors(self) -> tuple[StateTensor, ...]:
@@ -174,6 +176,12 @@ def input_from(
     """The input a block gets from the block above: that block's output sequence, or
     with `repeat` its last output repeated."""
     top = upstream.layers[-1]
+    if upstream.feedback is not None:
+        raise RuleError(
+            where + ("input",),
+            f"block {upstream.name}'s feedback predictions are a model output: "
+            f"expected another input for block {block.name}, got {upstream.name}",
+        )
     if block.repeat is not None and (top.sequence or top.merge_mode == "none"):
         raise RuleError(
             where + ("repeat",),
@@ -358,6 +366,10 @@ def shape_of(
     head = plan_head(head_layers, output[1], prefix, ("head",), sizes, listed)
     if head:
         output = (head[-1].output, head[-1].shape)
+    feedback = None
+    if block.feedback is not None:
+        feedback = plan_feedback(block, layers[0], head, step, prefix)
+        output = (output[0], predictions(feedback, output[1][-1]))
     repeat = getattr(block, "repeat", None)
     masked = _masked(spec, block, above, front, nodes)
     if attention is not None and attention.feeding:
@@ -380,6 +392,7 @@ def shape_of(
         projected=None,
         attention=attention,
         masked=masked,
+        feedback=feedback,
     )
 
 

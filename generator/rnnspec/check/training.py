@@ -259,7 +259,8 @@ def _check_options(
             f"ctc scores each whole sequence and reads no {given[0]}: expected another "
             f"loss, or no {given[0]}",
         )
-    if len(dims) != 3 or not block.return_sequences:
+    steps_of = block.return_sequences or block.feedback is not None  # predictions
+    if len(dims) != 3 or not steps_of:
         raise RuleError(
             where,
             f"{given[0]} reads time steps: expected block {block.name}'s output to be "

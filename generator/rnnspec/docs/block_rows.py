@@ -111,6 +111,7 @@ class BlockRow:
     stacked: bool  # some layer is RNN(StackedRNNCells(...))
     one_state_cells: bool  # every cell has one state tensor (h)
     attention: AttentionRow | None
+    feedback: tuple[str, int, str] | None = None  # its FeedBack layer, steps, cell
 
 
 def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
@@ -154,6 +155,11 @@ def block_row(plan: ModelPlan, block: BlockPlan) -> BlockRow:
         stacked=any(layer.form == "stacked" for layer in block.layers),
         one_state_cells=all(len(cell.state_shapes) == 1 for cell in cells),
         attention=_attention(block.attention) if block.attention else None,
+        feedback=(
+            (block.feedback.layer, block.feedback.steps, block.feedback.cell)
+            if block.feedback
+            else None
+        ),
     )
 
 

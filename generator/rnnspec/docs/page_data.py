@@ -73,6 +73,7 @@ class ReturnedRow:
     cell: str = ""  # a state: its cell's name
     direction: str = ""  # "", "forward" or "backward"
     node: bool = False  # a layer node's output
+    feedback: int | None = None  # an output: the steps its FeedBack layer predicts
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
                 merge=top.keras_merge_mode,
                 attention=block.attention.over if block.attention else None,
                 direction=direction,
+                feedback=block.feedback.steps if block.feedback else None,
             )
         for row in state_rows(block):
             role = row.state.role

@@ -182,6 +182,7 @@ class ModelPlan:
             ("ARRAY_DTYPE",): self.state_dtype != self.dtype,
             ("RepeatOverBatch",): self.repeat_over_batch,
             ("InputFeeding",): self.input_feeding,
+            ("FeedBack",): self.feeds_back,
             ("make_initial_state",): bool(self.initial_blocks),
             ("build_inference_models",): self.decoder is not None,
             ("build_step_model",): self.generator_block is not None,
@@ -353,6 +354,11 @@ class ModelPlan:
         return any(b.attention and b.attention.feeding for b in self.blocks)
 
     @cached_property
+    def feeds_back(self) -> bool:
+        """A block predicts by feeding its head back: the module defines FeedBack."""
+        return any(b.feedback is not None for b in self.model_blocks)
+
+    @cached_property
     def memories(self) -> tuple[str, ...]:
         """What the encoder model returns before the decoder's initial state, and the
         one-step decoder takes after its step: the sequence its attention reads, then
@@ -403,7 +409,8 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
-            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size),
+            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size)
+            or shape.feedback is not None,
         )
         for shape, block in zip(model.shapes, model.blocks)
     )

@@ -27,7 +27,8 @@ SPEC_SCOPES = frozenset(
 MODULE_NAMES = (
     "keras", "np", "tf", "NAME", "BATCH_SIZE", "TIMESTEPS", "STEP_SHAPE",
     "STEP_SHAPES", "DTYPE", "ARRAY_DTYPE", "SEED", "RETURNED", "CLASSES",
-    "RepeatOverBatch", "InputFeeding", "make_initial_state", "check_shape", "check_returned",
+    "RepeatOverBatch", "InputFeeding", "FeedBack", "make_initial_state", "check_shape",
+    "check_returned",
     "recurrent_part", "build_model", "build_inference_models", "reset_states",
     "build_training_model", "compile_model", "teacher_forcing",
     "decode_step", "greedy_decode", "sample_decode", "beam_search_decode", "main",

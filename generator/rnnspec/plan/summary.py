@@ -56,6 +56,8 @@ def summary_lines(
             text += f", {block.attention.summary}"
         if block.head:
             text += f", head {_layers(block.head)}"
+        if block.feedback:
+            text += f", fed back: {block.feedback.steps} predictions"
         lines.append(f"{block.name} ({block.input}): {text}")
     return lines
 

@@ -17,6 +17,7 @@ from .layers import AroundLayer, Dense
 from .attention import Attention
 from ..cells import CELLS
 from .decoding import Decoding
+from .feedback import Feedback
 from .training import Training
 from .initializers import Initializer
 from .layers.base import keras_value
@@ -165,7 +166,8 @@ class Block(_Strict):
     cells: list[Cell] = Field(min_length=1, max_length=MAX_CELLS)
     stacking: Literal["cells", "layers"] = "layers"
     layer: Literal["rnn", "fused"] | None = Field(
-        default=None, description="default: fused, or rnn with stacking: cells"
+        default=None,
+        description="default: fused, or rnn with stacking: cells or feedback",
     )
     bidirectional: bool | BidirectionalSpec = False
     return_sequences: bool = False
@@ -191,6 +193,11 @@ class Block(_Strict):
             "layer's keys (units, activation, use_bias)",
         )
     )
+    feedback: Feedback | None = Field(
+        default=None,
+        description="predict steps of real values autoregressively: the cell warmed "
+        "up over the input, then fed its head's prediction back (docs/decoding.md)",
+    )
 
     @property
     def head_layers(self) -> list[AroundLayer]:
@@ -201,9 +208,11 @@ class Block(_Strict):
 
     @property
     def layer_form(self) -> Literal["rnn", "fused"]:
+        """fused by default; rnn for a stack of cells, and for feedback, which steps
+        its cell itself."""
         if self.layer is not None:
             return self.layer
-        return "rnn" if self.stacking == "cells" else "fused"
+        return "rnn" if self.stacking == "cells" or self.feedback else "fused"
 
     @property
     def merge_mode(self) -> MergeMode | None:

@@ -1,6 +1,6 @@
 """Hypothesis strategies: rnnspec specs as plain data, their text forms, broken texts.
 
-`specs()` draws specs of both forms that follow the documented rules (README.md,
+`specs()` draws specs of both forms (`feedback_specs()`: blocks with feedback) that follow the documented rules (README.md,
 docs/long-form.md, shared/spec-format.md), with small sizes so that the generated
 modules run in a second. `texts()` writes one as YAML, JSON or TOML in one of several
 styles (TOML by our writer or tomli_w's); `mutations()` breaks such a text the ways a
@@ -13,6 +13,7 @@ specs: whole specs; texts: their text forms; broken_texts, broken_sections: brea
 
 from .broken_sections import broken_sections
 from .broken_texts import mutations
+from .feedback import feedback_specs
 from .specs import drawn_options, long_specs, short_specs, specs
 from .texts import texts, to_json, to_toml, to_yaml
 from .values import FORMATS, SUFFIX, Data, Step
@@ -24,6 +25,7 @@ __all__ = [
     "Step",
     "broken_sections",
     "drawn_options",
+    "feedback_specs",
     "long_specs",
     "mutations",
     "short_specs",

@@ -9,6 +9,7 @@ from rnnspec.spec.values import ACTIVATIONS, LAYER_ACTIVATIONS
 
 from .cells import Drawn, block_cells, state_shapes
 from .layers import after_head, class_head, dense_heads, front_layers, head_layers
+from .layers import head_values
 from .values import (
     CONCATS,
     INITIAL_STATES,
@@ -143,7 +144,7 @@ def recurrent_block(
         feedable = feedable and stateful is not True and not block.get("go_backwards")
         block["attention"], width = draw(_attention(memories, width, feedable))
         output = (width,)
-    head_end = "none"
+    head_end = values = "none"
     if not conv and merge_mode != "none":
         heads = st.one_of(dense_heads(), head_layers())
         if classes:
@@ -152,6 +153,7 @@ def recurrent_block(
             head = draw(maybe(heads, null=True, omit=0 if long_form else 2))
         put(block, "head", head)
         width, head_end = after_head(head, width)  # type: ignore[arg-type]
+        values = head_values(head)
         if output:
             output = (width,)
     drawn = Drawn(
@@ -165,6 +167,7 @@ def recurrent_block(
         width,
         merge_mode == "none",
         head_end,
+        values,
     )
     return block, drawn
 

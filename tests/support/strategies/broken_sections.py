@@ -1,5 +1,5 @@
 """Broken new sections: a valid spec with its attention, training or decoding broken,
-or a block made time_distributed where it does not fit."""
+or a block made time_distributed where it does not fit, or a block's feedback."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ _BAD = {  # key -> values of the wrong type, unknown names, out of range
         {"input": ["X", "Y"], "layers": [{"type": "dense", "units": 2}]},
     ),
     "time_distributed": (True, True, True, "yes", 1, None, [True], {"over": 1}),
+    "feedback": (
+        {"steps": 0}, {"steps": 1025}, {"steps": "3"}, {"steps": 2.5}, {"step": 3},
+        {}, 3, True, "24", {"steps": None},
+    ),
 }  # fmt: skip
 
 
@@ -70,6 +74,12 @@ def broken_sections(draw: st.DrawFn, spec: Data) -> Data:
     spec = copy.deepcopy(spec)
     blocks = spec.get("blocks") or [spec]  # the short form: attention is unknown
     names = [block.get("name") for block in blocks] + list(spec.get("inputs", {}))
+    fed_back = [block for block in blocks if "feedback" in block]
+    if fed_back and draw(st.booleans()):  # a feedback value no block takes
+        draw(st.sampled_from(fed_back))["feedback"] = draw(
+            st.sampled_from(_BAD["feedback"])
+        )
+        return spec
     where = draw(
         st.sampled_from(("attention", "training", "decoding", "node", "wrapped"))
     )

@@ -63,6 +63,7 @@ class Drawn:
     two_outputs: bool = False  # merge_mode none
     head_end: str = "none"  # what its last layer is: none (no head), dropout, or
     # the activation of the last layer that has one (linear: logits)
+    head_values: str = "none"  # layers.head_values: what decides class decoding
 
     @property
     def conv(self) -> bool:

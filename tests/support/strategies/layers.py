@@ -27,6 +27,18 @@ def after_head(head: object, width: int) -> tuple[int, str]:
     return (dense[-1] if dense else width), end
 
 
+def head_values(head: object) -> str:
+    """What a head's values are, as docs/decoding.md reads them: the activation of its
+    last layer that is not a dropout (linear for none: logits), or "none" without a
+    head."""
+    if isinstance(head, dict):
+        return head.get("activation") or "linear"
+    if not isinstance(head, list) or not head:
+        return "none"
+    kept = [layer for layer in head if layer["type"] != "dropout"]
+    return (kept[-1].get("activation") if kept else None) or "linear"
+
+
 @st.composite
 def class_head(draw: st.DrawFn, classes: int) -> Data | list[Data]:
     """A head that scores `classes` classes: probabilities or logits."""

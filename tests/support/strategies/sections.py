@@ -25,7 +25,7 @@ def add_sections(
     trained = [by_name[name] for name in outputs]
     if any(_losses(block) for block in trained) and _tame(inputs, blocks):
         put(spec, "training", draw(maybe(_training(trained, _open(inputs, blocks)))))
-    generates = _generator(inputs, blocks, drawn, outputs)
+    generates = _generator(inputs, blocks, drawn, outputs, spec.get("training"))
     if generates and not (generates[2] and generates[1] < 2):  # padding only: no start
         put(spec, "decoding", draw(maybe(_decoding(*generates), omit=1)))
 
@@ -154,8 +154,27 @@ def _decoding(draw: st.DrawFn, kind: str, classes: int, padded: bool) -> Data:
     return decoding
 
 
+def _scores(block: Drawn, training: Data | None) -> bool:
+    """Whether a block's head scores classes (docs/decoding.md): a softmax, or logits
+    that no regression loss trains; any other head gives real values."""
+    if block.head_values == "softmax":
+        return True
+    if block.head_values != "linear":
+        return False
+    loss = (training or {}).get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get(block.name)
+    if isinstance(loss, dict):
+        loss = loss["type"]
+    return loss not in REGRESSION
+
+
 def _generator(
-    inputs: Data, blocks: list[Data], drawn: list[Drawn], outputs: list[str]
+    inputs: Data,
+    blocks: list[Data],
+    drawn: list[Drawn],
+    outputs: list[str],
+    training: Data | None,
 ) -> tuple[str, int, bool] | None:
     """Whether the model generates classes (docs/decoding.md): ("decoder", "window"
     or "onestep", how many classes, whether the decoder's input has mask_zero), or
@@ -176,7 +195,7 @@ def _generator(
         )
         if steppable:
             classes = classes_of(given) if "shape" not in given else None
-            scores = info[block["name"]].head_end != "none"
+            scores = _scores(info[block["name"]], training)
             if classes and scores and info[block["name"]].width == classes:
                 return "decoder", classes, given.get("mask_zero") is True
             return None
@@ -185,7 +204,9 @@ def _generator(
     (given,) = inputs.values()
     block = next(b for b in blocks if b["name"] == outputs[0])
     last = info[outputs[0]]
-    if "shape" in given or last.head_end == "none" or last.width != classes_of(given):
+    if "shape" in given or not _scores(last, training):
+        return None
+    if last.width != classes_of(given):
         return None
     if any(
         b.get("stateful") is True or b.get("initial_state") == "input" for b in blocks

@@ -399,7 +399,7 @@ def _unused(blocks: list[Data], outputs: list[str]) -> set[str]:
 
 
 def specs() -> st.SearchStrategy[Data]:
-    """Either form."""
+    """Either form (a block that feeds its predictions back: feedback_specs())."""
     return st.one_of(short_specs(), long_specs(), long_specs(seq2seq=True))
 
 
@@ -432,6 +432,7 @@ def drawn_options(spec: Data) -> set[str]:
         }
         if "cells" not in block:
             found.add(f"layer node with {block.get('merge', 'layers')}")
+        found |= {"feedback"} if block.get("feedback") else set()
     inputs = spec.get("inputs", {}).values()
     found |= {
         "input with sequence: false" for i in inputs if i.get("sequence") is False

@@ -222,3 +222,54 @@ def test_what_keeps_a_language_model_from_stepping_is_refused_at_its_key(
     where, message = problem_of(data)
     want = path if path.startswith("decoding") else f"blocks[0].{path}"
     assert where == want and words in message, (where, message)
+
+
+REAL = {"timesteps": 4, "features": 6}  # a decoder's input of real values
+
+
+@pytest.mark.parametrize(
+    ("head", "training", "reason"),
+    [
+        ({"units": 6}, {"loss": "mse"}, "is trained with mse, a regression loss"),
+        (
+            {"units": 6},
+            {"loss": {"dec": "mae"}},
+            "is trained with mae, a regression loss",
+        ),
+        ({"units": 6, "activation": "tanh"}, None, "ends in tanh, neither softmax"),
+    ],
+)
+def test_a_real_valued_head_generates_no_classes(
+    head: dict, training: dict | None, reason: str
+) -> None:
+    """The issue 23 bug: a decoder's linear head as wide as its input, trained with
+    mse, got one-hot feedback and class decoders; it feeds back its output, and class
+    decoding is refused at the section, naming the reason and `feedback`."""
+    data = seq2seq(REAL, head=head) | ({"training": training} if training else {})
+    spec = graph(**data)
+    assert checked(spec).feedback == "output"
+    assert generator_of(normalise(spec), checked(spec).shapes) is None
+    path, message = problem_of({"name": "g", **data, "decoding": {}})
+    assert path == "decoding"
+    assert f"block dec gives real values ({'its head ' + reason}" in message
+    assert "feedback: {steps: N}" in message
+
+
+@pytest.mark.parametrize(
+    "head",
+    [{"units": 6, "activation": "softmax"}, {"units": 6}],
+)
+def test_a_head_of_probabilities_or_logits_under_crossentropy_still_decodes(
+    head: dict,
+) -> None:
+    loss = {"loss": "categorical_crossentropy"}
+    spec = graph(**seq2seq(REAL, head=head), training=loss, decoding={})
+    found = checked(spec).generator
+    assert found is not None and found.feedback == "one_hot"
+
+
+def test_a_real_valued_window_head_is_refused_too() -> None:
+    data = {"name": "m", "input": ONE_HOT, "cells": GRU, "head": {"units": 6},
+            "training": {"loss": "huber"}, "decoding": {}}  # fmt: skip
+    path, message = problem_of(data)
+    assert path == "decoding" and "block m gives real values" in message

@@ -305,6 +305,14 @@ def _fed(
             "true, which input feeding does not mask: expected mask_zero: false on "
             f"{memory.model_input}, or feeding: false",
         )
+    mask_input = mask_input_of(spec, memory.model_input)
+    if mask_input is not None:
+        raise RuleError(
+            at + ("feeding",),
+            f"the memory of block {block.name} comes from an input with the mask "
+            f"input {mask_input}, which input feeding does not mask: expected no mask "
+            f"input of {memory.model_input}, or feeding: false",
+        )
     return AttentionPlan(
         over=given.over,
         score=given.score,
@@ -315,6 +323,7 @@ def _fed(
         memory_shape=memory.output[1],
         memory_input=memory.model_input,
         mask_from=None,
+        mask_input=None,
         project=given.project,
         context_first=given.concat == "context_first",
         vector=None,

@@ -333,55 +333,6 @@ def _fed(
     )
 
 
-def fed_width(
-    spec: LongForm | ModelSpec, block: GraphBlock, above: Sequence[Shaped]
-) -> int:
-    """What input feeding adds to each step of the cell's input: the memory's width
-    (0 without feeding, or where the memory is refused later)."""
-    given = getattr(block, "attention", None)
-    if given is None or not given.feeding:
-        return 0
-    memory = next((b for b in above if b.name == given.over), None)
-    if memory is None or len(memory.output[1]) != 3:
-        return 0
-    return int(memory.output[1][-1])  # type: ignore[arg-type]
-
-
-def check_feeding(block: GraphBlock, layers: Sequence[LayerPlan], masked: bool) -> None:
-    """The recurrent layer that input feeding runs: one layer of one vector cell, one
-    direction, not stateful, read forward, without a mask."""
-    at: Path = ("attention", "feeding")
-    top = layers[-1]
-    found = (
-        f"{len(layers)} recurrent layers"
-        if len(layers) > 1
-        else (
-            f"{len(top.cells)} cells"
-            if len(top.cells) > 1
-            else (
-                "bidirectional"
-                if top.merge_mode
-                else (
-                    "stateful: true"
-                    if top.stateful
-                    else (
-                        "go_backwards: true"
-                        if top.go_backwards
-                        else "a masked input" if masked else None
-                    )
-                )
-            )
-        )
-    )
-    if found:
-        raise RuleError(
-            at,
-            f"input feeding runs one cell step by step: expected block {block.name} "
-            f"to have one cell in one direction, not stateful, read forward and "
-            f"unmasked, got {found}",
-        )
-
-
 def _named(spec: LongForm | ModelSpec, name: str) -> bool:
     """Whether `name` is one of the spec's inputs or blocks (then it needs no hint)."""
     return name in spec.inputs or any(block.name == name for block in spec.blocks)

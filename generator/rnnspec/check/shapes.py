@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from ..spec.around import AroundPlan, masks_steps, plan_front, plan_head
 from ..spec.layers import show
-from .attention import AttentionPlan, check_feeding, fed_width, plan_attention
+from .attention import AttentionPlan, plan_attention
+from .feeding import check_feeding, fed_width
 from .mask_inputs import mask_input_of
 from .feedback import FeedbackPlan, plan_feedback, predictions
 from ..spec.limits import Path, RuleError

@@ -28,9 +28,9 @@ from ..check.stack import (
     resolve_dims,
 )
 from ..check.nodes import NodeShape
-from ..check.shapes import BlockShape, Bridge
+from ..check.shapes import Bridge
 from .names import builtin_aliases, own_names, public_aliases
-from .parts import CONSTANT, BlockPlan, InputPlan
+from .parts import CONSTANT, BlockPlan, InputPlan, keras_zeros, state_inputs
 from .summary import summary_lines
 from ..check.training import TrainedOutput, TrainingPlan
 from ..settle import extended, settle
@@ -317,7 +317,7 @@ class ModelPlan:
     @cached_property
     def state_inputs(self) -> tuple[StateTensor, ...]:
         """The state tensors that are model inputs (initial_state: input), in order."""
-        return _state_inputs(self.blocks)
+        return state_inputs(self.blocks)
 
     @cached_property
     def model_inputs(self) -> list[str]:
@@ -382,7 +382,7 @@ class ModelPlan:
 
     @cached_property
     def encoder_state_inputs(self) -> tuple[StateTensor, ...]:
-        return _state_inputs(self.encoder_blocks)
+        return state_inputs(self.encoder_blocks)
 
     @cached_property
     def encoder_model_inputs(self) -> list[str]:
@@ -409,7 +409,7 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
             source=getattr(block.initial_state, "source", None),
             stateful=block.stateful,
             reads=block.input,
-            keras_zeros=_keras_zeros(block.initial_state_mode, shape, first.batch_size)
+            keras_zeros=keras_zeros(block.initial_state_mode, shape, first.batch_size)
             or shape.feedback is not None,
         )
         for shape, block in zip(model.shapes, model.blocks)
@@ -435,17 +435,3 @@ def make_plan(spec: Spec | GraphSpec | ModelSpec) -> ModelPlan:
         nodes=model.node_shapes,
     )
     return settle(plan)
-
-
-def _keras_zeros(mode: str, shape: BlockShape, batch_size: int | None) -> bool:
-    """Zeros for any batch size that Keras' own zeros give: not for a stack of one
-    one-state cell (flat_state), whose default state JAX's lax.scan refuses
-    (tests/keras/test_stacked_one_state.py): that one is passed, repeated."""
-    flat = any(layer.flat_state for layer in shape.layers)
-    return mode == "zeros" and batch_size is None and not flat
-
-
-def _state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:
-    return tuple(
-        s for b in blocks if b.initial_state_mode == "input" for s in b.state_tensors
-    )

@@ -8,9 +8,9 @@ from functools import cached_property
 
 from ..check.inputs import InputShape as InputPlan
 from ..check.shapes import BlockShape
-from ..check.stack import Dim, StateTree
+from ..check.stack import Dim, StateTensor, StateTree
 
-__all__ = ["CONSTANT", "BlockPlan", "InputPlan"]
+__all__ = ["CONSTANT", "BlockPlan", "InputPlan", "keras_zeros", "state_inputs"]
 
 CONSTANT = ("zeros", "ones", "random")  # initial states make_initial_state() builds
 
@@ -88,3 +88,18 @@ class BlockPlan(BlockShape):
             + self.bridge_params
             + attention
         )
+
+
+def keras_zeros(mode: str, shape: BlockShape, batch_size: int | None) -> bool:
+    """Zeros for any batch size that Keras' own zeros give: not for a stack of one
+    one-state cell (flat_state), whose default state JAX's lax.scan refuses
+    (tests/keras/test_stacked_one_state.py): that one is passed, repeated."""
+    flat = any(layer.flat_state for layer in shape.layers)
+    return mode == "zeros" and batch_size is None and not flat
+
+
+def state_inputs(blocks: tuple[BlockPlan, ...]) -> tuple[StateTensor, ...]:
+    """The state tensors of the blocks that take their state as a model input."""
+    return tuple(
+        s for b in blocks if b.initial_state_mode == "input" for s in b.state_tensors
+    )

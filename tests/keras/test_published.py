@@ -142,16 +142,18 @@ def test_every_published_spec_has_a_twin_and_a_count() -> None:
     from . import test_published_captioning as captioning
     from . import test_published_conv as conv
     from . import test_published_feedback as feedback
+    from . import test_published_feeding as feeding
     from . import test_published_graphs as graphs
     from . import test_published_generation as generation
     from . import test_published_hierarchical as hierarchical
     from . import test_published_irnn as irnn
+    from . import test_published_onestep as onestep
     from . import test_published_stateful as stateful
     from . import test_published_video as video
     from . import test_published_warmup as warmup
 
-    others = (attention, broadcast, captioning, conv, feedback, generation, graphs)
-    others += (hierarchical, irnn, stateful, video, warmup)
+    others = (attention, broadcast, captioning, conv, feedback, feeding, generation)
+    others += (graphs, hierarchical, irnn, onestep, stateful, video, warmup)
     twins = TWINS | {k: v for other in others for k, v in other.TWINS.items()}
     counts = PARAMS | {k: v for other in others for k, v in other.PARAMS.items()}
     missing = sorted({spec.stem for spec in PUBLISHED} - set(twins))

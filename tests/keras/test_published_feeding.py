@@ -50,7 +50,7 @@ from ..support.modules import load_spec_module
 
 SPEC = ROOT / "examples" / "published" / "nmt_input_feeding.yaml"
 EMBEDDING, UNITS, VOCABULARY = 256, 1024, 500
-PARAMS = 13_891_061
+COUNT = 13_891_061
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 
 
@@ -173,8 +173,8 @@ def test_published_input_feeding(tmp_path: Path) -> None:
     model = module.build_model()
     source, target = tokens(seed=1, length=6), tokens(seed=2, length=4)
     encoder, decoder = published(source)
-    assert model.count_params() == PARAMS == make_plan(load_spec(SPEC)).params
-    assert encoder.count_params() + decoder.count_params() == PARAMS
+    assert model.count_params() == COUNT == make_plan(load_spec(SPEC)).params
+    assert encoder.count_params() + decoder.count_params() == COUNT
     copy_into(model, encoder, decoder)
     output, state = model([source, target])
     want_output, want_state = teacher_forced(encoder, decoder, source, target)
@@ -237,3 +237,7 @@ def test_published_input_feeding(tmp_path: Path) -> None:
     # gradient and never trains, in the tutorial as here
     assert len(still) == 1 and still[0].endswith("recurrent_kernel"), still
     assert "decoder_gru" in still[0], still
+
+
+TWINS = {"nmt_input_feeding": published}  # tests/keras/test_published.py counts them
+PARAMS = {"nmt_input_feeding": COUNT}

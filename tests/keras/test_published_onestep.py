@@ -206,3 +206,7 @@ def test_one_training_step_with_the_published_compile_settings(generation) -> No
     twin_loss = twin.train_on_batch(inputs, targets)
     np.testing.assert_allclose(loss, twin_loss, rtol=1e-5)
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+
+
+TWINS = {"text_generation_gru": MyModel}  # tests/keras/test_published.py counts them
+PARAMS = {"text_generation_gru": 4_022_850}

@@ -61,14 +61,15 @@ def cells_in_model(spec: dict) -> int:
     wanted = set(spec.get("outputs") or [blocks[-1].get("name")])
     for block in reversed(blocks):
         if block.get("name") in wanted:
-            wanted.add(block.get("input"))
+            reads = block.get("input")  # a layer node's may be several
+            wanted.update(reads if isinstance(reads, list) else [reads])
             start = block.get("initial_state")
             if isinstance(start, dict):
                 wanted.add(start["from"])
     return sum(
         len(block["cells"]) * (2 if block.get("bidirectional") else 1)
         for block in blocks
-        if block.get("name") in wanted
+        if block.get("name") in wanted and "cells" in block
     )
 
 
@@ -89,9 +90,11 @@ def assert_policies(model: keras.Model, spec: dict) -> None:
     }
     given = spec.get("inputs") or {"sequence": spec.get("input", {})}
     tokens = {name for name, keys in given.items() if keys.get("vocabulary")}
-    assert inputs  # token ids are int32; every other input has the spec's dtype
+    masks = {name for name, keys in given.items() if keys.get("masks")}
+    assert inputs  # token ids are int32, masks bool; every other the spec's dtype
     assert inputs == {
-        name: "int32" if name in tokens else dtype for name in inputs
+        name: "int32" if name in tokens else "bool" if name in masks else dtype
+        for name in inputs
     }, inputs
     assert sum(ref.is_cell(layer) for _, layer in walked) == cells_in_model(spec)
 

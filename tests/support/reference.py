@@ -140,12 +140,18 @@ def every_layer(model: keras.Model) -> list[tuple[str, keras.layers.Layer]]:
     """Every layer of a built model with the layers Keras keeps inside others: a
     TimeDistributed's layer, a Bidirectional's forward and backward layers, an RNN's cell (fused layers have one
     too) and a StackedRNNCells' cells; each with a path that says where it is."""
-    found = []
+    found, seen = [], set()
     todo = [(layer.name, layer) for layer in model.layers]
     while todo:
         path, layer = todo.pop(0)
+        if id(layer) in seen:  # a cell both a custom layer and its RNN hold
+            continue
+        seen.add(id(layer))
         found.append((path, layer))
         inner = []
+        if not type(layer).__module__.startswith("keras"):  # the module's own layers
+            sublayers = layer._flatten_layers(include_self=False, recursive=False)
+            inner += [(sub.name, sub) for sub in sublayers]
         if isinstance(layer, keras.layers.Bidirectional):
             inner += [("forward_layer", layer.forward_layer)]
             inner += [("backward_layer", layer.backward_layer)]

@@ -43,7 +43,7 @@ run: $(BIN)/rnnspec
 # One pytest-xdist worker per core; a worker takes more tests as it finishes (measured
 # faster here than --dist loadfile, which keeps the Keras matrix on one worker). JAX and
 # PyTorch run in processes of their own, started by tests/backends/test_backends.py.
-# `make test` is the two-minute run (the tests marked quick: every unit test, the golden
+# `make test` is the quick run, about three minutes (the tests marked quick: every unit test, the golden
 # bytes, every golden module on TensorFlow, a sample on JAX, PyTorch and Keras 2: the
 # only tiers with quick tests are collected);
 # `make test-all` runs every test (CI's run).

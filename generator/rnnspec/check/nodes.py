@@ -40,6 +40,7 @@ class NodeShape:
     """One layer node as the module builds it."""
 
     name: str
+    sources: tuple[str, ...]  # the names it reads, as the spec writes them
     reads: tuple[str, ...]  # the Python names of the tensors it reads
     merge: AroundPlan | None  # the merging layer of several
     layers: tuple[AroundPlan, ...]
@@ -130,6 +131,7 @@ def node_shape(
     output = layers[-1].shape if layers else shape
     return NodeShape(
         name=node.name,
+        sources=node.reads,
         reads=tuple(tensor.name for tensor in read),
         merge=merge,
         layers=layers,

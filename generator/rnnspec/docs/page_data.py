@@ -183,7 +183,7 @@ def page_data(
         ],
         dynamic=dynamic,
         blocks=[block_row(plan, block) for block in plan.blocks],
-        nodes=[_node_row(plan, node) for node in plan.nodes],
+        nodes=[_node_row(node) for node in plan.nodes],
         returned=_returned(plan, printed),
         inference=_inference(plan, printed),
         reset=reset_part(plan),
@@ -238,11 +238,10 @@ def _returned(plan: ModelPlan, printed: dict[str, str]) -> list[ReturnedRow]:
     return [replace(rows[tensor], shape=printed[tensor]) for tensor, _ in plan.returns]
 
 
-def _node_row(plan: ModelPlan, node: NodeShape) -> NodeRow:
-    entry = next(e for e in plan.spec.entries if e.name == node.name)
+def _node_row(node: NodeShape) -> NodeRow:
     return NodeRow(
         node.name,
-        list(entry.reads),  # type: ignore[union-attr]
+        list(node.sources),
         layer_call(node.merge) if node.merge else None,
         [f"{layer.name}: {layer_call(layer)}" for layer in node.layers],
     )

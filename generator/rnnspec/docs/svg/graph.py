@@ -221,10 +221,9 @@ def _draw_node(
     """A layer node: an arrow from each tensor it reads (down a lane where it is not
     straight above) into one box of its merge and layers; its bottom y."""
     first = top + 8
-    for name in dict.fromkeys(_spec_reads(plan, node)):
-        key = f"{node.name}/{name}"
+    for name in node.sources:
         start = inputs[name] if name in inputs else placed[name].out
-        _arrive(canvas, cols, start, lanes[key], top, first)
+        _arrive(canvas, cols, start, lanes[f"{node.name}/{name}"], top + 4, first)
     lines = node_lines(node)
     y = _stage(canvas, cols, first, "op", lines, arrow=False)
     out = (cols.center, y - 24)
@@ -234,27 +233,20 @@ def _draw_node(
     return y - 24
 
 
-def _spec_reads(plan: ModelPlan, node: NodeShape) -> tuple[str, ...]:
-    """The spec names a node reads (its plan holds their Python names)."""
-    entry = next(e for e in plan.spec.entries if e.name == node.name)
-    return entry.reads  # type: ignore[union-attr]
-
-
 def _arrive(
     canvas: Canvas,
     cols: Columns,
     start: Point,
     lane: int | None,
-    top: int,
+    ly: int,
     first: int,
 ) -> None:
     """An arrow from `start` to the top of the box at `first`: straight down, or
-    down lane `lane` and in from the right."""
+    down lane `lane` and in from the right at `ly`."""
     if lane is None:
         canvas.arrow([start, (cols.center, first - 2)])
         return
     x = cols.lane + LANE * lane
-    ly = top + 4
     points = (
         [start]
         if start[0] == x
@@ -315,14 +307,4 @@ def _draw_arrival(
     first layer, or to its RepeatVector."""
     lane, inputs, _ = route
     start = inputs[block.reads] if block.reads in inputs else placed[block.reads].out
-    if lane is None:
-        canvas.arrow([start, (cols.center, first - 2)])
-        return
-    x = cols.lane + LANE * lane
-    ly = top + 8
-    points = (
-        [start]
-        if start[0] == x
-        else [start, (start[0], start[1] + 8), (x, start[1] + 8)]
-    )
-    canvas.arrow([*points, (x, ly), (cols.center, ly), (cols.center, first - 2)])
+    _arrive(canvas, cols, start, lane, top + 8, first)
